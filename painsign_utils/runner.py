@@ -1,0 +1,181 @@
+"""The book runner: execute the ordered notebooks with papermill under a profile, then build the book.
+
+A profile (``profiles/<name>.yml``) says which parameters each notebook gets::
+
+    description: one line shown in the book
+    common:            # offered to every notebook that declares the parameter
+      profile: demo
+      seed: 0
+    notebooks:
+      00_data: {synthetic_scale: 1.0}
+      02_training: {max_epochs: 30}
+
+papermill only warns about a parameter a notebook does not declare; the runner refuses it instead,
+so a typo in a profile cannot silently run the defaults. Jupyter Book only renders: the executed
+copies are written to ``book/`` and ``_config.yml`` has ``execute_notebooks: 'off'``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError, PainsignError
+from .storage import artifacts_dir, atomic_path, write_json
+
+#: Repository root (the folder holding ``notebooks/``, ``profiles/``, ``_toc.yml``).
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def profile_path(name: str | Path, root: Path = ROOT) -> Path:
+    """``profiles/<name>.yml``, or ``name`` itself when it is a path to a YAML file."""
+    path = Path(name)
+    if path.suffix in (".yml", ".yaml") and path.exists():
+        return path
+    path = root / "profiles" / f"{name}.yml"
+    if not path.exists():
+        known = sorted(p.stem for p in (root / "profiles").glob("*.yml"))
+        raise ConfigError(f"unknown profile {str(name)!r}; known profiles: {', '.join(known)}")
+    return path
+
+
+def load_profile(name: str | Path, root: Path = ROOT) -> dict:
+    """Read and check a profile; returns ``{"name", "description", "common", "notebooks"}``."""
+    path = profile_path(name, root)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    unknown = set(data) - {"description", "common", "notebooks"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    common = data.get("common") or {}
+    notebooks = data.get("notebooks") or {}
+    if not isinstance(common, dict) or not isinstance(notebooks, dict):
+        raise ConfigError(f"{path}: 'common' and 'notebooks' must be mappings")
+    common.setdefault("profile", Path(path).stem)
+    return {"name": Path(path).stem, "description": data.get("description", ""),
+            "common": common, "notebooks": {k: v or {} for k, v in notebooks.items()}}
+
+
+def notebook_paths(root: Path = ROOT) -> list[Path]:
+    """Source notebooks in execution order (``notebooks/NN_name.ipynb``)."""
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_parameters(nb: Path, profile: dict) -> dict:
+    """The parameters ``profile`` gives notebook ``nb``; unknown names raise :class:`ConfigError`."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(nb))
+    if not declared:
+        raise ConfigError(f"{nb.name}: no cell tagged 'parameters'")
+    params = {k: v for k, v in profile["common"].items() if k in declared}
+    specific = profile["notebooks"].get(nb.stem, {})
+    unknown = sorted(set(specific) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"profile {profile['name']!r} gives {nb.stem} unknown parameter(s) {', '.join(unknown)}; "
+            f"it declares {', '.join(sorted(declared))}"
+        )
+    params.update(specific)
+    return params
+
+
+def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3") -> Path:
+    """Execute one notebook with papermill; the executed copy appears in ``out_dir`` only if it succeeds."""
+    import papermill
+
+    out = out_dir / nb.name
+    # The kernel inherits these: Jupyter's inline backend (headless, and unlike plain Agg it puts
+    # every shown figure into the executed notebook), and no progress bars in the rendered pages.
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PAINSIGN_PROGRESS")}
+    os.environ.update(MPLBACKEND="module://matplotlib_inline.backend_inline", PAINSIGN_PROGRESS="0")
+    try:
+        with atomic_path(out) as tmp:
+            papermill.execute_notebook(
+                str(nb), str(tmp), parameters=params, kernel_name=kernel, cwd=str(ROOT),
+                progress_bar=False, report_mode=False,
+            )
+    except papermill.PapermillExecutionError as exc:
+        raise PainsignError(f"{nb.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return out
+
+
+def build_html(root: Path = ROOT) -> Path:
+    """Render the book with Jupyter Book (offline; warnings are errors); returns ``index.html``."""
+    exe = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-book")
+    if exe is None:
+        raise ConfigError("jupyter-book is not installed in this environment")
+    cmd = [exe, "build", str(root), "-n", "-W", "--keep-going", "--quiet"]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise PainsignError(f"jupyter-book build failed:\n{tail}")
+    index = root / "_build" / "html" / "index.html"
+    if not index.exists():
+        raise PainsignError("jupyter-book build finished without _build/html/index.html")
+    return index
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def run_book(profile: str | Path = "demo", only: list[str] | None = None, build: bool = True,
+             root: Path = ROOT, log: Callable[[str], None] = _say) -> dict:
+    """Execute the notebooks in order under ``profile`` and build the HTML book.
+
+    Parameters
+    ----------
+    profile : str or path
+        Profile name (``smoke``, ``demo``, ``paper``) or a YAML file.
+    only : list of str, optional
+        Notebook name prefixes to run (e.g. ``["00", "01"]``); all by default.
+    build : bool
+        Also render the HTML with Jupyter Book.
+
+    Returns
+    -------
+    dict
+        Seconds per notebook and the path of ``index.html`` when built.
+    """
+    prof = load_profile(profile, root)
+    notebooks = notebook_paths(root)
+    if only:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
+        if not notebooks:
+            raise ConfigError(f"no notebook matches {', '.join(only)}")
+    # Check every notebook's parameters before running anything long.
+    plan = [(nb, notebook_parameters(nb, prof)) for nb in notebooks]
+    out_dir = root / "book"
+    timings: dict[str, float] = {}
+    for nb, params in plan:
+        log(f"[painsign] {nb.stem} ({prof['name']}) ...")
+        start = time.perf_counter()
+        execute(nb, params, out_dir)
+        timings[nb.stem] = round(time.perf_counter() - start, 1)
+        log(f"[painsign] {nb.stem} done in {timings[nb.stem]:.0f} s")
+    art = artifacts_dir(prof["common"]["profile"])
+    write_json({"profile": prof["name"], "description": prof["description"], "seconds": timings,
+                "params": {nb.stem: p for nb, p in plan}}, art / f"run_{'_'.join(only) if only else 'all'}.json")
+    result: dict = {"seconds": timings}
+    if build:
+        start = time.perf_counter()
+        result["index"] = build_html(root)
+        timings["jupyter-book"] = round(time.perf_counter() - start, 1)
+        log(f"[painsign] book built: {result['index']}")
+    return result

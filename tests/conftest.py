@@ -1,0 +1,24 @@
+"""Shared fixtures: a tiny synthetic data set made once per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("PAINSIGN_PROGRESS", "0")
+
+
+@pytest.fixture(scope="session")
+def tiny_synth(tmp_path_factory):
+    """A small synthetic set: a few images per subset and a few 3-second videos."""
+    from painsign_utils.synthetic import SynthConfig, generate
+
+    cfg = SynthConfig(
+        seed=7, icope_subjects=2, icope_pain=3, icope_nopain=3, unifesp_subjects=2, unifesp_pain=3,
+        unifesp_nopain=3, video_subjects=4, video_pain=3, video_nopain=3, video_seconds=3.0,
+    )
+    out = tmp_path_factory.mktemp("synth")
+    paths = generate(out, cfg, n_jobs=2, progress=False)
+    return {"root": out, "cfg": cfg, **paths}

@@ -1,0 +1,83 @@
+"""The synthetic data: shapes, labels, scenarios, determinism, and faces the detector finds."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from painsign_utils import synthetic
+from painsign_utils.errors import ConfigError
+from painsign_utils.render import NFCS_ACTIONS, Subject, expression_from_intensity, nfcs_score
+
+
+def _digest(folder):
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_default_config_matches_paper_table1():
+    plan = synthetic.image_plan(synthetic.SynthConfig())
+    counts = plan.groupby(["dataset", "label"]).size()
+    assert counts[("synthetic-icope", "pain")] == 60 and counts[("synthetic-icope", "nopain")] == 63
+    assert counts[("synthetic-unifesp", "pain")] == 164 and counts[("synthetic-unifesp", "nopain")] == 196
+    assert plan.groupby("dataset")["subject"].nunique().to_dict() == {"synthetic-icope": 26, "synthetic-unifesp": 30}
+    videos = synthetic.video_plan(synthetic.SynthConfig())
+    assert len(videos) == 120 and (videos["label"] == "pain").sum() == 71
+    assert videos["subject"].nunique() == 49
+    assert set(videos["scenario"]) == set(synthetic.SCENARIOS)
+
+
+def test_manifests_follow_the_contract(tiny_synth):
+    images = pd.read_csv(tiny_synth["images"])
+    videos = pd.read_csv(tiny_synth["videos"])
+    assert {"path", "subject", "dataset", "label", "nfcs", "intensity"} <= set(images.columns)
+    assert {"path", "subject", "dataset", "label", "fps", "scenario", "truth"} <= set(videos.columns)
+    assert set(images["label"]) == {"pain", "nopain"}
+    # Pain images carry more NFCS actions than no-pain images on average.
+    assert images.groupby("label")["nfcs"].mean()["pain"] > images.groupby("label")["nfcs"].mean()["nopain"]
+    truth = pd.read_csv(tiny_synth["root"] / "videos" / videos["truth"].iloc[0])
+    assert len(truth) == 90
+    assert {"frame", "intensity", "face_visible", "x", "y", "w", "h", "le_x", "mr_y"} <= set(truth.columns)
+    assert truth["intensity"].between(0, 1).all()
+
+
+def test_same_seed_same_bytes(tiny_synth, tmp_path):
+    again = synthetic.generate(tmp_path, tiny_synth["cfg"], n_jobs=1, progress=False)
+    assert again["images"].exists()
+    assert _digest(tmp_path / "images") == _digest(tiny_synth["root"] / "images")
+    assert _digest(tmp_path / "videos") == _digest(tiny_synth["root"] / "videos")
+
+
+def test_other_settings_in_same_folder_are_refused(tiny_synth):
+    with pytest.raises(ConfigError, match="other settings"):
+        synthetic.generate(tiny_synth["root"], synthetic.SynthConfig(seed=99), progress=False)
+
+
+def test_intensity_drives_nfcs_actions():
+    rng = np.random.default_rng(0)
+    subject = Subject.random(rng, "S")
+    low = [nfcs_score(expression_from_intensity(0.05, subject, rng)) for _ in range(20)]
+    high = [nfcs_score(expression_from_intensity(0.95, subject, rng)) for _ in range(20)]
+    assert max(low) <= 1 and min(high) >= 5
+    assert len(NFCS_ACTIONS) == 8
+
+
+def test_scenarios_have_their_shape():
+    rng = np.random.default_rng(3)
+    n, fps = 600, 30.0
+    stable = synthetic.video_script("stable_pain", "pain", n, fps, rng).intensity
+    unstable = synthetic.video_script("unstable", "pain", n, fps, rng).intensity
+    indet = synthetic.video_script("indeterminate", "nopain", n, fps, rng).intensity
+    crossings = lambda x: int(np.sum((x[1:] >= 0.5) != (x[:-1] >= 0.5)))  # noqa: E731
+    assert stable.mean() > 0.6 and crossings(stable) == 0
+    assert crossings(unstable) >= 4
+    assert abs(indet.mean() - 0.47) < 0.1
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        synthetic.video_script("sideways", "pain", n, fps, rng)
