@@ -30,7 +30,11 @@ smoke: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+# The browser check of the built book needs Debian's headless Chromium.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install lint browser-deps
 	$(BIN)/python -m pytest
 
 lock:

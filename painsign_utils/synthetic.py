@@ -344,19 +344,19 @@ def video_script(scenario: str, label: str, n: int, fps: float, rng: np.random.G
             if rng.random() < 0.4:
                 asleep[:] = 1.0
             elif rng.random() < 0.5:  # a yawn: open mouth without a pain face
-                s = rng.uniform(2, max(2.5, t[-1] - 3))
+                s = rng.uniform(0, max(t[-1] - 2.0, 0.1))
                 yawn = np.clip(1 - np.abs(t - s - 1.0) / 1.0, 0, 1) * rng.uniform(0.7, 1.0)
     elif scenario == "irregular":
         level = np.full(n, base)
         for _ in range(rng.integers(2, 5)):  # sudden brief changes
-            s, d = rng.uniform(0, t[-1] - 1), rng.uniform(0.4, 1.3)
+            s, d = rng.uniform(0, max(t[-1] - 1, 0.1)), rng.uniform(0.4, 1.3)
             jump = (0.45 if base < 0.5 else -0.45) * rng.uniform(0.6, 1.2)
             level[(t >= s) & (t < s + d)] += jump
         for _ in range(rng.integers(1, 4)):  # hands over the face
-            s, d = rng.uniform(0, t[-1] - 1), rng.uniform(0.8, 2.5)
+            s, d = rng.uniform(0, max(t[-1] - 1, 0.1)), rng.uniform(0.8, 2.5)
             hand[(t >= s) & (t < s + d)] = 1
         if rng.random() < 0.5:  # the face disappears under a blanket for a moment
-            s, d = rng.uniform(0, t[-1] - 1), rng.uniform(0.4, 1.2)
+            s, d = rng.uniform(0, max(t[-1] - 1, 0.1)), rng.uniform(0.4, 1.2)
             cloth[(t >= s) & (t < s + d)] = True
         level = _smooth_steps(level, fps, 0.15)
     elif scenario == "unstable":
