@@ -22,3 +22,11 @@ def tiny_synth(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
     paths = generate(out, cfg, n_jobs=2, progress=False)
     return {"root": out, "cfg": cfg, **paths}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the notebook execution first and the browser check of the built book last."""
+    def rank(item):
+        name = item.nodeid
+        return 0 if "test_notebooks.py" in name else 2 if "test_browser.py" in name else 1
+    items.sort(key=rank)

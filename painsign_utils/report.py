@@ -1,0 +1,760 @@
+"""The book as a product: our numbers next to the paper's, the facts of a build, re-run boxes.
+
+This module owns three things the chapters and the closing comparison page share:
+
+* **Comparison** — :func:`compare_all` reads a build's artifacts (``artifacts/<profile>/``) and sets
+  every number we reproduce beside the paper's: Table 1, Table 2 (validation and test), the Youden
+  thresholds, Pearson's r between models, Table 3. The paper's numbers are not typed here: they come
+  from the modules that reproduce each table (``data.PAPER_TABLE1``, ``training.PAPER_TABLE2``,
+  ``evaluation.PAPER``). A chapter that has not run yet gives a :class:`Section` with a ``missing``
+  sentence instead of an exception.
+* **Build facts** — :func:`build_info` says which profile, data and weights produced a build, from
+  the runner's ``run_*.json``, the executed notebooks' papermill metadata and the artifacts.
+* **Re-running** — :func:`parameters_table` (from the notebook's ``parameters`` cell),
+  :func:`papermill_command` and :func:`chapter_end` (exercises + parameters + command) for the end
+  of every chapter; :func:`add_figure_captions` for numbered, captioned, cross-referenced figures.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .storage import artifacts_dir
+
+#: Repository root (holds ``notebooks/``, ``profiles/``, ``book/``).
+ROOT = Path(__file__).resolve().parent.parent
+#: The four classification metrics, in the paper's order.
+METRICS = ("accuracy", "sensitivity", "specificity", "auc")
+_METRIC_LABELS = {"accuracy": "Accuracy", "sensitivity": "Sensitivity", "specificity": "Specificity",
+                  "auc": "AUC"}
+#: Which chapter writes what the comparison reads (for the "not run yet" sentences).
+CHAPTERS = {"00": "00_data", "01": "01_preprocessing", "02": "02_training",
+            "03": "03_test_evaluation", "04": "04_pain_sign", "05": "05_sign_clustering"}
+
+
+def _names() -> dict[str, str]:
+    from .figures import MODEL_NAMES
+
+    return MODEL_NAMES
+
+
+@dataclass
+class Section:
+    """One block of the comparison page.
+
+    Attributes
+    ----------
+    key : str
+        Short identifier (``"table2_test"``).
+    title : str
+        Heading text (``"Table 2, test on iCOPEvid"``).
+    table : DataFrame or None
+        Display table, ours next to the paper's; None when ``missing``.
+    long : DataFrame
+        Numeric pairs for plotting, columns ``section, quantity, model, ours, paper`` (one row a
+        reproduced number; fractions for rates, r for correlations).
+    missing : str or None
+        One sentence saying which chapter must run first, when its artifacts are absent.
+    note : str
+        A sentence under the table (where the number comes from, how to read it).
+    """
+
+    key: str
+    title: str
+    table: pd.DataFrame | None = None
+    long: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["section", "quantity", "model", "ours", "paper"]))
+    missing: str | None = None
+    note: str = ""
+
+
+def _missing(key: str, title: str, chapter: str, path: Path, art: Path) -> Section:
+    rel = path.relative_to(art) if path.is_relative_to(art) else path
+    return Section(key, title, missing=(
+        f"Not reproduced in this build: chapter {chapter} has not run under this profile yet "
+        f"(`{rel}` is missing)."
+    ))
+
+
+def _long(key: str, rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame([(key, *r) for r in rows], columns=["section", "quantity", "model", "ours", "paper"])
+
+
+# -- the comparison sections ----------------------------------------------------------------------
+
+
+def _dataset_key(name: str) -> str | None:
+    """Map one of our dataset names (``synthetic-icopevid``, ``iCOPE``...) to the paper's column."""
+    low = str(name).lower()
+    for paper_name in ("iCOPEvid", "UNIFESP", "iCOPE"):  # iCOPEvid before its prefix iCOPE
+        if paper_name.lower() in low:
+            return paper_name
+    return None
+
+
+def table1_section(art: Path) -> Section:
+    """Table 1: newborns, samples, pain and no pain per dataset, counted from the manifests."""
+    from .data import PAPER_TABLE1, dataset_summary
+
+    title = "Table 1: the data sets"
+    images, videos = art / "manifests" / "images.csv", art / "manifests" / "videos.csv"
+    for path in (images, videos):
+        if not path.exists():
+            return _missing("table1", title, CHAPTERS["00"], path, art)
+    ours = dataset_summary(pd.read_csv(images), pd.read_csv(videos))
+    quantities = ["newborns", "total samples", "pain", "no pain"]
+    cols, rows = {}, []
+    for name in ours.columns:
+        paper_name = _dataset_key(name)
+        cols[(name, "ours")] = [int(ours.loc[q, name]) for q in quantities]
+        if paper_name is None:
+            cols[(name, "paper")] = ["–"] * len(quantities)
+            continue
+        cols[(name, f"paper ({paper_name})")] = [int(PAPER_TABLE1.loc[q, paper_name]) for q in quantities]
+        rows += [(f"{paper_name}: {q}", "", float(ours.loc[q, name]), float(PAPER_TABLE1.loc[q, paper_name]))
+                 for q in quantities]
+    table = pd.DataFrame(cols, index=quantities)
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return Section("table1", title, table, _long("table1", rows),
+                   note="Counted from this build's manifests (chapter 00).")
+
+
+def table2_validation_section(art: Path) -> Section:
+    """Table 2 (validation): mean ± sd over the cross-validation folds, and Friedman p-values."""
+    from .training import PAPER_TABLE2, table2
+
+    title = "Table 2: validation on the image sets (cross-validation folds)"
+    path = art / "training" / "metrics.csv"
+    if not path.exists():
+        return _missing("table2_validation", title, CHAPTERS["02"], path, art)
+    metrics = pd.read_csv(path)
+    rows = [(_METRIC_LABELS[m], model, float(g[m].mean()), PAPER_TABLE2[model][m][0])
+            for model, g in metrics.groupby("model", sort=False) if model in PAPER_TABLE2
+            for m in METRICS]
+    n_folds = metrics["fold"].nunique()
+    return Section("table2_validation", title, table2(metrics), _long("table2_validation", rows),
+                   note=f"Mean ± standard deviation over this build's {n_folds} validation fold(s) "
+                        "(`training/metrics.csv`); the p-value is the Friedman test across models.")
+
+
+def table2_test_section(art: Path) -> Section:
+    """Table 2 (test): one label per video, the video's mean probability against the threshold."""
+    from .evaluation import PAPER, table2_test, video_metrics
+
+    title = "Table 2: test on the video set"
+    path = art / "tables" / "video_summary.csv"
+    if not path.exists():
+        return _missing("table2_test", title, CHAPTERS["03"], path, art)
+    ours = video_metrics(pd.read_csv(path))
+    rows = [(_METRIC_LABELS[m], model, float(ours.loc[model, m]), PAPER["table2_test"][model][m])
+            for model in ours.index if model in PAPER["table2_test"] for m in METRICS]
+    n = int(ours["n"].iloc[0]) if len(ours) else 0
+    return Section("table2_test", title, table2_test(ours, _names()), _long("table2_test", rows),
+                   note=f"{n} test videos (`tables/video_summary.csv`). For scale: the best AUC of "
+                        f"Brahnam et al. on iCOPEvid is {100 * PAPER['brahnam_auc']:.1f}%.")
+
+
+def thresholds_section(art: Path) -> Section:
+    """Youden thresholds of the best fold per model, and which weights it started from."""
+    from .evaluation import PAPER
+
+    title = "Youden thresholds of the best models"
+    path = art / "training" / "best_models.csv"
+    if not path.exists():
+        return _missing("thresholds", title, CHAPTERS["02"], path, art)
+    best = pd.read_csv(path)
+    paper = PAPER["thresholds"]
+    table = pd.DataFrame({
+        "model": best["model"].map(_names()).fillna(best["model"]),
+        "best fold": best["fold"],
+        "validation AUC": [f"{100 * v:.1f}%" for v in best["val_auc"]],
+        "threshold (ours)": [f"{100 * v:.1f}%" for v in best["threshold"]],
+        "threshold (paper)": [f"{100 * paper[m]:.1f}%" if m in paper else "–" for m in best["model"]],
+    }).set_index("model")
+    rows = [("Youden threshold", m, float(t), paper[m]) for m, t in zip(best["model"], best["threshold"])
+            if m in paper]
+    return Section("thresholds", title, table, _long("thresholds", rows),
+                   note="The fold with the highest validation AUC per model, as in the paper; its "
+                        "threshold maximizes Youden's J on that fold's training data.")
+
+
+def pearson_section(art: Path) -> Section:
+    """Pearson's r between the signs of two models, mean ± sd over videos."""
+    from .evaluation import PAPER, pearson_summary
+
+    title = "Pearson's r between the models' signs"
+    path = art / "tables" / "pearson_pairs.csv"
+    if not path.exists():
+        return _missing("pearson", title, CHAPTERS["04"], path, art)
+    pairs = pd.read_csv(path)
+    table = pearson_summary(pairs, _names())
+    rows = []
+    for (a, b), g in pairs.groupby(["model_a", "model_b"]):
+        paper = PAPER["pearson_r"].get((a, b)) or PAPER["pearson_r"].get((b, a))
+        if paper and g["r"].notna().any():
+            rows.append((f"r {_names().get(a, a)} – {_names().get(b, b)}", "", float(g["r"].mean()), paper[0]))
+    return Section("pearson", title, table.drop(columns="r_mean").set_index("pair"), _long("pearson", rows),
+                   note="Over the videos where both signs vary (`tables/pearson_pairs.csv`).")
+
+
+def table3_section(art: Path) -> Section:
+    """Table 3: classification and temporal metrics per model and sign type."""
+    from .evaluation import PAPER, paper_table3, same_type_fraction
+
+    title = "Table 3: metrics per sign type"
+    path = art / "tables" / "table3.csv"
+    if not path.exists():
+        return _missing("table3", title, CHAPTERS["05"], path, art)
+    ours = pd.read_csv(path).set_index(["model", "sign_type"])
+    paper = paper_table3().set_index(["model", "sign_type"])
+    index = ours.index.union(paper.index, sort=False)
+    out, rows = {}, []
+    for key in index:
+        o = ours.loc[key] if key in ours.index else None
+        p = paper.loc[key] if key in paper.index else None
+        rec = {}
+        for m in METRICS:
+            rec[(_METRIC_LABELS[m], "ours")] = "–" if o is None or pd.isna(o[m]) else f"{100 * o[m]:.1f}%"
+            rec[(_METRIC_LABELS[m], "paper")] = "–" if p is None else f"{100 * p[m]:.1f}%"
+            if o is not None and p is not None and not pd.isna(o[m]):
+                rows.append((f"{key[1]}: {_METRIC_LABELS[m]}", key[0], float(o[m]), float(p[m])))
+        for q in ("entropy", "crossings"):
+            rec[(q.capitalize(), "ours")] = "–" if o is None else str(o[q])
+            rec[(q.capitalize(), "paper")] = "–" if p is None else f"{p[f'{q}_mean']:.2f} ± {p[f'{q}_sd']:.2f}"
+        rec[("Videos pain / no pain", "ours")] = "–" if o is None else f"{int(o['n_pain'])} / {int(o['n_nopain'])}"
+        rec[("Videos pain / no pain", "paper")] = "–" if p is None else f"{int(p['n_pain'])} / {int(p['n_nopain'])}"
+        out[(_names().get(key[0], key[0]), key[1])] = rec
+    table = pd.DataFrame.from_dict(out, orient="index")
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    table.index.names = ["model", "sign type"]
+    note = "A dash: no video of that type in this build, or a type the paper's table does not list."
+    types = art / "tables" / "sign_types.csv"
+    if types.exists():
+        frac = same_type_fraction(pd.read_csv(types))
+        if not np.isnan(frac):
+            note += (f" Videos put in the same sign type by every model: {100 * frac:.0f}% "
+                     f"(paper: {100 * PAPER['same_type_fraction']:.0f}%).")
+    return Section("table3", title, table, _long("table3", rows), note=note)
+
+
+#: The comparison page's sections, in the order the paper presents them.
+SECTIONS = (table1_section, table2_validation_section, table2_test_section, thresholds_section,
+            pearson_section, table3_section)
+
+
+def compare_all(profile: str | None = None, art: str | Path | None = None) -> list[Section]:
+    """Every reproduced number next to the paper's, read from one build's artifacts.
+
+    Parameters
+    ----------
+    profile : str, optional
+        Profile whose ``artifacts/<profile>/`` is read.
+    art : path, optional
+        The artifacts folder itself (overrides ``profile``).
+
+    Returns
+    -------
+    list of Section
+        One per table, in the paper's order; a section whose chapter has not run (or whose file
+        cannot be read) carries a ``missing`` sentence and no table.
+    """
+    art = Path(art) if art is not None else artifacts_dir(profile or "demo")
+    out = []
+    for make in SECTIONS:
+        try:
+            out.append(make(art))
+        except (KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
+            name = make.__name__.removesuffix("_section")
+            out.append(Section(name, name, missing=f"Could not read this build's {name} artifacts "
+                                                   f"({type(exc).__name__}: {exc})."))
+    return out
+
+
+def long_table(sections: list[Section]) -> pd.DataFrame:
+    """All numeric (ours, paper) pairs of the sections, one row each."""
+    parts = [s.long for s in sections if s.missing is None and len(s.long)]
+    if not parts:
+        return pd.DataFrame(columns=["section", "quantity", "model", "ours", "paper"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def comparison_figure(long: pd.DataFrame):
+    """Scatter of our rates against the paper's (fractions in [0, 1]), one colour per model.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :func:`long_table` output. Table 1's counts are left out (not on a 0-1 scale).
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .figures import MODEL_COLOURS
+
+    rates = long[long["section"] != "table1"]
+    markers = {"table2_validation": "o", "table2_test": "s", "thresholds": "D", "pearson": "^", "table3": "v"}
+    labels = {"table2_validation": "Table 2 validation", "table2_test": "Table 2 test",
+              "thresholds": "Youden threshold", "pearson": "Pearson r", "table3": "Table 3"}
+    fig, ax = plt.subplots(figsize=(5.2, 5.0))
+    ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", zorder=0)
+    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="paper", ylabel="this build", aspect="equal")
+    if rates.empty:
+        ax.text(0.5, 0.5, "no rate reproduced yet in this build", ha="center", va="center", color="0.4")
+        return fig
+    for section, g in rates.groupby("section", sort=False):
+        colours = [MODEL_COLOURS.get(m, "0.3") for m in g["model"]]
+        ax.scatter(g["paper"], g["ours"], c=colours, marker=markers.get(section, "o"), s=28,
+                   alpha=0.8, edgecolors="none", label=labels.get(section, section))
+    handles = [plt.Line2D([], [], ls="", marker=markers.get(s, "o"), color="0.3", label=labels.get(s, s))
+               for s in rates["section"].unique()]
+    handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=_names()[m])
+                for m, c in MODEL_COLOURS.items() if m in set(rates["model"])]
+    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+# -- facts of a build -----------------------------------------------------------------------------
+
+
+def _executed_notebooks(profile: str, book_dir: Path) -> dict[str, dict]:
+    """Papermill metadata of the executed notebooks in ``book_dir`` that ran under ``profile``."""
+    out = {}
+    for path in sorted(book_dir.glob("[0-9][0-9]_*.ipynb")):
+        try:
+            meta = json.loads(path.read_text()).get("metadata", {}).get("papermill", {})
+        except (OSError, json.JSONDecodeError):
+            continue
+        params = meta.get("parameters") or {}
+        if params.get("profile") != profile:
+            continue
+        out[path.stem] = {"params": params, "seconds": meta.get("duration"),
+                          "finished": meta.get("end_time"), "failed": bool(meta.get("exception"))}
+    return out
+
+
+def build_info(profile: str, root: str | Path | None = None, art: str | Path | None = None) -> dict:
+    """Which profile, data and weights produced a build, read from the run itself.
+
+    Sources, later ones winning: the runner's ``artifacts/<profile>/run_*.json`` (oldest first);
+    the papermill metadata of the executed notebooks in ``book/`` (so a notebook executed in the
+    current run, before the runner writes its JSON, still counts); the manifests; and
+    ``training/best_models.csv`` for the weights.
+
+    Returns
+    -------
+    dict
+        ``profile``, ``description``, ``notebooks`` (DataFrame: notebook, seconds, parameters),
+        ``data`` (dict: source "synthetic"|"real", per-dataset counts), ``weights`` (DataFrame:
+        model, weights_source, input_size, or empty).
+    """
+    root = Path(root) if root is not None else ROOT
+    art = Path(art) if art is not None else artifacts_dir(profile)
+    description, runs = "", {}
+    for path in sorted(art.glob("run_*.json"), key=lambda p: p.stat().st_mtime):
+        run = json.loads(path.read_text())
+        description = run.get("description") or description
+        for nb, params in run.get("params", {}).items():
+            runs[nb] = {"params": params, "seconds": run.get("seconds", {}).get(nb)}
+    runs.update(_executed_notebooks(profile, root / "book"))
+    if not description:
+        try:
+            from .runner import load_profile
+
+            description = load_profile(profile, root)["description"]
+        except Exception:  # noqa: BLE001 - a profile given as a path elsewhere; description is optional
+            description = ""
+    notebooks = pd.DataFrame(
+        [{"notebook": nb, "seconds": r.get("seconds"),
+          "parameters": ", ".join(f"{k}={v!r}" for k, v in sorted(r["params"].items()) if k != "profile")}
+         for nb, r in sorted(runs.items())],
+        columns=["notebook", "seconds", "parameters"],
+    )
+    return {"profile": profile, "description": description, "notebooks": notebooks,
+            "data": _data_facts(art), "weights": _weights(art)}
+
+
+def _data_facts(art: Path) -> dict:
+    from .data import is_synthetic
+
+    facts: dict[str, Any] = {"source": None, "datasets": {}}
+    names = []
+    for kind in ("images", "videos"):
+        path = art / "manifests" / f"{kind}.csv"
+        if path.exists():
+            df = pd.read_csv(path)
+            for name, g in df.groupby("dataset", sort=False):
+                facts["datasets"][str(name)] = f"{len(g)} {kind} of {g['subject'].nunique()} newborns"
+                names.append(str(name))
+    if names:
+        facts["source"] = "synthetic" if is_synthetic(names) else "real"
+    return facts
+
+
+def _weights(art: Path) -> pd.DataFrame:
+    path = art / "training" / "best_models.csv"
+    cols = ["model", "weights_source", "input_size"]
+    if not path.exists():
+        return pd.DataFrame(columns=cols)
+    best = pd.read_csv(path)
+    for c in cols:
+        if c not in best.columns:
+            best[c] = "not recorded"
+    return best[cols].assign(model=best["model"].map(_names()).fillna(best["model"]))
+
+
+def build_summary_html(info: dict) -> str:
+    """A short HTML block of :func:`build_info` for the book's front page."""
+    import html
+
+    data = info["data"]
+    if data["source"] is None:
+        data_line = "no data set prepared yet (chapter 00 has not run)"
+    else:
+        kind = ("built-in synthetic newborn faces (not health data)" if data["source"] == "synthetic"
+                else "real data sets given through manifests")
+        data_line = f"{kind}: " + "; ".join(f"{k} — {v}" for k, v in data["datasets"].items())
+    w = info["weights"]
+    weights_line = ("no model trained yet (chapter 02 has not run)" if w.empty else
+                    "; ".join(f"{r.model}: {r.weights_source}, {r.input_size} px input" for r in w.itertuples()))
+    nb = info["notebooks"]
+    total = pd.to_numeric(nb["seconds"], errors="coerce").sum() if len(nb) else 0.0
+    items = [("Profile", f"<code>{html.escape(info['profile'])}</code> — {html.escape(info['description'])}"),
+             ("Data", html.escape(data_line)),
+             ("Starting weights", html.escape(weights_line)),
+             ("Chapters executed", f"{len(nb)} ({total / 60:.1f} min of notebook execution)")]
+    body = "".join(f"<li><strong>{k}:</strong> {v}</li>" for k, v in items)
+    return f'<ul class="painsign-build">{body}</ul>'
+
+
+# -- re-running a chapter -------------------------------------------------------------------------
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return text.strip()
+
+
+def notebook_source(name: str, root: str | Path | None = None) -> Path:
+    """``notebooks/<name>.ipynb`` for a stem (``"04_pain_sign"``) or a number prefix (``"04"``)."""
+    from .errors import ConfigError
+
+    folder = Path(root or ROOT) / "notebooks"
+    hits = sorted(folder.glob(f"{name}.ipynb")) or sorted(folder.glob(f"{name}_*.ipynb"))
+    if len(hits) != 1:
+        raise ConfigError(f"no single notebook named {name!r} in {folder}")
+    return hits[0]
+
+
+def parameters_table(notebook_path: str | Path, profile: str | None = None,
+                     root: str | Path | None = None) -> pd.DataFrame:
+    """The notebook's ``parameters`` cell as a table, with the values a profile gives it.
+
+    Parameters
+    ----------
+    notebook_path : path
+        A source notebook (``notebooks/NN_name.ipynb``).
+    profile : str, optional
+        Adds the column ``this build``: the value the runner passes under that profile, or
+        "default" when the profile leaves the notebook's default.
+
+    Returns
+    -------
+    DataFrame indexed by parameter name with columns ``default``, ``meaning`` (the comment in the
+    parameters cell) and, with a profile, ``this build``.
+    """
+    import papermill
+
+    from .errors import ConfigError
+
+    declared = papermill.inspect_notebook(str(notebook_path))
+    if not declared:
+        raise ConfigError(f"{Path(notebook_path).name}: no cell tagged 'parameters'")
+    table = pd.DataFrame(
+        {"default": [spec["default"].strip() for spec in declared.values()],
+         "meaning": [spec.get("help") or "" for spec in declared.values()]},
+        index=pd.Index(list(declared), name="parameter"),
+    )
+    if profile is not None:
+        given = profile_parameters(notebook_path, profile, root)
+        table.insert(0, "this build", [repr(given[k]) if k in given else "default" for k in table.index])
+    return table
+
+
+def profile_parameters(notebook_path: str | Path, profile: str, root: str | Path | None = None) -> dict:
+    """The parameters the runner gives ``notebook_path`` under ``profile`` (the runner's own rule)."""
+    from .runner import load_profile, notebook_parameters
+
+    return notebook_parameters(Path(notebook_path), load_profile(profile, Path(root or ROOT)))
+
+
+def papermill_command(notebook_path: str | Path, params: dict | None = None,
+                      out: str | Path | None = None) -> str:
+    """A copyable shell command that re-runs one notebook with papermill from the repository root.
+
+    Scalars are passed with ``-p`` (papermill types numbers and booleans itself; strings are kept
+    strings with ``-r``), lists and dicts with ``-y`` as YAML.
+    """
+    nb = Path(notebook_path)
+    src = nb.relative_to(ROOT) if nb.is_absolute() and nb.is_relative_to(ROOT) else nb
+    out = out if out is not None else Path("book") / nb.name
+    parts = ["papermill", str(src), str(out), "-k", "python3"]
+    for key, value in (params or {}).items():
+        if isinstance(value, str):
+            parts += ["-r", key, value]
+        elif isinstance(value, bool | int | float) or value is None:
+            parts += ["-p", key, repr(value)]
+        else:
+            parts += ["-y", f"{key}: {json.dumps(value)}"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+#: A few exercises per chapter: a parameter to change and what to look for. Parameter names are in
+#: backticks; tests/test_report.py checks that each one is declared by its notebook.
+EXERCISES: dict[str, list[str]] = {
+    "00_data": [
+        "Set `synthetic_scale` to 0.3 and compare Table 1 with the paper's: which counts shrink, "
+        "and does the pain / no-pain balance hold?",
+        "Set `video_seconds` to 60: longer clips hold more changes of expression. Look at the "
+        "scenario strip: where would a single label per video be most wrong?",
+        "Raise `gallery_subjects` and look for the confounders (sleep, yawns, fussing): which "
+        "ones would fool a human observer?",
+    ],
+    "01_preprocessing": [
+        "Raise `score_threshold` to 0.99: how many frames lose their face, and in which scenarios?",
+        "Set `video_frame_step` to 1 (the paper's every frame) and compare the time taken with "
+        "this build's; the sign's one-second window then holds 30 samples.",
+        "Set `margin` to 0 and look at the crops: what part of the face does a tight box cut off?",
+    ],
+    "02_training": [
+        "Lower `max_epochs` and watch the learning curves: where does early stopping end training?",
+        "Set `n_augment` to 0 and compare the validation AUC across folds: how much does "
+        "augmentation help on so few newborns?",
+    ],
+    "03_test_evaluation": [
+        "Set `window_seconds` to 3: the sign smooths more. Do entropy and crossings fall, and does "
+        "the video-level AUC change?",
+        "Move `pain_cut` to 0.3 and 0.7: how does the frame-level AUC respond, and why does the "
+        "video-level AUC not move?",
+    ],
+    "04_pain_sign": [
+        "Set `focus_model` to another model: is its sign built from noisier probabilities?",
+        "Set `strip_every_s` to 0.5 and find a crossing marker: what did the face do at that moment?",
+    ],
+    "05_sign_clustering": [
+        "Set `k_max` to 3 so k-means may find at most three clusters, as the paper did: which videos "
+        "move between types?",
+        "Lower `n_init` to 1 and re-run with another `seed`: are the sign types stable?",
+    ],
+    "06_explainability": [
+        "Set `ig_baseline` to \"blur\": do the Integrated Gradients maps still point at the brow, "
+        "eyes and mouth?",
+        "Change `mask_levels` to 3: is the red / yellow / green picture easier to read?",
+    ],
+    "07_average_faces": [
+        "Set `bin_width` to 0.2: fewer, fuller bins. Is the rise of the expression above 50% clearer?",
+        "Restrict `models` to one model and compare its correct and incorrect frames.",
+    ],
+    "08_realtime_monitor": [
+        "Re-run under another profile and compare the measured frames per second with the 30 fps "
+        "of the paper's videos: could this machine keep up at the bedside?",
+    ],
+    "09_paper_comparison": [
+        "Run the book under the `demo` and the `smoke` profiles and compare this page: which of "
+        "our numbers move most with the amount of data?",
+        "Put pretrained VGG-Face and ViT-B/16 weights in `$PAINSIGN_WEIGHTS` (see \"Run it on the "
+        "real datasets\") and re-run: which rows move toward the paper's?",
+    ],
+}
+
+
+def chapter_end(name: str, profile: str, exercises: list[str] | None = None,
+                root: str | Path | None = None) -> None:
+    """Display a chapter's closing box: exercises, its parameters, the command that re-runs it.
+
+    Call it in the last code cell of a chapter (tag the cell ``hide-input``)::
+
+        report.chapter_end("04_pain_sign", profile)
+
+    Parameters
+    ----------
+    name : str
+        The notebook's stem (``"04_pain_sign"``) or number (``"04"``).
+    profile : str
+        The profile of this run (the notebook's ``profile`` parameter).
+    exercises : list of str, optional
+        Markdown items; default :data:`EXERCISES` for the chapter.
+    """
+    from IPython.display import Markdown, display
+
+    nb = notebook_source(name, root)
+    items = exercises if exercises is not None else EXERCISES.get(nb.stem, [])
+    if items:
+        display(Markdown("**Exercises.** Change one parameter, re-run, and look again:\n\n"
+                         + "\n".join(f"{i}. {e}" for i, e in enumerate(items, 1))))
+    display(Markdown(f"**This chapter's parameters** (from its `parameters` cell; *this build* is "
+                     f"what the `{profile}` profile passed):"))
+    display(parameters_table(nb, profile, root))
+    cmd = papermill_command(nb, profile_parameters(nb, profile, root))
+    display(Markdown(
+        "**Re-run it** from the repository root with the environment active "
+        "(`. .venv/bin/activate`); change any `-p` value, then `jupyter-book build .` shows the "
+        f"result in the book:\n\n```bash\n{cmd}\n```\n\n"
+        f"Or open `notebooks/{nb.name}` in JupyterLab (`jupyter lab notebooks/{nb.name}`), edit the "
+        "parameters cell and run all cells; the download button at the top of this page gives "
+        "this executed notebook."
+    ))
+
+
+#: A code cell's caption line: ``# figure: fig-name | Caption text`` (see :func:`add_figure_captions`).
+FIGURE_LINE = re.compile(r"^#\s*figure:\s*(?P<name>[A-Za-z][\w-]*)\s*\|\s*(?P<caption>.+?)\s*$", re.M)
+
+
+def add_figure_captions(notebook_path: str | Path) -> int:
+    """Turn ``# figure: name | caption`` comment lines into myst-nb figure metadata, in place.
+
+    myst-nb numbers and captions the image output of a code cell whose metadata holds
+    ``{"mystnb": {"figure": {"name": ..., "caption": ...}}}``; any page can then refer to it with
+    ``{numref}`name```. Percent-format sources cannot carry cell metadata, so write the caption as
+    a comment line in the cell that shows the figure and run this on the converted notebook.
+
+    Returns
+    -------
+    int
+        Number of cells captioned.
+    """
+    import nbformat
+
+    path = Path(notebook_path)
+    nb = nbformat.read(path, as_version=4)
+    count = 0
+    for cell in nb.cells:
+        m = FIGURE_LINE.search(cell.source) if cell.cell_type == "code" else None
+        if m:
+            cell.metadata.setdefault("mystnb", {})["figure"] = {"name": m["name"], "caption": m["caption"]}
+            count += 1
+    nbformat.write(nb, path)
+    return count
+
+
+def why_they_differ(info: dict) -> list[str]:
+    """Plain sentences on why this build's numbers differ from the paper's, from :func:`build_info`.
+
+    Returns
+    -------
+    list of str
+        Markdown sentences: the data, the starting weights, the input sizes and the profile.
+    """
+    from .speed import PAPER_SIZES
+
+    out = []
+    source = info["data"]["source"]
+    if source == "synthetic":
+        out.append("**Different newborns.** This build ran on rendered synthetic faces, not on iCOPE, "
+                   "UNIFESP and iCOPEvid: same kind of task (pain and rest, confounders, occlusions), "
+                   "different faces, counts and difficulty. The numbers test the method, not the paper's "
+                   "values; only a run on the real data sets can reproduce those.")
+    elif source == "real":
+        out.append("**Real data.** This build read real data sets through manifests; differences in "
+                   "subjects, splits into folds and face detection still move the numbers.")
+    w = info["weights"]
+    if not w.empty:
+        random = [r.model for r in w.itertuples() if "random" in str(r.weights_source).lower()]
+        if random:
+            out.append(f"**Different starting weights.** {', '.join(random)} started from random "
+                       "weights here (no pretrained file was found locally), whereas the paper "
+                       "fine-tuned VGG-Face from face-recognition weights and ViT-B/16 from ImageNet "
+                       "weights. N-CNN is trained from scratch in both.")
+        names = {v: k for k, v in _names().items()}
+        small = [f"{r.model} {r.input_size} px (paper {PAPER_SIZES[names[r.model]]} px)"
+                 for r in w.itertuples()
+                 if r.model in names and str(r.input_size).isdigit()
+                 and int(r.input_size) != PAPER_SIZES[names[r.model]]]
+        if small:
+            out.append(f"**Smaller inputs.** To run on a CPU the profile shrank the inputs: {'; '.join(small)}.")
+    if info["profile"] != "paper":
+        out.append(f"**A shorter protocol.** The `{info['profile']}` profile changes the paper's protocol "
+                   "to fit its time budget (each chapter states what it changes); the `paper` profile "
+                   "keeps it, for a GPU.")
+    from .training import PAPER_TABLE2
+
+    top = max(sd for model, row in PAPER_TABLE2.items() if model != "p_value" for _, sd in row.values())
+    out.append("**Small samples.** With tens of videos per sign type, one video moves a rate by several "
+               f"points; the paper's own standard deviations over folds reach {100 * top:.1f} points.")
+    return out
+
+
+def show_section(section: Section) -> None:
+    """Display one comparison section in a notebook: its table and note, or why it is missing."""
+    from IPython.display import Markdown, display
+
+    if section.missing:
+        display(Markdown(section.missing))
+        return
+    display(section.table)
+    if section.note:
+        display(Markdown(section.note))
+
+
+def profile_commands(profile: str | Path, root: str | Path | None = None) -> list[str]:
+    """One papermill command per notebook, in order, with the parameters ``profile`` gives each.
+
+    The same parameters the runner (``painsign book --profile ...``) would pass, written out so
+    a researcher can run, inspect or schedule each chapter on its own (e.g. on a GPU node).
+    """
+    from .runner import load_profile, notebook_parameters, notebook_paths
+
+    root = Path(root or ROOT)
+    prof = load_profile(profile, root)
+    return [papermill_command(nb, notebook_parameters(nb, prof)) for nb in notebook_paths(root)]
+
+
+def built_profile(book_dir: str | Path | None = None) -> str | None:
+    """The profile the executed notebooks in ``book/`` ran under (the most common one), or None."""
+    from collections import Counter
+
+    book_dir = Path(book_dir) if book_dir is not None else ROOT / "book"
+    seen = Counter()
+    for path in book_dir.glob("[0-9][0-9]_*.ipynb"):
+        try:
+            params = json.loads(path.read_text()).get("metadata", {}).get("papermill", {}).get("parameters") or {}
+        except (OSError, json.JSONDecodeError):
+            continue
+        if params.get("profile"):
+            seen[params["profile"]] += 1
+    return seen.most_common(1)[0][0] if seen else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m painsign_utils.report commands PROFILE``: print the papermill commands of a profile."""
+    import argparse
+
+    from .errors import PainsignError
+
+    parser = argparse.ArgumentParser(prog="python -m painsign_utils.report",
+                                     description="Print the papermill command of every chapter under a profile.")
+    parser.add_argument("action", choices=["commands"])
+    parser.add_argument("profile", help="smoke, demo, paper, or a profile YAML file")
+    args = parser.parse_args(argv)
+    try:
+        print("\n".join(profile_commands(args.profile)))
+    except PainsignError as exc:
+        print(f"painsign: error: {exc}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""The comparison page's tables, build facts and re-run boxes, on small hand-made artifacts."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from painsign_utils import report
+from painsign_utils.errors import ConfigError
+from painsign_utils.evaluation import PAPER
+from painsign_utils.training import PAPER_TABLE2
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = ["vggface", "ncnn", "vit_b16"]
+
+
+def _notebook(path: Path, params: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# T"), cell,
+                nbformat.v4.new_code_cell("# figure: fig-demo | A demo figure.\nx = 1")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def art(tmp_path):
+    """Artifacts of a tiny build: manifests, training metrics, video summary, Pearson pairs, Table 3."""
+    from painsign_utils.clustering import table3
+
+    a = tmp_path / "artifacts" / "t"
+    rng = np.random.default_rng(0)
+    (a / "manifests").mkdir(parents=True)
+    pd.DataFrame({"path": [f"i{i}.png" for i in range(6)], "subject": ["s1", "s1", "s2", "s2", "s3", "s3"],
+                  "dataset": ["synthetic-icope"] * 2 + ["synthetic-unifesp"] * 4,
+                  "label": ["pain", "nopain"] * 3}).to_csv(a / "manifests" / "images.csv", index=False)
+    pd.DataFrame({"path": ["v1.mp4", "v2.mp4"], "subject": ["s4", "s5"], "dataset": "synthetic-icopevid",
+                  "label": ["pain", "nopain"]}).to_csv(a / "manifests" / "videos.csv", index=False)
+    (a / "training").mkdir()
+    rows = [{"model": m, "fold": f, "accuracy": rng.uniform(0.5, 1), "sensitivity": rng.uniform(0.5, 1),
+             "specificity": rng.uniform(0.5, 1), "auc": rng.uniform(0.5, 1), "threshold": 0.5}
+            for m in MODELS for f in range(3)]
+    pd.DataFrame(rows).to_csv(a / "training" / "metrics.csv", index=False)
+    pd.DataFrame({"model": MODELS, "fold": [0, 1, 2], "checkpoint": "x.pt", "val_auc": [0.9, 0.8, 0.7],
+                  "threshold": [0.45, 0.55, 0.40], "weights_source": ["random init", "random init", "/w/vit.pth"],
+                  "input_size": [64, 120, 224]}).to_csv(a / "training" / "best_models.csv", index=False)
+    (a / "tables").mkdir()
+    videos = [f"v{i}" for i in range(12)]
+    summary = pd.DataFrame([{"model": m, "video": v, "label": i % 2, "mean_prob": rng.uniform(),
+                             "threshold": 0.5, "entropy": rng.uniform(0, 3), "crossings": int(rng.integers(0, 8)),
+                             "sign_type": ["stable", "irregular", "unstable"][i % 3]}
+                            for m in MODELS for i, v in enumerate(videos)])
+    summary.to_csv(a / "tables" / "video_summary.csv", index=False)
+    summary.to_csv(a / "tables" / "sign_types.csv", index=False)
+    table3(summary).to_csv(a / "tables" / "table3.csv", index=False)
+    pd.DataFrame([{"video": v, "model_a": x, "model_b": y, "r": rng.uniform(-1, 1)}
+                  for v in videos for x, y in [("vggface", "ncnn"), ("vggface", "vit_b16"), ("ncnn", "vit_b16")]]
+                 ).to_csv(a / "tables" / "pearson_pairs.csv", index=False)
+    return a
+
+
+def test_missing_artifacts_give_sentences_not_errors(tmp_path):
+    sections = report.compare_all(art=tmp_path / "empty")
+    assert [s.key for s in sections] == ["table1", "table2_validation", "table2_test", "thresholds",
+                                         "pearson", "table3"]
+    for s in sections:
+        assert s.table is None and s.missing.startswith("Not reproduced in this build: chapter")
+    assert "02_training" in sections[1].missing and "training/metrics.csv" in sections[1].missing
+    assert report.long_table(sections).empty
+    assert report.comparison_figure(report.long_table(sections)) is not None
+
+
+def test_every_section_reads_the_build(art):
+    sections = {s.key: s for s in report.compare_all(art=art)}
+    assert all(s.missing is None for s in sections.values()), [s.missing for s in sections.values()]
+    # Table 1: counted from the manifests, mapped onto the paper's data set names.
+    t1 = sections["table1"].table
+    assert t1.loc["total samples", ("synthetic-unifesp", "ours")] == 4
+    assert t1.loc["total samples", ("synthetic-unifesp", "paper (UNIFESP)")] == 360
+    # Table 2 validation: the mean over folds, next to the paper's mean.
+    metrics = pd.read_csv(art / "training" / "metrics.csv")
+    long = sections["table2_validation"].long.set_index(["quantity", "model"])
+    assert long.loc[("AUC", "ncnn"), "ours"] == pytest.approx(metrics[metrics.model == "ncnn"]["auc"].mean())
+    assert long.loc[("AUC", "ncnn"), "paper"] == PAPER_TABLE2["ncnn"]["auc"][0]
+    # Table 2 test: the video-level rates, paper column from the paper's constants.
+    test = sections["table2_test"].long.set_index(["quantity", "model"])
+    assert test.loc[("Sensitivity", "vit_b16"), "paper"] == PAPER["table2_test"]["vit_b16"]["sensitivity"]
+    assert sections["table2_test"].table.loc["AUC", "N-CNN (paper)"] == "74.0%"
+    # Thresholds, Pearson r, Table 3.
+    assert sections["thresholds"].table.loc["N-CNN", "threshold (ours)"] == "55.0%"
+    assert sections["thresholds"].table.loc["N-CNN", "threshold (paper)"] == "54.2%"
+    assert len(sections["pearson"].long) == 3
+    t3 = sections["table3"].table
+    assert t3.loc[("VGG-Face", "stable"), ("Entropy", "paper")] == "0.35 ± 0.46"
+    assert "same sign type by every model" in sections["table3"].note
+    long_all = report.long_table(list(sections.values()))
+    assert set(long_all["section"]) == set(sections)
+    assert long_all[["ours", "paper"]].notna().all().all()
+
+
+def test_a_malformed_artifact_is_a_sentence(art):
+    (art / "tables" / "table3.csv").write_text("model,sign_type\nncnn,stable\n")
+    table3 = {s.key: s for s in report.compare_all(art=art)}["table3"]
+    assert table3.table is None and table3.missing.startswith("Could not read")
+
+
+def test_build_info_from_run_json_and_executed_notebooks(tmp_path, art):
+    (art / "run_00.json").write_text(json.dumps(
+        {"profile": "t", "description": "tiny", "seconds": {"00_data": 3.0},
+         "params": {"00_data": {"profile": "t", "synthetic_scale": 0.1}}}))
+    nb = _notebook(tmp_path / "book" / "03_test.ipynb", 'profile = "t"')
+    data = json.loads(nb.read_text())
+    data["metadata"]["papermill"] = {"parameters": {"profile": "t", "seed": 1}, "duration": 2.5}
+    nb.write_text(json.dumps(data))
+    _notebook(tmp_path / "book" / "04_other.ipynb", 'profile = "x"')  # another profile: ignored
+    info = report.build_info("t", root=tmp_path, art=art)
+    assert info["description"] == "tiny"
+    assert info["notebooks"]["notebook"].tolist() == ["00_data", "03_test"]
+    assert info["notebooks"]["seconds"].tolist() == [3.0, 2.5]
+    assert info["data"]["source"] == "synthetic" and "synthetic-icopevid" in info["data"]["datasets"]
+    assert info["weights"].set_index("model").loc["VGG-Face", "weights_source"] == "random init"
+    html = report.build_summary_html(info)
+    assert "<code>t</code>" in html and "VGG-Face: random init, 64 px input" in html
+    why = " ".join(report.why_they_differ(info))
+    assert "VGG-Face, N-CNN started from random" in why and "VGG-Face 64 px (paper 224 px)" in why
+    assert report.built_profile(tmp_path / "book") == "t"
+
+
+def test_parameters_table_and_papermill_command(tmp_path):
+    nb = _notebook(tmp_path / "notebooks" / "03_test.ipynb",
+                   'profile = "demo"\nrate = 2.5  # samples per second\nname = "a"\nitems = [1, 2]\nflag = False')
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "t.yml").write_text(
+        "common: {profile: t, seed: 0}\nnotebooks:\n  03_test: {rate: 5.0, name: '007', items: [3]}\n")
+    table = report.parameters_table(nb, "t", root=tmp_path)
+    assert table.loc["rate", "meaning"] == "samples per second"
+    assert table.loc["rate", "default"] == "2.5" and table.loc["rate", "this build"] == "5.0"
+    assert table.loc["flag", "this build"] == "default"
+    params = report.profile_parameters(nb, "t", root=tmp_path)
+    cmd = shlex.split(report.papermill_command(nb, params))
+    assert cmd[:2] == ["papermill", str(nb)] and cmd[2].endswith("book/03_test.ipynb")
+    # strings stay strings (papermill would read "007" as a number with -p), lists go as YAML
+    assert ["-r", "name", "007"] == cmd[cmd.index("name") - 1:cmd.index("name") + 2]
+    assert ["-p", "rate", "5.0"] == cmd[cmd.index("rate") - 1:cmd.index("rate") + 2]
+    assert "items: [3]" in cmd
+    with pytest.raises(ConfigError, match="no single notebook"):
+        report.notebook_source("99", root=tmp_path)
+
+
+def test_add_figure_captions(tmp_path):
+    nb = _notebook(tmp_path / "n.ipynb", 'profile = "demo"')
+    assert report.add_figure_captions(nb) == 1
+    cell = nbformat.read(nb, as_version=4).cells[2]
+    assert cell.metadata["mystnb"]["figure"] == {"name": "fig-demo", "caption": "A demo figure."}
+
+
+@pytest.mark.parametrize("stem", sorted(report.EXERCISES))
+def test_exercises_name_parameters_their_notebook_declares(stem):
+    path = ROOT / "notebooks" / f"{stem}.ipynb"
+    if not path.exists():
+        pytest.skip(f"{stem} not written yet")
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(path)))
+    named = {t for e in report.EXERCISES[stem] for t in re.findall(r"`([A-Za-z_]\w*)`", e)}
+    named -= {"demo", "smoke", "paper"}  # profile names
+    assert named <= declared, f"{stem}: exercises name undeclared parameters {named - declared}"
+
+
+def test_command_line_prints_one_command_per_notebook(capsys):
+    assert report.main(["commands", "smoke"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    assert all(ln.startswith("papermill notebooks/") and "-r profile smoke" in ln for ln in lines)
+    assert report.main(["commands", "no-such-profile"]) == 2
+    assert "unknown profile" in capsys.readouterr().out
