@@ -405,10 +405,17 @@ def _video_job(args: tuple[SynthConfig, dict, str]) -> dict:
     drift = np.stack([_ou(rng, n, cfg.video_fps, s, tau=2.0) for s in (0.03, 0.02, 3.0)], axis=1)
     cx0, cy0 = width * rng.uniform(0.4, 0.6), height * rng.uniform(0.45, 0.55)
     hand_pos = rng.uniform(-0.5, 0.5, 2)
-    light = np.repeat((gain * grad)[..., None], 3, axis=2).astype(np.float32)
-    noise_bank = [np.repeat(rng.normal(0, noise_sd, (height, width, 1)), 3, axis=2).astype(np.float32)
-                  for _ in range(5)]
-    records = []
+    # Lighting and sensor noise are baked into a few background frames once; each face patch gets
+    # the light at the face and its own noise when it is first rendered. Per frame, only a copy,
+    # one warp and one blend remain, which keeps ~70,000 frames within a minute or two.
+    light = (gain * grad).astype(np.float32)
+    lit = [cv2.convertScaleAbs(bg.astype(np.float32) * light[..., None]
+                               + rng.normal(0, noise_sd, (height, width, 1)).astype(np.float32))
+           for _ in range(5)]
+    face_light = float(light[int(np.clip(cy0, 0, height - 1)), int(np.clip(cx0, 0, width - 1))])
+    boxes = np.empty((n, 4))
+    marks = np.empty((n, 10))
+    nfcs = np.empty(n, dtype=int)
     patches: dict[tuple, tuple] = {}
     with VideoWriter(path, cfg.video_fps, (width, height)) as writer:
         for i in range(n):
@@ -423,28 +430,30 @@ def _video_job(args: tuple[SynthConfig, dict, str]) -> dict:
                 rgba, lm = premultiply(*render_face(subject, expr, unit0, phase))
                 if blur > 0.3:  # lens blur applied once per distinct face, not per frame
                     rgba = cv2.GaussianBlur(rgba, (0, 0), blur)
-                patches[key] = (expr, (rgba, lm))
+                grain = np.random.default_rng(list(key)).normal(0, noise_sd, rgba.shape[:2])
+                rgba[..., :3] = rgba[..., :3] * face_light + (grain * rgba[..., 3])[..., None]
+                patches[key] = (expr, (rgba.astype(np.float32), lm))
             expr, patch = patches[key]
             where = Placement(cx0 + drift[i, 0] * width, cy0 + drift[i, 1] * height, unit0,
                               float(np.clip(roll0 + drift[i, 2], -30, 30)))
-            frame = bg.copy()
+            frame = lit[i % len(lit)].copy()
             box, lms = place_face(frame, subject, expr, where, patch=patch)
             if script.hand[i]:
                 draw_hand(frame, _rng(cfg.seed, rec["video_id"], int(i // 15)),
                           (where.cx + hand_pos[0] * where.unit, where.cy + (0.4 + hand_pos[1] * 0.5) * where.unit),
-                          where.unit * 0.55, subject.skin)
+                          where.unit * 0.55, subject.skin * face_light)
             if script.cloth[i]:
                 draw_cloth(frame, _rng(cfg.seed, rec["video_id"], "cloth"), box)
-            img = cv2.multiply(frame, light, dtype=cv2.CV_32F)
-            writer.write(cv2.convertScaleAbs(cv2.add(img, noise_bank[i % len(noise_bank)])))
-            rec_t = {"frame": i, "time": round(i / cfg.video_fps, 4), "intensity": round(float(script.intensity[i]), 4),
-                     "face_visible": not bool(script.cloth[i]), "hand": int(script.hand[i]),
-                     "asleep": float(script.asleep[i]), "yawn": round(float(script.yawn[i]), 3),
-                     "nfcs": nfcs_score(expr), "x": round(box[0], 2), "y": round(box[1], 2),
-                     "w": round(box[2], 2), "h": round(box[3], 2)}
-            rec_t.update(dict(zip(LANDMARK_COLUMNS, lms.ravel().round(2).tolist())))
-            records.append(rec_t)
-    write_csv(pd.DataFrame(records), truth_path)
+            writer.write(frame)
+            boxes[i], marks[i], nfcs[i] = box, lms.ravel(), nfcs_score(expr)
+    records = pd.DataFrame({
+        "frame": np.arange(n), "time": (np.arange(n) / cfg.video_fps).round(4),
+        "intensity": script.intensity.round(4), "face_visible": ~script.cloth, "hand": script.hand.astype(int),
+        "asleep": script.asleep, "yawn": script.yawn.round(3), "nfcs": nfcs,
+    })
+    records[["x", "y", "w", "h"]] = boxes.round(2)
+    records[list(LANDMARK_COLUMNS)] = marks.round(2)
+    write_csv(records, truth_path)
     return row
 
 
