@@ -1,0 +1,105 @@
+"""Figures of the real-time monitor (notebook 08, ``painsign video``): the sign with its alerts, speed.
+
+:func:`plot_monitor` draws what a bedside screen would show: per-frame probabilities, the pain sign,
+the threshold with its crossings, stretches without a face, and surge/drop/no-face alerts.
+:func:`plot_speed` compares naive and optimized frames per second with the video's own rate.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import MODEL_COLOURS, MODEL_NAMES, use_style
+
+_ALERT_STYLE = {"surge": ("^", "#d62728"), "drop": ("v", "#1f77b4"), "no_face": ("x", "#555555")}
+
+
+def _stretches(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the True runs of ``mask``."""
+    m = np.r_[False, np.asarray(mask, bool), False]
+    edges = np.flatnonzero(m[1:] != m[:-1])
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def plot_monitor(history: pd.DataFrame, alerts: pd.DataFrame | None = None, threshold: float = 0.5,
+                 model: str | None = None, title: str | None = None,
+                 intensity: pd.DataFrame | None = None, ax: plt.Axes | None = None) -> plt.Figure:
+    """The pain sign as the monitor showed it.
+
+    Parameters
+    ----------
+    history : DataFrame
+        ``frame, time, prob, sign`` (:meth:`PainMonitor.history` or the CLI's frames CSV).
+    alerts : DataFrame, optional
+        ``kind, time, value`` (:meth:`PainMonitor.alert_table`).
+    threshold : float
+        The model's threshold, drawn as a dashed line with crossing markers.
+    model : str, optional
+        Model name, for the colour and legend.
+    intensity : DataFrame, optional
+        Synthetic ground truth ``time, intensity``, drawn in grey for comparison.
+    """
+    use_style()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 3.6))
+    else:
+        fig = ax.figure
+    colour = MODEL_COLOURS.get(model or "", "#333333")
+    t = history["time"].to_numpy()
+    no_face = history["prob"].isna().to_numpy()
+    for a, b in _stretches(no_face):
+        ax.axvspan(t[a], t[min(b, len(t) - 1)], color="#cccccc", alpha=0.5, lw=0,
+                   label="no face" if a == _stretches(no_face)[0][0] else None)
+    if intensity is not None:
+        ax.plot(intensity["time"], intensity["intensity"], color="#888888", lw=1, ls=":",
+                label="latent intensity (synthetic truth)")
+    ax.plot(t, history["prob"], ".", ms=2, color=colour, alpha=0.35, label="per-frame probability")
+    sign = history["sign"].to_numpy()
+    ax.plot(t, sign, color=colour, lw=2, label=f"pain sign ({MODEL_NAMES.get(model or '', model or 'model')})")
+    ax.axhline(threshold, color="k", ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
+    ok = ~np.isnan(sign)
+    above = sign[ok] >= threshold
+    cross = np.flatnonzero(above[1:] != above[:-1]) + 1
+    ax.plot(t[ok][cross], sign[ok][cross], "o", mfc="none", color="k", ms=6, label="threshold crossing")
+    if alerts is not None and len(alerts):
+        for kind, g in alerts.groupby("kind"):
+            marker, c = _ALERT_STYLE.get(kind, ("*", "k"))
+            y = g["value"].fillna(1.02).clip(upper=1.02)
+            ax.plot(g["time"], y, marker, color=c, ms=10, ls="none", label=f"alert: {kind.replace('_', ' ')}")
+    ax.set_ylim(-0.03, 1.06)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("pain probability")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    return fig
+
+
+def plot_speed(table: pd.DataFrame, video_fps: float = 30.0, column: str = "e2e") -> plt.Figure:
+    """Frames per second, naive vs optimized, per model, with the video's own frame rate.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`painsign_utils.speed.speedup_table` output (``model, <column> naive, <column> optimized``).
+    video_fps : float
+        Drawn as a line: above it the pipeline keeps up with the video.
+    column : {"e2e", "classify"}
+    """
+    use_style()
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    x = np.arange(len(table))
+    naive, opt = table[f"{column} naive"].to_numpy(), table[f"{column} optimized"].to_numpy()
+    ax.bar(x - 0.2, naive, 0.4, color="#bbbbbb", label="naive (fp32, per frame, paper size)")
+    ax.bar(x + 0.2, opt, 0.4, color=[MODEL_COLOURS.get(m, "#333") for m in table["model"]],
+           label="optimized")
+    for xi, n, o in zip(x, naive, opt):
+        ax.text(xi + 0.2, o, f"{o:.0f}\n(x{o / n:.1f})", ha="center", va="bottom", fontsize=8)
+    ax.axhline(video_fps, color="k", ls="--", lw=0.8, label=f"video rate {video_fps:.0f} fps")
+    ax.set_xticks(x, [MODEL_NAMES.get(m, m) for m in table["model"]])
+    ax.set_yscale("log")
+    ax.set_ylabel("frames per second" + (" (end to end)" if column == "e2e" else " (classification)"))
+    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    return fig

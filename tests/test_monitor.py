@@ -1,0 +1,201 @@
+"""Tests of the streaming monitor: exact equality with the offline sign, alerts, bounded memory."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from painsign_utils import sign
+from painsign_utils.errors import ConfigError, DataError
+from painsign_utils.faces import Detection
+from painsign_utils.monitor import PainMonitor, iter_source, paper_sign_type, stream_sign
+
+
+def _probs(rng, n, missing):
+    p = rng.random(n)
+    p[rng.random(n) < missing] = np.nan
+    p[int(rng.integers(n // 2, n))] = rng.random()  # at least one face, after any leading gap
+    return p
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_streaming_sign_equals_offline_sign_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    for missing in (0.0, 0.3, 0.8):
+        p = _probs(rng, int(rng.integers(8, 400)), missing)
+        p[:3] = np.nan  # a leading gap
+        for window in (1, 7, 30):
+            got = stream_sign(p, window=window)
+            assert np.array_equal(got, sign.pain_sign(p, window))
+
+
+def test_provisional_sign_is_the_offline_sign_of_the_frames_so_far():
+    rng = np.random.default_rng(3)
+    p = rng.random(160)
+    p[40:90] = np.nan  # interior gap longer than the window
+    p[130:] = np.nan  # trailing gap
+    mon = PainMonitor()
+    for i, x in enumerate(p):
+        st = mon.update_prob(x)
+        assert st.sign == sign.pain_sign(p[: i + 1])[-1]
+        assert st.provisional == bool(np.isnan(x))
+
+
+def test_statistics_equal_offline_values():
+    rng = np.random.default_rng(4)
+    p = _probs(rng, 2000, 0.25)
+    t = 0.42
+    mon = PainMonitor(threshold=t)
+    for x in p:
+        mon.update_prob(x)
+    mon.finish()
+    s = sign.pain_sign(p)
+    assert mon.crossings == sign.threshold_crossings(s, t)
+    assert mon.entropy == sign.shannon_entropy(s)
+    assert mon.mean_prob == pytest.approx(np.nanmean(p), abs=1e-12)
+    last = s[-mon.type_frames :]
+    assert mon.sign_type == paper_sign_type(sign.shannon_entropy(last), sign.threshold_crossings(last, t))
+
+
+def test_surge_and_drop_alerts_fire_once_at_the_change():
+    p = np.r_[np.full(60, 0.1), np.full(90, 0.9), np.full(90, 0.1)]
+    mon = PainMonitor(fps=30, alert_delta=0.3, alert_seconds=2.0)
+    for x in p:
+        mon.update_prob(x)
+    kinds = [(a.kind, a.frame) for a in mon.alerts]
+    s = sign.pain_sign(p)
+    first_up = int(np.argmax(s - 0.1 >= 0.3))
+    first_down = 150 + int(np.argmax(s[149] - s[150:] >= 0.3))  # from the plateau at 0.9
+    assert kinds == [("surge", first_up), ("drop", first_down)]
+    assert mon.alerts[0].change >= 0.3 and mon.alerts[1].change <= -0.3
+    assert "surge" in mon.alerts[0].message
+
+
+def test_slow_drift_raises_no_alert():
+    p = np.linspace(0.1, 0.9, 30 * 60)  # +0.8 over a minute: never 0.3 within 2 s
+    mon = PainMonitor(fps=30)
+    for x in p:
+        mon.update_prob(x)
+    assert not mon.alerts
+
+
+def test_no_face_alert_once_per_stretch_and_skipped_frames_are_not_missing_faces():
+    mon = PainMonitor(fps=10, no_face_seconds=1.0)
+    seq = [0.5] * 5 + [np.nan] * 25 + [0.5] * 5 + [np.nan] * 12
+    raised = []
+    for x in seq:
+        raised += [a for a in mon.update_prob(x).alerts if a.kind == "no_face"]
+    assert [a.frame for a in raised] == [14, 44]
+    mon2 = PainMonitor(fps=10, no_face_seconds=1.0)
+    for k in range(100):
+        mon2.update_prob(0.5, skipped=k % 2 == 1)
+    assert not mon2.alerts
+
+
+def test_memory_is_bounded_over_long_streams():
+    mon = PainMonitor(fps=30, history_s=10, type_window_s=20, window=30)
+    rng = np.random.default_rng(5)
+    for x in _probs(rng, 30 * 300, 0.1):  # five minutes
+        mon.update_prob(x)
+    assert len(mon.history()) == 300
+    assert len(mon._ma) == 30 and mon._type_ring.data.shape[0] == 600
+    h = mon.history()
+    assert h["frame"].iloc[-1] == mon.n - 1
+    # History holds the finalized sign of every finalized frame it still has.
+    final = h[h["frame"] < mon.n_final]
+    assert final["sign"].notna().all()
+
+
+def test_bad_input_gives_clear_errors():
+    with pytest.raises(DataError):
+        PainMonitor().update_prob(1.5)
+    with pytest.raises(ConfigError):
+        PainMonitor(fps=0)
+    with pytest.raises(ConfigError):
+        PainMonitor(alert_delta=0)
+    with pytest.raises(ConfigError):
+        PainMonitor().update(np.zeros((8, 8, 3), np.uint8))  # frames need a classifier
+    with pytest.raises(DataError):
+        list(iter_source([np.zeros((4, 4), np.uint8)]))
+    assert PainMonitor().finish() is None  # nothing seen, nothing pending
+
+
+class _FixedDetector:
+    """Finds a face in frames whose mean brightness is above 10 (dark frames: no face)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def detect(self, rgb):
+        self.calls += 1
+        if rgb.mean() < 10:
+            return []
+        return [Detection(np.array([4.0, 4.0, 24.0, 24.0]), np.full((5, 2), 16.0), 0.99)]
+
+
+def test_frames_pipeline_matches_offline_sign_of_its_probabilities():
+    from painsign_utils.inference import FrameClassifier
+    from tests.test_inference import TinyModel
+
+    rng = np.random.default_rng(6)
+    frames = [rng.integers(0 if k % 7 else 0, 256 if k % 7 else 5, (32, 32, 3), dtype=np.uint8)
+              for k in range(40)]
+    clf = FrameClassifier(TinyModel(), batch_size=4)
+    det = _FixedDetector()
+    mon = PainMonitor(clf, detector=det, fps=10)
+    states = list(mon.run(iter(frames), max_latency_s=0.4))
+    probs = np.array([st.prob for st in states[:40]])
+    assert np.isnan(probs).sum() == len(range(0, 40, 7))
+    finals = np.concatenate([st.final for st in states])
+    assert np.array_equal(finals, sign.pain_sign(probs, mon.window))
+    # Detecting every 3rd frame holds the box in between.
+    det2 = _FixedDetector()
+    mon2 = PainMonitor(clf, detector=det2, fps=10, detect_every=3)
+    list(mon2.run(frames))
+    assert det2.calls == math.ceil(40 / 3)
+
+
+def test_prefetch_keeps_order_reraises_and_stops_early():
+    from painsign_utils.monitor import prefetch
+
+    frames = [np.full((2, 2, 3), k, np.uint8) for k in range(20)]
+    assert [int(f[0, 0, 0]) for f in prefetch(iter(frames), 3)] == list(range(20))
+
+    def broken():
+        yield frames[0]
+        raise DataError("cannot read video")
+
+    with pytest.raises(DataError):
+        list(prefetch(broken(), 2))
+    gen = prefetch(iter(frames), 2)
+    next(gen)
+    gen.close()  # the worker thread stops instead of blocking on a full queue
+
+
+def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsys):
+    from painsign_utils.cli import main
+    from painsign_utils.models import create_model, save_checkpoint
+    from painsign_utils.render import Subject
+    from painsign_utils.synthetic import render_gallery_face
+    from painsign_utils.video import VideoWriter
+
+    subject = Subject.random(np.random.default_rng(0), "S0")
+    video = tmp_path / "clip.mp4"
+    with VideoWriter(video, 10.0, (192, 192)) as w:
+        for k in range(12):
+            w.write(render_gallery_face(subject, k / 12, size=192))
+    model = create_model("ncnn")
+    model.threshold = 0.5
+    ckpt = save_checkpoint(model, tmp_path / "ncnn.pt")
+    out = tmp_path / "out"
+    assert main(["video", str(video), "--model", "ncnn", "--weights", str(ckpt), "--out", str(out), "-q"]) == 0
+    line = capsys.readouterr().out
+    assert "mean probability" in line and "crossings" in line and "sign type" in line
+    frames = __import__("pandas").read_csv(out / "clip_ncnn_frames.csv")
+    assert len(frames) == 12 and frames["face"].all()
+    assert (out / "clip_ncnn_sign.png").exists() and (out / "clip_ncnn_summary.json").exists()
+    assert main(["video", str(tmp_path / "nope.mp4"), "--weights", str(ckpt)]) == 2
+    assert main(["video", str(video), "--weights", str(tmp_path / "missing.pt")]) == 2
+    assert "checkpoint not found" in capsys.readouterr().err
