@@ -1,0 +1,636 @@
+"""The three pain classifiers of the paper (§2.2, App. B) behind one registry.
+
+This module owns the networks, their weights policy and their input conventions:
+
+* ``"ncnn"`` — N-CNN (Zamzmi et al. 2019), 120×120 RGB in [0, 1], trained from scratch
+  (72,593 parameters with the single-logit head), initialized as Keras does (Glorot-uniform,
+  zero biases): App. A's augmentation settings are Keras' names, so Keras is the likely framework.
+* ``"vggface"`` — VGG-16 with the face-recognition weights of Parkhi et al. (2015) and the paper's
+  head FC 25088→512→512→1. Input 224×224, BGR, 0–255 minus the VGG-Face mean.
+* ``"vit_b16"`` — timm's ViT-B/16 with ImageNet weights; only the head (dropout 0.1 + FC 768→1)
+  is trained. Input 224×224 normalized with timm's mean/std.
+
+Every model is a :class:`PainModel`: it carries its own input size and normalization
+(:meth:`PainModel.preprocess`), returns one logit per image, and says where its weights came
+from (``weights_source``). Each model also splits into a *frozen* part and a *trainable* part
+per training phase (:meth:`PainModel.split`), so training can cache the frozen part's output.
+
+Weights policy (DESIGN "Weights and the network"): nothing is downloaded. ``weights=None`` looks
+for a local file (``$PAINSIGN_WEIGHTS`` folder, ``./weights``, ``~/.cache/painsign/weights``)
+and, for ViT, timm's local Hugging Face cache; if nothing is found it prints one line and starts
+from random weights. ``weights="random"`` starts from random weights silently; a path that does
+not exist raises :class:`~painsign_utils.errors.ModelError`.
+
+Accepted VGG-Face files (any ``torch.load``-able state dict, optionally under ``"state_dict"``
+and with a ``module.`` prefix):
+
+* ``vgg_face_dag.pth`` (Albanie's conversion of the Oxford MatConvNet model; keys ``conv1_1`` …
+  ``conv5_3``, ``fc6`` … ``fc8``). It expects RGB input, so its first convolution is flipped to
+  BGR on loading: every VGG-Face model here takes the same BGR input.
+* torchvision-style VGG-16 keys ``features.N.weight`` (e.g. the Caffe→PyTorch conversions of
+  ``VGG_FACE.caffemodel``, which take BGR input like the original).
+
+The fully connected layers of the source (fc6–fc8, 2622 identities) are dropped: the paper's
+head replaces them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import ModelError
+
+#: Mean of the VGG-Face training images per colour, 0-255, in R, G, B order (Parkhi et al. 2015).
+VGGFACE_MEAN_RGB = (129.1863, 104.7624, 93.5940)
+
+#: Standard weight file names looked up for ``weights=None``, per model.
+WEIGHT_FILES: dict[str, tuple[str, ...]] = {
+    "vggface": ("vgg_face_dag.pth", "vgg_face.pth", "vggface.pth", "VGG_FACE.pth"),
+    "vit_b16": (
+        "vit_b16.pth",
+        "vit_b16.safetensors",
+        "vit_base_patch16_224.pth",
+        "vit_base_patch16_224.safetensors",
+        "model.safetensors",
+    ),
+}
+
+#: timm architecture of the ViT (its default tag is ImageNet-21k pre-trained, fine-tuned on 1k).
+VIT_ARCH = "vit_base_patch16_224"
+
+_announced: set[str] = set()
+
+
+def _announce(name: str, message: str) -> None:
+    """Print ``message`` once per model name and process (10 folds must not print it 10 times)."""
+    if name not in _announced:
+        _announced.add(name)
+        print(message, file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------- base
+
+
+class PainModel(nn.Module):
+    """Base class: one logit per face crop, with its own preprocessing.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"ncnn"``, ``"vggface"``, ``"vit_b16"``).
+    input_size : int
+        Side in pixels of the square input.
+    weights_source : str
+        Path of the pretrained weights, or ``"random init"``.
+    threshold : float or None
+        Youden threshold once trained (set by training / :func:`load_checkpoint`).
+    """
+
+    name: str = ""
+    default_size: int = 224
+    #: training phases: ``1`` for all models, ``2`` also for VGG-Face (fine-tuning).
+    phases: tuple[int, ...] = (1,)
+
+    def __init__(self, input_size: int) -> None:
+        super().__init__()
+        self.input_size = int(input_size)
+        self.weights_source = "random init"
+        self.threshold: float | None = None
+
+    # -- preprocessing
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """Map a float tensor (N, 3, S, S) of RGB in 0..255 to the model's input space."""
+        raise NotImplementedError
+
+    def preprocess(self, crops: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
+        """Resize, order channels and normalize face crops.
+
+        Parameters
+        ----------
+        crops : sequence of uint8 arrays (H, W, 3) RGB, any size, or one array (N, H, W, 3)
+
+        Returns
+        -------
+        Tensor, shape (N, 3, S, S), float32, with S = ``input_size``, on the model's device.
+        """
+        s = self.input_size
+        device = next(self.parameters()).device
+        if isinstance(crops, np.ndarray) and crops.ndim == 3:
+            crops = [crops]
+        if len(crops) == 0:
+            return torch.zeros((0, 3, s, s), device=device)
+        arr = np.stack([_resize(np.asarray(c), s) for c in crops]).astype(np.float32)
+        x = torch.from_numpy(arr).to(device).permute(0, 3, 1, 2).contiguous()
+        return self._normalize(x)
+
+    # -- phases
+    def split(self, phase: int = 1) -> tuple[nn.Module, nn.Module]:
+        """(frozen, trainable) parts for a training phase; ``forward == trainable(frozen(x))``.
+
+        The frozen part has no dropout or batch statistics, so its output for a given input is
+        fixed and can be cached.
+        """
+        raise NotImplementedError
+
+    def set_phase(self, phase: int) -> list[nn.Parameter]:
+        """Freeze everything except the trainable part of ``phase``; return its parameters."""
+        frozen, trainable = self.split(phase)
+        for p in self.parameters():
+            p.requires_grad_(False)
+        for p in trainable.parameters():
+            p.requires_grad_(True)
+        return [p for p in trainable.parameters()]
+
+    def shared_keys(self) -> list[str]:
+        """State-dict keys that no training phase changes (the frozen part of the last phase).
+
+        Checkpoints of the folds store these once, in a shared base file, instead of per fold.
+        """
+        frozen, trainable = self.split(self.phases[-1])
+        # A frozen wrapper may hold the whole network (ViT): trainable weights are never shared.
+        ids = {id(p) for p in frozen.parameters()} - {id(p) for p in trainable.parameters()}
+        return [k for k, v in self.state_dict(keep_vars=True).items() if id(v) in ids]
+
+    def trained_state(self) -> dict[str, torch.Tensor]:
+        """The state dict without :meth:`shared_keys`."""
+        shared = set(self.shared_keys())
+        return {k: v for k, v in self.state_dict().items() if k not in shared}
+
+    # -- inference
+    @torch.no_grad()
+    def predict_proba(
+        self, crops: Sequence[np.ndarray] | np.ndarray, batch_size: int = 32
+    ) -> np.ndarray:
+        """Pain probability of each crop, shape (N,)."""
+        was_training = self.training
+        self.eval()
+        out = []
+        for i in range(0, len(crops), batch_size):
+            out.append(torch.sigmoid(self(self.preprocess(crops[i : i + batch_size]))))
+        self.train(was_training)
+        return torch.cat(out).float().cpu().numpy() if out else np.zeros(0, dtype=np.float32)
+
+    @property
+    def gradcam_layer(self) -> nn.Module:
+        """The module whose activations and gradients Grad-CAM uses."""
+        raise NotImplementedError
+
+    reshape_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
+
+    def n_parameters(self, trainable_only: bool = False) -> int:
+        """Number of parameters (all, or only those with ``requires_grad``)."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
+
+
+def _resize(img: np.ndarray, size: int) -> np.ndarray:
+    if img.ndim != 3 or img.shape[2] != 3:
+        raise ModelError(f"expected an RGB image of shape (H, W, 3), got {img.shape}")
+    if img.shape[0] == size and img.shape[1] == size:
+        return img
+    shrink = img.shape[0] > size or img.shape[1] > size
+    return cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+class _Compose(nn.Module):
+    """``b(a(x))`` as one module (for the frozen/trainable split)."""
+
+    def __init__(self, *parts: nn.Module) -> None:
+        super().__init__()
+        self.parts = nn.ModuleList(parts)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for p in self.parts:
+            x = p(x)
+        return x
+
+
+# -------------------------------------------------------------------------------------- N-CNN
+
+
+class NCNN(PainModel):
+    """N-CNN (Zamzmi et al., IJCNN 2019) with one logit.
+
+    Three branches on a 120×120 RGB image: a max-pool only branch (left), two conv/pool stages
+    (centre) and one large-pool conv (right); concatenated (131 channels, 12×12), one more conv
+    and a small fully connected head. Leaky ReLU (0.01) in the branches, ReLU after the merge.
+    """
+
+    name = "ncnn"
+    default_size = 120
+
+    def __init__(self, input_size: int = 120) -> None:
+        if input_size != 120:
+            raise ModelError("N-CNN is defined for 120x120 inputs only (its FC layer expects 1600 features)")
+        super().__init__(input_size)
+        act = lambda: nn.LeakyReLU(0.01)  # noqa: E731
+        self.left = nn.MaxPool2d(10)
+        # Activation after pooling: (leaky) ReLU is increasing, so it commutes with max-pooling
+        # exactly, and applying it to the pooled map is 9-100x cheaper than to the full map.
+        self.centre = nn.Sequential(
+            nn.Conv2d(3, 64, 5), nn.MaxPool2d(3), act(),
+            nn.Conv2d(64, 64, 2), nn.MaxPool2d(3), act(), nn.Dropout(0.1),
+        )  # fmt: skip
+        self.right = nn.Sequential(
+            nn.Conv2d(3, 64, 5, padding=2), nn.MaxPool2d(10), act(), nn.Dropout(0.1)
+        )
+        self.merge = nn.Sequential(nn.Conv2d(131, 64, 2), nn.MaxPool2d(2), nn.ReLU())
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Linear(1600, 8), nn.ReLU(), nn.Dropout(0.1), nn.Linear(8, 1)
+        )
+        self.weights_source = "random init (trained from scratch, as in the paper)"
+        self.apply(_keras_init)
+
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        return x / 255.0
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Merged feature map after the last conv block, shape (N, 64, 5, 5)."""
+        x = torch.cat([self.left(x), self.centre(x), self.right(x)], dim=1)
+        return self.merge(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)).squeeze(1)
+
+    def split(self, phase: int = 1) -> tuple[nn.Module, nn.Module]:
+        return nn.Identity(), self
+
+    @property
+    def gradcam_layer(self) -> nn.Module:
+        return self.merge[0]
+
+
+def _keras_init(m: nn.Module) -> None:
+    """Keras' default initialization (Glorot-uniform weights, zero biases).
+
+    PyTorch's default (Kaiming-uniform with a=sqrt(5) and random biases) gives N-CNN a nearly
+    constant initial output that trains much more slowly.
+    """
+    if isinstance(m, (nn.Conv2d, nn.Linear)):
+        nn.init.xavier_uniform_(m.weight)
+        nn.init.zeros_(m.bias)
+
+
+# ----------------------------------------------------------------------------------- VGG-Face
+
+# VGG-16 configuration; "M" is a 2×2 max-pool ending a block.
+_VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+# Index in ``features`` where blocks 4 and 5 start (after the third pool).
+_VGG_BLOCK4 = 17
+
+
+def _vgg_features() -> nn.Sequential:
+    layers: list[nn.Module] = []
+    c = 3
+    for v in _VGG16:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+        else:
+            layers += [nn.Conv2d(c, v, 3, padding=1), nn.ReLU(inplace=True)]
+            c = v
+    return nn.Sequential(*layers)
+
+
+def _vgg_dag_names() -> list[str]:
+    """``conv1_1`` … ``conv5_3`` in the order of the conv layers of ``features``."""
+    names = []
+    block, idx = 1, 1
+    for v in _VGG16:
+        if v == "M":
+            block, idx = block + 1, 1
+        else:
+            names.append(f"conv{block}_{idx}")
+            idx += 1
+    return names
+
+
+class VGGFace(PainModel):
+    """VGG-16 convolutional base (VGG-Face weights when available) and the paper's head.
+
+    Phase 1 trains the head on the frozen base; phase 2 (fine-tuning) also trains conv blocks 4
+    and 5. Inputs smaller than 224 work: the adaptive pool resamples the last map to 7×7.
+    """
+
+    name = "vggface"
+    default_size = 224
+    phases = (1, 2)
+
+    def __init__(self, input_size: int = 224) -> None:
+        super().__init__(input_size)
+        self.features = _vgg_features()
+        self.pool = nn.AdaptiveAvgPool2d((7, 7))
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(512 * 7 * 7, 512), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(512, 512), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(512, 1),
+        )  # fmt: skip
+        self.register_buffer("mean_bgr", torch.tensor(VGGFACE_MEAN_RGB[::-1]).view(1, 3, 1, 1))
+
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        # RGB 0..255 -> BGR 0..255 minus the per-colour mean (Caffe/Torch VGG-Face convention).
+        return x.flip(1) - self.mean_bgr
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pool(self.features(x))).squeeze(1)
+
+    def split(self, phase: int = 1) -> tuple[nn.Module, nn.Module]:
+        if phase == 1:
+            return self.features, _Compose(self.pool, self.head)
+        if phase == 2:
+            return (
+                self.features[:_VGG_BLOCK4],
+                _Compose(self.features[_VGG_BLOCK4:], self.pool, self.head),
+            )
+        raise ModelError(f"VGG-Face has training phases 1 and 2, not {phase}")
+
+    @property
+    def gradcam_layer(self) -> nn.Module:
+        return self.features[28]  # conv5_3
+
+    def load_pretrained(self, path: Path) -> None:
+        """Load the convolutional base from a VGG-Face state dict (see module docstring)."""
+        sd = _read_state_dict(path)
+        dag = _vgg_dag_names()
+        conv_idx = [i for i, m in enumerate(self.features) if isinstance(m, nn.Conv2d)]
+        mapped: dict[str, torch.Tensor] = {}
+        if f"{dag[0]}.weight" in sd:
+            for name, i in zip(dag, conv_idx, strict=True):
+                for kind in ("weight", "bias"):
+                    mapped[f"{i}.{kind}"] = sd[f"{name}.{kind}"]
+            # The MatConvNet-derived model expects RGB: flip its first filters to read BGR.
+            mapped["0.weight"] = mapped["0.weight"].flip(1)
+        elif "features.0.weight" in sd:
+            for i in conv_idx:
+                for kind in ("weight", "bias"):
+                    mapped[f"{i}.{kind}"] = sd[f"features.{i}.{kind}"]
+        else:
+            raise ModelError(
+                f"{path} is not a VGG-Face state dict (expected keys conv1_1.weight or features.0.weight)"
+            )
+        try:
+            self.features.load_state_dict({k: v.float() for k, v in mapped.items()})
+        except (RuntimeError, KeyError) as exc:
+            raise ModelError(f"{path} does not fit VGG-16: {str(exc).splitlines()[0]}") from None
+        self.weights_source = str(path)
+
+
+# ----------------------------------------------------------------------------------- ViT-B/16
+
+
+class ViTB16(PainModel):
+    """timm ViT-B/16 whose backbone stays frozen; only dropout 0.1 + FC 768→1 is trained.
+
+    ``input_size`` other than 224 builds the ViT with ``img_size=input_size`` (a multiple of
+    16); pretrained position embeddings are resampled to the new grid.
+    """
+
+    name = "vit_b16"
+    default_size = 224
+
+    def __init__(self, input_size: int = 224, hf_pretrained: bool = False) -> None:
+        import timm
+
+        if input_size % 16:
+            raise ModelError(f"ViT-B/16 needs an input size divisible by 16, got {input_size}")
+        super().__init__(input_size)
+        self.vit = timm.create_model(
+            VIT_ARCH, pretrained=hf_pretrained, num_classes=1, drop_rate=0.1, img_size=input_size
+        )
+        cfg = self.vit.pretrained_cfg
+        self.register_buffer("mean", torch.tensor(cfg["mean"]).view(1, 3, 1, 1) * 255.0)
+        self.register_buffer("std", torch.tensor(cfg["std"]).view(1, 3, 1, 1) * 255.0)
+        self.reshape_transform = self._tokens_to_map
+
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.vit.forward_head(self.vit.forward_features(x)).squeeze(1)
+
+    def split(self, phase: int = 1) -> tuple[nn.Module, nn.Module]:
+        if phase != 1:
+            raise ModelError(f"ViT-B/16 has one training phase, not {phase}")
+        # Wrappers built on demand (not attributes) so the state dict names each weight once.
+        return _ViTBackbone(self.vit), _Compose(self.vit.head_drop, self.vit.head)
+
+    @property
+    def gradcam_layer(self) -> nn.Module:
+        return self.vit.blocks[-1].norm1
+
+    def _tokens_to_map(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(N, prefix + G*G, C) tokens → (N, C, G, G) map, dropping the class token."""
+        g = self.input_size // 16
+        x = tokens[:, self.vit.num_prefix_tokens :, :]
+        return x.reshape(x.shape[0], g, g, x.shape[2]).permute(0, 3, 1, 2)
+
+    def load_pretrained(self, path: Path) -> None:
+        """Load timm ViT-B/16 weights from a local ``.pth``/``.bin``/``.safetensors`` file."""
+        from timm.layers import resample_abs_pos_embed
+
+        sd = _read_state_dict(path)
+        sd = {k: v for k, v in sd.items() if not k.startswith("head.")}
+        if "pos_embed" not in sd:
+            raise ModelError(f"{path} is not a timm ViT state dict (no pos_embed)")
+        if sd["pos_embed"].shape != self.vit.pos_embed.shape:
+            g = self.input_size // 16
+            sd["pos_embed"] = resample_abs_pos_embed(
+                sd["pos_embed"], [g, g], num_prefix_tokens=self.vit.num_prefix_tokens
+            )
+        missing, unexpected = self.vit.load_state_dict(sd, strict=False)
+        missing = [k for k in missing if not k.startswith("head.")]
+        if missing or unexpected:
+            raise ModelError(
+                f"{path} does not fit ViT-B/16: {len(missing)} missing, {len(unexpected)} unexpected keys"
+            )
+        self.weights_source = str(path)
+
+
+class _ViTBackbone(nn.Module):
+    """ViT up to the pre-logits feature (class token after the final norm), shape (N, 768)."""
+
+    def __init__(self, vit: nn.Module) -> None:
+        super().__init__()
+        self.vit = vit
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.vit.forward_features(x)
+        x = self.vit.pool(x) if hasattr(self.vit, "pool") else x[:, 0]
+        return self.vit.fc_norm(x)
+
+
+# ----------------------------------------------------------------------------------- registry
+
+_REGISTRY: dict[str, type[PainModel]] = {"ncnn": NCNN, "vggface": VGGFace, "vit_b16": ViTB16}
+
+
+def list_models() -> list[str]:
+    """Registry names, in the order of the paper's tables."""
+    return ["vggface", "ncnn", "vit_b16"]
+
+
+def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            sd: Any = load_file(str(path))
+        else:
+            sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise ModelError(f"cannot read weights {path}: {type(exc).__name__}") from None
+    if isinstance(sd, dict):
+        for key in ("state_dict", "model", "model_state_dict"):
+            if isinstance(sd.get(key), dict):
+                sd = sd[key]
+                break
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ModelError(f"{path} does not hold a state dict of tensors")
+    return {k.removeprefix("module."): v for k, v in sd.items()}
+
+
+def weight_dirs() -> list[Path]:
+    """Folders searched for pretrained weight files, first match wins."""
+    dirs = [Path(os.environ["PAINSIGN_WEIGHTS"])] if os.environ.get("PAINSIGN_WEIGHTS") else []
+    return dirs + [Path("weights"), Path.home() / ".cache" / "painsign" / "weights"]
+
+
+def find_weights(name: str) -> Path | None:
+    """The first local weight file for model ``name``, or None."""
+    for d in weight_dirs():
+        for f in WEIGHT_FILES.get(name, ()):
+            if (d / f).is_file():
+                return d / f
+    return None
+
+
+def _vit_in_hf_cache() -> bool:
+    """True when timm's default ViT-B/16 weights are in the local Hugging Face cache."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    repo = f"timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
+    for f in ("model.safetensors", "pytorch_model.bin"):
+        hit = try_to_load_from_cache(repo, f)
+        if isinstance(hit, str):
+            return True
+    return False
+
+
+def create_model(
+    name: str,
+    weights: str | Path | None = None,
+    input_size: int | None = None,
+    **kw: Any,
+) -> PainModel:
+    """Build a pain classifier by name.
+
+    Parameters
+    ----------
+    name : {"ncnn", "vggface", "vit_b16"}
+    weights : path, "random" or None
+        A local pretrained weight file (VGG-Face or ViT); ``"random"`` for a random start
+        without a message; None to look for local weights and otherwise start randomly after
+        one printed line. Ignored for N-CNN, which the paper trains from scratch.
+    input_size : int, optional
+        Side of the square input; defaults to the paper's (120 for N-CNN, 224 otherwise).
+        CPU profiles shrink VGG-Face and ViT to make training feasible.
+    **kw
+        Passed to the model class.
+    """
+    if name not in _REGISTRY:
+        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(list_models())}")
+    cls = _REGISTRY[name]
+    size = int(input_size or cls.default_size)
+    if name == "ncnn":
+        return cls(size, **kw)
+    if weights is not None and str(weights) != "random":
+        path = Path(weights)
+        if not path.is_file():
+            raise ModelError(f"weights file not found: {path}")
+        model = cls(size, **kw)
+        model.load_pretrained(path)
+        return model
+    if weights is None:
+        path = find_weights(name)
+        if path is not None:
+            model = cls(size, **kw)
+            model.load_pretrained(path)
+            return model
+        if name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1" and _vit_in_hf_cache():
+            model = cls(size, hf_pretrained=True, **kw)
+            model.weights_source = f"Hugging Face cache: timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
+            return model
+        what = {"vggface": "VGG-Face", "vit_b16": "ViT-B/16"}[name]
+        files = " or ".join(WEIGHT_FILES[name][:2])
+        _announce(
+            name,
+            f"No pretrained {what} weights found locally (put {files} in $PAINSIGN_WEIGHTS or "
+            f"./weights): training {what} from a random start.",
+        )
+    return cls(size, **kw)
+
+
+def save_checkpoint(
+    model: PainModel, path: str | Path, base: str | None = None, **extra: Any
+) -> Path:
+    """Save ``{name, input_size, state_dict, weights_source, threshold, **extra}`` atomically.
+
+    With ``base`` (a path relative to the checkpoint's folder, written by :func:`save_base`),
+    ``state_dict`` leaves out the weights no phase trains; :func:`load_checkpoint` adds them back.
+    """
+    from .storage import atomic_path
+
+    payload = {
+        "name": model.name,
+        "input_size": model.input_size,
+        "state_dict": model.trained_state() if base else model.state_dict(),
+        "base": base,
+        "weights_source": model.weights_source,
+        "threshold": model.threshold,
+        **extra,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+    return Path(path)
+
+
+def save_base(model: PainModel, path: str | Path) -> Path:
+    """Save the weights no training phase changes (:meth:`PainModel.shared_keys`) atomically."""
+    from .storage import atomic_path
+
+    sd = model.state_dict()
+    with atomic_path(path) as tmp:
+        torch.save({k: sd[k] for k in model.shared_keys()}, tmp)
+    return Path(path)
+
+
+def load_checkpoint(path: str | Path) -> PainModel:
+    """Rebuild a trained model from a checkpoint written by training (eval mode).
+
+    The result's ``threshold`` and ``weights_source`` come from the checkpoint.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"checkpoint not found: {path}")
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+        name, size, sd = ck["name"], ck["input_size"], dict(ck["state_dict"])
+        if ck.get("base"):
+            sd.update(torch.load(path.parent / ck["base"], map_location="cpu", weights_only=True))
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"cannot read checkpoint {path}: {type(exc).__name__}") from None
+    model = create_model(name, weights="random", input_size=size)
+    model.load_state_dict(sd)
+    model.weights_source = ck.get("weights_source", "unknown")
+    model.threshold = ck.get("threshold")
+    return model.eval()

@@ -1,0 +1,203 @@
+"""Tests of painsign_utils.training: folds, thresholds, resumability, tables."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from painsign_utils import training
+from painsign_utils.errors import ConfigError, DataError
+from painsign_utils.metrics import youden_threshold
+from painsign_utils.models import load_checkpoint
+from painsign_utils.render import Placement, Subject, expression_from_intensity, place_face
+
+
+@pytest.fixture(scope="module")
+def faces(tmp_path_factory) -> pd.DataFrame:
+    """A tiny image table: 8 subjects in 2 data sets, 2 pain and 2 no-pain 64-px crops each."""
+    root = tmp_path_factory.mktemp("faces")
+    rows = []
+    for s in range(8):
+        rng = np.random.default_rng(s)
+        subject = Subject.random(rng, f"S{s}")
+        for j, (label, intensity) in enumerate([("pain", 0.9), ("pain", 0.8),
+                                                ("nopain", 0.05), ("nopain", 0.1)]):  # fmt: skip
+            frame = np.full((64, 64, 3), 90 + 10 * s, np.uint8)
+            expr = expression_from_intensity(intensity, subject, rng)
+            place_face(frame, subject, expr, Placement(32, 30, 23, float(rng.uniform(-10, 10))))
+            path = root / f"S{s}_{j}.png"
+            cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            rows.append({"path": str(path), "subject": f"S{s}", "dataset": "A" if s < 4 else "B",
+                         "label": label, "found": True, "crop": str(path)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _cfg(**kw):
+    base = dict(n_folds=2, max_epochs=2, finetune_epochs=1, patience=5, n_augment=1,
+                input_sizes={"vggface": 32, "vit_b16": 32}, face_check=False, seed=0)  # fmt: skip
+    return training.TrainConfig(**{**base, **kw})
+
+
+# ----------------------------------------------------------------------------------- folds
+
+
+def test_folds_never_share_a_subject_and_are_stratified():
+    subjects = [f"{d}{i}" for d in "ab" for i in range(23)]
+    images = pd.DataFrame({"subject": np.repeat(subjects, 3),
+                           "dataset": np.repeat([s[0] for s in subjects], 3)})  # fmt: skip
+    folds = training.make_folds(images, n_folds=10, seed=1)
+    assert folds["subject"].is_unique
+    assert set(folds["subject"]) == set(subjects)
+    per_fold = folds.groupby("fold").size()
+    assert per_fold.max() - per_fold.min() <= 1
+    per_ds = folds.groupby(["fold", "dataset"]).size().unstack()
+    assert (per_ds.max() - per_ds.min()).max() <= 1  # each data set spread evenly
+    fold_of_image = training.folds_for(images, folds)
+    for f in range(10):
+        assert not set(images["subject"][fold_of_image == f]) & set(images["subject"][fold_of_image != f])
+    assert training.make_folds(images, 10, seed=1).equals(folds)  # seeded
+
+
+def test_fold_errors_are_clear():
+    images = pd.DataFrame({"subject": ["a", "b"], "dataset": ["x", "x"]})
+    with pytest.raises(ConfigError, match="n_folds"):
+        training.make_folds(images, n_folds=3)
+    with pytest.raises(DataError, match="two data sets"):
+        training.make_folds(pd.DataFrame({"subject": ["a", "a", "b"], "dataset": ["x", "y", "x"]}), 2)
+    with pytest.raises(DataError, match="has no fold"):
+        training.folds_for(pd.DataFrame({"subject": ["z"]}), training.make_folds(images, 2))
+
+
+# -------------------------------------------------------------------------------- training
+
+
+@pytest.mark.slow
+def test_youden_threshold_uses_training_folds_only(faces, tmp_path, monkeypatch):
+    seen = []
+    real = training.youden_threshold
+
+    def spy(y_true, y_prob):
+        seen.append(np.asarray(y_true))
+        return real(y_true, y_prob)
+
+    monkeypatch.setattr(training, "youden_threshold", spy)
+    cfg = _cfg(max_epochs=1)
+    training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False)
+    folds = pd.read_csv(tmp_path / "folds.csv")
+    fold_of = training.folds_for(faces, folds)
+    assert len(seen) == 2
+    for k in range(2):
+        done = pd.read_json(tmp_path / "ncnn" / f"fold{k}" / "done.json", typ="series")
+        train = faces[fold_of != k]
+        assert len(seen[k]) == len(train) == done["n_train"]
+        # Recompute independently: the stored threshold is Youden's on the training images.
+        model = load_checkpoint(tmp_path / "ncnn" / f"fold{k}" / "best.pt")
+        crops = [cv2.cvtColor(cv2.imread(p), cv2.COLOR_BGR2RGB) for p in train["crop"]]
+        p_train = model.predict_proba(crops)
+        assert model.threshold == pytest.approx(
+            youden_threshold((train["label"] == "pain").astype(int), p_train), abs=1e-6
+        )
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert list(metrics.columns) == ["model", "fold", "accuracy", "sensitivity", "specificity",
+                                     "auc", "threshold"]  # fmt: skip
+    best = pd.read_csv(tmp_path / "best_models.csv")
+    assert best.loc[0, "fold"] == metrics.loc[metrics["auc"].idxmax(), "fold"]
+
+
+class _Stop(RuntimeError):
+    pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ncnn", "vggface"])
+def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, name):
+    cfg = _cfg(max_epochs=2 if name == "ncnn" else 1)
+    folds = training.make_folds(faces, 2, 0)
+    ref = tmp_path / "ref"
+    training.train_model(name, faces, folds, ref, cfg, weights="random", progress=False, only_folds=[0])
+
+    def stop_after_first_epoch(row):
+        if row["epoch"] == 1:
+            raise _Stop
+
+    run = tmp_path / "run"
+    with pytest.raises(_Stop):
+        training.train_model(name, faces, folds, run, cfg, weights="random",
+                             callback=stop_after_first_epoch, progress=False, only_folds=[0])  # fmt: skip
+    assert (run / name / "fold0" / "last.pt").exists()
+    assert not (run / name / "fold0" / "done.json").exists()
+    training.train_model(name, faces, folds, run, cfg, weights="random", progress=False, only_folds=[0])
+    a = torch.load(ref / name / "fold0" / "best.pt", weights_only=False)
+    b = torch.load(run / name / "fold0" / "best.pt", weights_only=False)
+    assert a["epoch"] == b["epoch"] and a["phase"] == b["phase"] and a["threshold"] == b["threshold"]
+    for k, v in a["state_dict"].items():
+        assert torch.equal(v, b["state_dict"][k]), k
+    la = pd.read_csv(ref / name / "fold0" / "log.csv")
+    lb = pd.read_csv(run / name / "fold0" / "log.csv")
+    pd.testing.assert_frame_equal(la.drop(columns="seconds"), lb.drop(columns="seconds"))
+    if name == "vggface":
+        assert set(la["phase"]) == {1, 2}  # the interruption fell between the two phases
+    # A finished fold is skipped: nothing is retrained.
+    training.train_model(name, faces, folds, run, cfg, weights="random", progress=False,
+                         only_folds=[0], callback=stop_after_first_epoch)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_vit_trains_head_only_from_cached_features(faces, tmp_path):
+    cfg = _cfg(max_epochs=1)
+    folds = training.make_folds(faces, 2, 0)
+    training.train_model("vit_b16", faces, folds, tmp_path, cfg, weights="random", progress=False)
+    ck = torch.load(tmp_path / "vit_b16" / "fold0" / "best.pt", weights_only=False)
+    assert set(ck["state_dict"]) == {"mean", "std", "vit.head.weight", "vit.head.bias"}
+    assert len(list((tmp_path / "cache").glob("vit_b16_phase1_*.npy"))) == 1
+    m = load_checkpoint(tmp_path / "vit_b16" / "fold1" / "best.pt")
+    assert m.input_size == 32 and m.weights_source == "random init"
+
+
+# ---------------------------------------------------------------------------------- tables
+
+
+def _fake_metrics():
+    rng = np.random.default_rng(0)
+    rows = []
+    for m in ("vggface", "ncnn", "vit_b16"):
+        for f in range(5):
+            rows.append({"model": m, "fold": f, "accuracy": rng.uniform(0.7, 0.9),
+                         "sensitivity": rng.uniform(0.7, 0.9), "specificity": rng.uniform(0.7, 0.9),
+                         "auc": rng.uniform(0.8, 0.95), "threshold": 0.5,
+                         "weights_source": "random init", "input_size": 64})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_table2_has_ours_next_to_paper():
+    t = training.table2(_fake_metrics())
+    assert list(t.index) == ["Accuracy", "Sensitivity", "Specificity", "AUC"]
+    assert t.loc["AUC", ("VGG-Face", "paper")] == "93.0% ± 4.3%"
+    assert t.loc["AUC", ("p-value", "paper")] == "0.2016"
+    p = float(t.loc["AUC", ("p-value", "ours")])
+    assert 0 <= p <= 1
+
+
+def test_best_models_pick_highest_auc(tmp_path):
+    m = _fake_metrics()
+    best = training.best_models(m, tmp_path)
+    for _, r in best.iterrows():
+        g = m[m["model"] == r["model"]]
+        assert r["val_auc"] == g["auc"].max()
+
+
+def test_config_from_params_and_differences():
+    cfg = training.config_from_params(n_augment=2, input_sizes={"vit_b16": 64}, max_epochs=10)
+    diff = cfg.differences()
+    assert set(diff["setting"]) == {"n_augment", "max_epochs", "input size vit_b16"}
+    assert training.TrainConfig().differences().empty
+    with pytest.raises(ConfigError, match="unknown training parameter"):
+        training.config_from_params(epochs=3)
+    over = training.config_from_params(model_overrides={"ncnn": {"n_augment": 1}})
+    assert over.for_model("ncnn").n_augment == 1 and over.for_model("vit_b16").n_augment == 20
+    assert "n_augment (ncnn)" in set(over.differences()["setting"])
+    with pytest.raises(ConfigError, match="model_overrides"):
+        training.config_from_params(model_overrides={"ncnn": {"epochs": 1}}).for_model("ncnn")
