@@ -156,6 +156,16 @@ def privacy_blur(rgb: np.ndarray, strength: float = 0.08) -> np.ndarray:
     return cv2.GaussianBlur(coarse, (k, k), 0)
 
 
+def privacy_filter(rgb: np.ndarray, allowed: bool) -> np.ndarray:
+    """``rgb`` unchanged when faces may be shown, else :func:`privacy_blur` of it (uint8 RGB).
+
+    Synthetic faces are always allowed; with real data the notebooks pass their ``show_faces``
+    parameter (DESIGN, "Privacy").
+    """
+    img = np.clip(np.asarray(rgb), 0, 255).astype(np.uint8)
+    return img if allowed else privacy_blur(img)
+
+
 def detection_row(frame: int, time: float, det: Detection | None) -> dict:
     """One row of a detection table (NaN coordinates when ``det`` is None)."""
     row = {"frame": frame, "time": time, "found": det is not None}

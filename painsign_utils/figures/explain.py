@@ -19,15 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..faces import privacy_filter
 from . import MODEL_COLOURS, MODEL_NAMES
-
-
-def privacy_filter(img: np.ndarray, show_faces: bool) -> np.ndarray:
-    """``img`` unchanged when faces may be shown, else blurred beyond recognition (uint8 RGB)."""
-    from ..faces import privacy_blur
-
-    img = np.clip(np.asarray(img), 0, 255).astype(np.uint8)
-    return img if show_faces else privacy_blur(img)
 
 
 def _image_axis(ax: plt.Axes, img: np.ndarray | None) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from ..faces import privacy_filter
 from ..sign import crossing_indices
 from . import MODEL_COLOURS, MODEL_NAMES
 
@@ -59,19 +60,6 @@ ACTIONS = {
     },
 }
 _ACTION_COLOURS = {"ACT": "#f4a6a6", "CHECK": "#fde0a6", "SUPERVISE": "#fde0a6", "NO ACTION": "#bfe3b4"}
-
-
-def privacy_filter(img: np.ndarray, allowed: bool) -> np.ndarray:
-    """Return ``img`` unchanged when faces may be shown, else blurred beyond recognition.
-
-    Synthetic faces are always allowed; with real data the notebooks pass their ``show_faces``
-    parameter. The blur is :func:`painsign_utils.faces.privacy_blur`.
-    """
-    if allowed:
-        return img
-    from ..faces import privacy_blur
-
-    return privacy_blur(img)
 
 
 def strip_frames(times: np.ndarray, every_s: float = 1.0, max_frames: int = 20) -> np.ndarray:
