@@ -13,6 +13,7 @@ byte-identical files however many worker processes render them.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -465,7 +466,9 @@ def _run(jobs: list, fn, n_jobs: int, desc: str, progress: bool) -> Iterator[dic
     if n_jobs <= 1 or len(jobs) <= 1:
         yield from (fn(j) for j in tqdm(jobs, desc=desc, disable=not progress))
         return
-    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+    # "spawn", not fork: forking a process whose PyTorch/ONNX thread pools are already running can
+    # deadlock the children (seen when tests import torch before generating data).
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield from tqdm(pool.map(fn, jobs, chunksize=4), total=len(jobs), desc=desc, disable=not progress)
 
 
