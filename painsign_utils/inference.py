@@ -266,9 +266,8 @@ def video_probabilities(
         if list(table.columns) != list(PROB_COLUMNS) or len(table) != len(detections):
             raise DataError(f"cached probabilities do not match the detections: {cache}; delete it")
         return table
-    from tqdm.auto import tqdm
-
     from .faces import detection_from_row
+    from .runtime import progress as tqdm
     from .video import iter_frames
 
     missing = {"frame", "time", "found"} - set(detections.columns)

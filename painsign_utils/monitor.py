@@ -609,7 +609,7 @@ class PainMonitor:
             from .video import video_info
 
             total = video_info(source).n_frames
-        from tqdm.auto import tqdm
+        from .runtime import progress as tqdm
 
         bar = tqdm(total=max_frames or total, unit="frame", disable=not progress, leave=False)
         batch: list[np.ndarray] = []

@@ -47,13 +47,13 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .augment import PAPER_AUGMENT, AugmentParams, augmented_stack, retinaface_check
 from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_threshold
 from .models import PainModel, create_model, list_models, save_base, save_checkpoint
 from .runtime import bf16_supported, default_device
+from .runtime import progress as tqdm
 from .storage import atomic_path, read_json, write_csv, write_json
 
 #: Paper Table 2, validation on iCOPE + UNIFESP, mean and sd over the 10 folds, and the Friedman
