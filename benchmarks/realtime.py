@@ -6,9 +6,10 @@ model measures classification alone and the whole pipeline (decode, detect, crop
 * ``naive``     — paper input size, float32, one frame at a time, detection on the full frame;
 * ``exact``     — the CPU profile's input size, batched (bounded latency) and channels-last: the
                   exact reference for agreement;
-* ``optimized`` — ``exact`` plus the accuracy-trading choices (detector on a downscaled frame, every
-                  k-th frame with the box held between, int8 linear layers for ViT, optionally
-                  classifying every k-th frame), with max |Δp| and sign r against ``exact``.
+* ``optimized`` — ``exact`` plus the accuracy-trading choices of ``speed.OPTIMIZED`` (detector on a
+                  frame downscaled to 400 px, on every 10th classified frame with the box held
+                  between, int8 linear layers for ViT, each model classifying every k-th frame),
+                  with face agreement, max |Δp| and max |Δsign| / sign r against ``exact``.
 
 Speed does not depend on the weights, so randomly initialised models are timed. Results go to
 ``--out`` as CSV and the side-by-side table is printed. Other processes on the machine slow every
@@ -18,7 +19,8 @@ Usage::
 
     python benchmarks/realtime.py                       # all models, CPU-profile sizes 64 px
     python benchmarks/realtime.py --models ncnn --budget 5
-    python benchmarks/realtime.py --sizes vggface=112,vit_b16=112 --classify-every vit_b16=2
+    python benchmarks/realtime.py --sizes vggface=112,vit_b16=112 --classify-every vit_b16=4
+    python benchmarks/realtime.py --classify-every ''          # classify every frame
 """
 
 from __future__ import annotations
@@ -31,15 +33,10 @@ from pathlib import Path
 import pandas as pd
 
 
-def _pairs(text: str, cast=int) -> dict[str, int]:
-    out = {}
-    for part in filter(None, text.split(",")):
-        key, _, value = part.partition("=")
-        out[key.strip()] = cast(value)
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    from painsign_utils.speed import OPTIMIZED as speed_defaults
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--video", type=Path, default=None, help="default: OUT/bench_irregular.mp4")
@@ -49,10 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=8.0, help="seconds per end-to-end run")
     parser.add_argument("--ref-frames", type=int, default=300, help="frames of the exact reference")
     parser.add_argument("--batch", type=int, default=15, help="batch = max latency x fps")
-    parser.add_argument("--detect-side", type=int, default=480)
-    parser.add_argument("--detect-every", type=int, default=5)
-    parser.add_argument("--quantize", default="vit_b16", help="models with int8 linear layers")
-    parser.add_argument("--classify-every", default="", help="e.g. vit_b16=2,vggface=2")
+    parser.add_argument("--detect-side", type=int, default=speed_defaults["detect_side"])
+    parser.add_argument("--detect-every", type=int, default=speed_defaults["detect_every"],
+                        help="detect on every k-th classified frame (default: %(default)s)")
+    parser.add_argument("--quantize", default=",".join(speed_defaults["quantize"]),
+                        help="models with int8 linear layers (default: %(default)s)")
+    parser.add_argument("--classify-every",
+                        default=",".join(f"{k}={v}" for k, v in speed_defaults["classify_every"].items()),
+                        help="optimized path: classify every n-th frame per model; '' for all "
+                             "(default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     parser.add_argument("--stages", action="store_true",
                         help="also measure CPU ms per frame of each stage (decode, detect, crop, ...)")
@@ -61,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
                              "exact and optimized paths, so that agreement is measured on real outputs")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("MPLBACKEND", "Agg")
     import torch
 
     from painsign_utils import speed
@@ -71,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     video = speed.render_benchmark_video(args.video or args.out / "bench_irregular.mp4")
     paths = speed.default_paths(
-        _pairs(args.sizes), models=args.models.split(","), batch_size=args.batch,
+        speed.per_model(args.sizes), models=args.models.split(","), batch_size=args.batch,
         detect_side=args.detect_side, detect_every=args.detect_every,
         quantize=tuple(filter(None, args.quantize.split(","))),
-        classify_every=_pairs(args.classify_every),
+        classify_every=speed.per_model(args.classify_every),
     )
     print(f"video {video}; torch threads {torch.get_num_threads()}; cpu count {os.cpu_count()}; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)

@@ -5,6 +5,8 @@ This module owns the networks, their weights policy and their input conventions:
 * ``"ncnn"`` — N-CNN (Zamzmi et al. 2019), 120×120 RGB in [0, 1], trained from scratch
   (72,593 parameters with the single-logit head), initialized as Keras does (Glorot-uniform,
   zero biases): App. A's augmentation settings are Keras' names, so Keras is the likely framework.
+  One departure: the 8-unit hidden layer starts with bias 0.5 (``FC_BIAS_INIT``), not 0, because
+  with zero biases its units die on some folds and the network outputs a constant.
 * ``"vggface"`` — VGG-16 with the face-recognition weights of Parkhi et al. (2015) and the paper's
   head FC 25088→512→512→1. Input 224×224, BGR, 0–255 minus the VGG-Face mean.
 * ``"vit_b16"`` — timm's ViT-B/16 with ImageNet weights; only the head (dropout 0.1 + FC 768→1)
@@ -248,6 +250,11 @@ class NCNN(PainModel):
         )
         self.weights_source = "random init (trained from scratch, as in the paper)"
         self.apply(_keras_init)
+        # The FC layer's 1600 inputs are post-ReLU: all >= 0 with a common mean that dwarfs their
+        # spread across images, so a zero-bias unit is on for every image or off for every image.
+        # Half start dead, and RMSprop's sign-like steps move all 1600 weights together and kill
+        # the rest on some folds (constant output, val loss ln 2). A positive start keeps all 8 on.
+        nn.init.constant_(self.head[1].bias, FC_BIAS_INIT)
 
     def _normalize(self, x: torch.Tensor) -> torch.Tensor:
         return x / 255.0
@@ -266,6 +273,10 @@ class NCNN(PainModel):
     @property
     def gradcam_layer(self) -> nn.Module:
         return self.merge[0]
+
+
+#: Initial bias of N-CNN's 8-unit hidden layer (see ``NCNN.__init__``; Keras' default is 0).
+FC_BIAS_INIT = 0.5
 
 
 def _keras_init(m: nn.Module) -> None:
@@ -312,6 +323,21 @@ def _vgg_dag_names() -> list[str]:
     return names
 
 
+#: Typical standard deviation of a mean-subtracted 0-255 face pixel (scales the random first layer).
+VGG_INPUT_SD = 60.0
+
+
+def _he_init(m: nn.Module) -> None:
+    """He (Kaiming-normal, fan-in) weights and zero biases for the ReLU convolutions of a random start.
+
+    PyTorch's default shrinks the signal about 6-fold per layer, so after VGG-16's 13 layers a random
+    base gives every face the same features (its biases) and the head cannot learn (AUC at chance).
+    """
+    if isinstance(m, nn.Conv2d):
+        nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+        nn.init.zeros_(m.bias)
+
+
 class VGGFace(PainModel):
     """VGG-16 convolutional base (VGG-Face weights when available) and the paper's head.
 
@@ -334,6 +360,11 @@ class VGGFace(PainModel):
             nn.Linear(512, 1),
         )  # fmt: skip
         self.register_buffer("mean_bgr", torch.tensor(VGGFACE_MEAN_RGB[::-1]).view(1, 3, 1, 1))
+        self.features.apply(_he_init)
+        # He initialization keeps a unit-variance signal at unit variance through the 13 layers;
+        # VGG-Face's inputs are 0-255 minus the mean, so the first layer also divides by their spread.
+        with torch.no_grad():
+            self.features[0].weight /= VGG_INPUT_SD
 
     def _normalize(self, x: torch.Tensor) -> torch.Tensor:
         # RGB 0..255 -> BGR 0..255 minus the per-colour mean (Caffe/Torch VGG-Face convention).

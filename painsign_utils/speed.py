@@ -27,6 +27,13 @@ from .sign import pain_sign
 FLAT_SIGN_SD = 0.01
 #: Paper input sizes (N-CNN 120, VGG-Face and ViT-B/16 224).
 PAPER_SIZES = {"ncnn": 120, "vggface": 224, "vit_b16": 224}
+#: The optimized path's accuracy-trading choices, chosen on this project's 2-core CPU so that every
+#: model keeps up with a 30-fps camera (N-CNN at 200 fps): the detector sees the frame at 400 px
+#: (at 320 px RetinaFace loses most 640x480 synthetic faces) on every 10th classified frame, and
+#: each model classifies every k-th frame (k = 3: 10 probabilities a second, 10 of the 30 in each
+#: 1-s sign window). Notebook 08 and ``benchmarks/realtime.py`` measure what they cost.
+OPTIMIZED = {"detect_side": 400, "detect_every": 10,
+             "classify_every": {"ncnn": 3, "vggface": 2, "vit_b16": 2}, "quantize": ("vit_b16",)}
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,20 @@ class PathSpec:
         if self.classify_every > 1:
             parts.append(f"classify every {self.classify_every}")
         return ", ".join(parts)
+
+
+def per_model(text: str) -> dict[str, int]:
+    """Parse ``"ncnn:3,vggface:2"`` (or ``=`` instead of ``:``) into ``{"ncnn": 3, "vggface": 2}``.
+
+    papermill cannot read a parameter string containing ``=``, so notebooks use ``:``.
+    """
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.replace("=", ":").partition(":")
+        if not sep or not value.strip().isdigit():
+            raise ValueError(f"expected model:number, got {part!r} in {text!r}")
+        out[key.strip()] = int(value)
+    return out
 
 
 def naive_path(name: str) -> PathSpec:
@@ -350,6 +371,7 @@ def speedup_table(df: pd.DataFrame) -> pd.DataFrame:
             "e2e naive": naive["e2e_fps"], "e2e optimized": opt["e2e_fps"],
             "e2e ratio": opt["e2e_fps"] / naive["e2e_fps"],
             "e2e naive per CPU-s": naive["e2e_cpu_fps"], "e2e optimized per CPU-s": opt["e2e_cpu_fps"],
+            "faces agree vs exact": opt.get("face_agree", np.nan),
             "max |dp| vs exact": opt.get("max_dp", np.nan),
             "max |d sign| vs exact": opt.get("sign_max_d", np.nan),
             "sign r vs exact": opt.get("sign_r", np.nan),
@@ -358,15 +380,17 @@ def speedup_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def default_paths(sizes: dict[str, int], models: list[str] | None = None, batch_size: int = 15,
-                  detect_side: int = 480, detect_every: int = 5,
-                  quantize: tuple[str, ...] = ("vit_b16",),
+                  detect_side: int = OPTIMIZED["detect_side"],
+                  detect_every: int = OPTIMIZED["detect_every"],
+                  quantize: tuple[str, ...] = OPTIMIZED["quantize"],
                   classify_every: dict[str, int] | None = None) -> dict[str, list[PathSpec]]:
     """Naive, exact (batched, channels-last) and optimized paths of each model.
 
     ``sizes`` gives the input size of the exact and optimized paths (the CPU profile's); the naive
-    path uses the paper's.
+    path uses the paper's. ``classify_every`` defaults to ``OPTIMIZED["classify_every"]``; pass
+    ``{}`` to classify every frame.
     """
-    classify_every = classify_every or {}
+    classify_every = OPTIMIZED["classify_every"] if classify_every is None else classify_every
     out = {}
     for name in models or list(PAPER_SIZES):
         size = sizes.get(name, PAPER_SIZES[name])

@@ -36,6 +36,7 @@ import contextlib
 import hashlib
 import json
 import math
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -486,10 +487,12 @@ def train_model(
 
     n_folds = int(folds["fold"].max()) + 1
     wanted = range(n_folds) if only_folds is None else only_folds
+    model = fresh_model()
+    stamp = _settings_stamp(model, cfg, folds)
+    _discard_if_changed(model_dir, stamp)
     pending = [k for k in wanted if not (model_dir / f"fold{k}" / "done.json").exists()]
     timings = {"augment_s": 0.0, "features_s": 0.0}
     if pending:
-        model = fresh_model()
         if not (model_dir / BASE_FILE).exists():
             save_base(model, model_dir / BASE_FILE)
         init_state = {k: v.clone() for k, v in model.trained_state().items()}
@@ -506,7 +509,7 @@ def train_model(
             frozen, _ = model.split(phase)
             feats = None
             if cfg.cache_features and not isinstance(frozen, nn.Identity):
-                fkey = _digest(aug_key, name, phase, model.weights_source, cfg.seed, bf16)
+                fkey = _digest(aug_key, name, phase, stamp["start"], bf16)
                 feats, secs = _cached_array(
                     out_dir / "cache" / f"{name}_phase{phase}_{fkey}.npy",
                     lambda frozen=frozen, phase=phase: _frozen_features(
@@ -530,6 +533,33 @@ def train_model(
         bar.update(1)
     bar.close()
     return collect_metrics(out_dir, [name])
+
+
+def _settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
+    """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
+    start = [(k, round(float(v.double().sum()), 6), v.flatten()[:8].tolist())
+             for k, v in model.state_dict().items()]
+    protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
+    return {"model": model.name, "input_size": model.input_size, "weights": model.weights_source,
+            "protocol": _digest(protocol), "folds": _digest(folds.to_dict("list")),
+            "start": _digest(start)}  # fmt: skip
+
+
+def _discard_if_changed(model_dir: Path, stamp: dict) -> None:
+    """Reuse finished folds only if they were trained as now asked; otherwise start over, saying so."""
+    path = model_dir / "settings.json"
+    old = read_json(path) if path.exists() else None
+    earlier = any(model_dir.glob("fold*")) or (model_dir / BASE_FILE).exists()
+    if earlier and old != stamp:
+        words = {"input_size": "input size", "weights": "weights", "protocol": "training settings",
+                 "folds": "folds", "start": "initial weights", "model": "model"}  # fmt: skip
+        changed = [words[k] for k in stamp if old is None or old.get(k) != stamp[k]]
+        print(f"{stamp['model']}: earlier folds were trained with other {', '.join(changed)}; retraining them")
+        for d in model_dir.glob("fold*"):
+            shutil.rmtree(d)
+        (model_dir / BASE_FILE).unlink(missing_ok=True)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    write_json(stamp, path)
 
 
 def _finish_fold(name, model, phase_inputs, images, y, train_idx, val_idx, fold_dir, state,

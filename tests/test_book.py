@@ -36,6 +36,10 @@ def test_notebook_committed_clean(nb_path):
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     params = papermill.inspect_notebook(str(nb_path))
     assert "profile" in params
+    # papermill silently drops a line it cannot parse (e.g. a string holding "="), which then
+    # cannot be set from a profile: every assignment in the cell must be a parameter.
+    assigned = re.findall(r"^(\w+)\s*=", tagged[0].source, flags=re.M)
+    assert sorted(assigned) == sorted(params), f"unparsed: {set(assigned) - set(params)}"
     # Literal defaults only: papermill cannot recompute derived values.
     for name, spec in params.items():
         assert re.fullmatch(r"[-+0-9.eE]+|\"[^\"]*\"|'[^']*'|True|False|None|\[.*\]|\{.*\}", spec["default"].strip()), name

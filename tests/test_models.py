@@ -180,3 +180,23 @@ def test_load_checkpoint_missing_is_clear(tmp_path):
 
 def test_registry_lists_the_three_models_in_table_order():
     assert list_models() == ["vggface", "ncnn", "vit_b16"]
+
+
+def test_ncnn_hidden_units_start_alive_on_faces():
+    # Zero-bias Glorot leaves about half of the 8 hidden ReLUs off for every face, and training
+    # then kills the rest on some folds (constant output); the positive start keeps them all on.
+    from painsign_utils import render
+
+    rng = np.random.default_rng(0)
+    crops = []
+    for i in range(16):
+        subject = render.Subject.random(rng, f"S{i:03d}")
+        expr = render.expression_from_intensity(rng.uniform(), subject, rng)
+        rgb, alpha, _ = render.render_face(subject, expr, unit=50.0)
+        crops.append((rgb * alpha[..., None] + 128 * (1 - alpha[..., None])).astype(np.uint8))
+    for seed in range(3):
+        torch.manual_seed(seed)
+        m = create_model("ncnn").eval()
+        with torch.no_grad():
+            hidden = m.head[:3](m.features(m.preprocess(crops)))
+        assert (hidden > 0).any(0).all(), f"seed {seed}: dead hidden units at initialization"

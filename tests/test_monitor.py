@@ -196,6 +196,14 @@ def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsy
     frames = __import__("pandas").read_csv(out / "clip_ncnn_frames.csv")
     assert len(frames) == 12 and frames["face"].all()
     assert (out / "clip_ncnn_sign.png").exists() and (out / "clip_ncnn_summary.json").exists()
+    # Classifying every 3rd frame: only those say whether a face was seen; the sign covers all.
+    fast = tmp_path / "fast"
+    assert main(["video", str(video), "--weights", str(ckpt), "--out", str(fast), "--classify-every", "3", "-q"]) == 0
+    frames3 = __import__("pandas").read_csv(fast / "clip_ncnn_frames.csv")
+    assert frames3["classified"].tolist() == [k % 3 == 0 for k in range(12)]
+    assert frames3.loc[frames3["classified"], "face"].all() and frames3.loc[~frames3["classified"], "face"].isna().all()
+    assert frames3["sign"].notna().all()
+    assert np.allclose(frames3.loc[frames3["classified"], "prob"], frames.loc[frames3["classified"], "prob"])
     assert main(["video", str(tmp_path / "nope.mp4"), "--weights", str(ckpt)]) == 2
     assert main(["video", str(video), "--weights", str(tmp_path / "missing.pt")]) == 2
     assert "checkpoint not found" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from painsign_utils.errors import ConfigError, DataError
 from painsign_utils.metrics import youden_threshold
 from painsign_utils.models import load_checkpoint
 from painsign_utils.render import Placement, Subject, expression_from_intensity, place_face
+from painsign_utils.storage import read_json
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +144,18 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
     # A finished fold is skipped: nothing is retrained.
     training.train_model(name, faces, folds, run, cfg, weights="random", progress=False,
                          only_folds=[0], callback=stop_after_first_epoch)  # fmt: skip
+
+
+def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path, capsys):
+    folds = training.make_folds(faces, 2, 0)
+    training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0])
+    done = tmp_path / "ncnn" / "fold0" / "done.json"
+    first = done.stat().st_mtime_ns
+    training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0])
+    assert done.stat().st_mtime_ns == first and "retraining" not in capsys.readouterr().out  # reused
+    training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=2), progress=False, only_folds=[0])
+    assert "other training settings; retraining" in capsys.readouterr().out
+    assert read_json(done)["epochs"] == 2
 
 
 @pytest.mark.slow
