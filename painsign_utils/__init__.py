@@ -9,3 +9,9 @@ model registry), ``augment`` and ``training`` (cross-validated training), ``metr
 """
 
 __version__ = "0.1.0"
+
+import warnings as _warnings
+
+# Libraries we import (timm, captum) load tqdm.auto; in a notebook kernel without ipywidgets it
+# warns on import, and the warning would land in the book. Our own bars are plain text.
+_warnings.filterwarnings("ignore", message="IProgress not found")

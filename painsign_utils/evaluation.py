@@ -144,9 +144,15 @@ def run_video_inference(
     for col in ("path", "detections"):
         if col not in videos.columns:
             raise DataError(f"video manifest lacks the {col!r} column")
+    from .models import checkpoint_fingerprint
+    from .storage import reset_if_changed
+
     rows = []
     for best in best_models.itertuples():
-        model = None  # loaded lazily: a fully cached run never touches the checkpoint
+        # Probabilities cached with another checkpoint (an earlier training run) are not reused.
+        stamp = {"checkpoint": checkpoint_fingerprint(resolve(best.checkpoint))}
+        reset_if_changed(Path(cache_dir) / best.model, stamp, f"{best.model} probabilities")
+        model = None  # loaded lazily: a fully cached run never builds the model
         for video in videos.itertuples():
             stem = Path(video.path).stem
             cache = Path(cache_dir) / best.model / f"{stem}.csv"

@@ -38,6 +38,7 @@ import torch
 from torch import nn
 
 from .errors import DataError, ModelError
+from .models import fingerprint
 
 #: Baselines understood by :class:`IntegratedGradients`.
 IG_BASELINES = ("black", "zeros", "blur")
@@ -549,7 +550,8 @@ def explain_video(
     keep = [i for i, c in enumerate(crops) if c is not None]
     ig = IntegratedGradients(model, baseline=ig_baseline, n_steps=ig_steps)  # validates both
     frames = picks["frame"].to_numpy()[keep].astype(int)
-    settings = np.array([ig_steps, IG_BASELINES.index(ig_baseline)])
+    # The model's fingerprint is part of the settings: another model's maps are never reused.
+    settings = np.array([str(ig_steps), ig_baseline, fingerprint(model)])
     cached = _load_explanations(cache, frames, settings)
     if cached is not None:
         gc_maps, ig_maps, table = cached
@@ -611,7 +613,9 @@ def _load_explanations(
         return None
     with np.load(cache, allow_pickle=False) as z:
         if "frames" not in z.files or not (
-            np.array_equal(z["frames"], frames) and np.array_equal(z["settings"], settings)
+            np.array_equal(z["frames"], frames)
+            and z["settings"].shape == settings.shape
+            and (z["settings"].astype(str) == settings).all()
         ):
             return None
         table = pd.DataFrame({k[4:]: z[k] for k in z.files if k.startswith("tab_")})

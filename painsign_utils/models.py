@@ -38,6 +38,7 @@ head replaces them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -643,6 +644,35 @@ def save_base(model: PainModel, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         torch.save({k: sd[k] for k in model.shared_keys()}, tmp)
     return Path(path)
+
+
+def fingerprint(model: PainModel) -> str:
+    """Short digest of a model's identity: name, input size, threshold and weights.
+
+    Caches of what a model computed (probabilities, explanations) carry it, so that a retrained
+    model never reuses another model's results.
+    """
+    ident = (getattr(model, k, None) for k in ("name", "input_size", "threshold"))
+    h = hashlib.sha1("|".join(map(str, ident)).encode())
+    with torch.no_grad():
+        for key, value in model.state_dict().items():
+            t = value.detach().flatten().double().cpu()
+            h.update(key.encode())
+            h.update(np.array([t.sum().item(), t.abs().sum().item()]).tobytes())
+            h.update(t[:16].numpy().tobytes())
+    return h.hexdigest()[:12]
+
+
+def checkpoint_fingerprint(path: str | Path) -> str:
+    """Short digest of a checkpoint file's bytes ("missing" if there is none); no model is built."""
+    path = Path(path)
+    if not path.is_file():
+        return "missing"
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:12]
 
 
 def load_checkpoint(path: str | Path) -> PainModel:

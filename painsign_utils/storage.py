@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,28 @@ def write_bytes(data: bytes, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def reset_if_changed(folder: str | Path, stamp: dict, what: str, stamp_name: str = "stamp.json") -> bool:
+    """Empty ``folder`` when what it holds was made under another ``stamp``; then record ``stamp``.
+
+    Re-runs reuse finished work only if it was made as now asked (same settings, same model).
+    Returns True when earlier contents were discarded (one line says which keys changed).
+    """
+    folder = Path(folder)
+    path = folder / stamp_name
+    stamp = json.loads(json.dumps(stamp, default=_jsonable))  # as it reads back
+    old = read_json(path) if path.exists() else None
+    earlier = [p for p in folder.glob("*") if p.name != stamp_name] if folder.is_dir() else []
+    changed = bool(earlier) and old != stamp
+    if changed:
+        keys = [k for k in stamp if old is None or old.get(k) != stamp[k]]
+        print(f"{what}: made with other {', '.join(keys)}; discarding {len(earlier)} earlier result(s)")
+        for p in earlier:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    if old != stamp or not path.exists():
+        write_json(stamp, path)
+    return changed
 
 
 def _jsonable(obj: Any) -> Any:

@@ -36,7 +36,6 @@ import contextlib
 import hashlib
 import json
 import math
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -52,10 +51,10 @@ from torch import nn
 from .augment import PAPER_AUGMENT, AugmentParams, augmented_stack, retinaface_check
 from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_threshold
-from .models import PainModel, create_model, list_models, save_base, save_checkpoint
+from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
 from .runtime import bf16_supported, default_device
 from .runtime import progress as tqdm
-from .storage import atomic_path, read_json, write_csv, write_json
+from .storage import atomic_path, read_json, reset_if_changed, write_csv, write_json
 
 #: Paper Table 2, validation on iCOPE + UNIFESP, mean and sd over the 10 folds, and the Friedman
 #: p-values across models (Ferreira et al., "Disclosing neonatal pain in real-time", Table 2).
@@ -489,7 +488,8 @@ def train_model(
     wanted = range(n_folds) if only_folds is None else only_folds
     model = fresh_model()
     stamp = _settings_stamp(model, cfg, folds)
-    _discard_if_changed(model_dir, stamp)
+    # Finished folds are reused only if they were trained as now asked.
+    reset_if_changed(model_dir, stamp, f"{name} training", "settings.json")
     pending = [k for k in wanted if not (model_dir / f"fold{k}" / "done.json").exists()]
     timings = {"augment_s": 0.0, "features_s": 0.0}
     if pending:
@@ -509,7 +509,7 @@ def train_model(
             frozen, _ = model.split(phase)
             feats = None
             if cfg.cache_features and not isinstance(frozen, nn.Identity):
-                fkey = _digest(aug_key, name, phase, stamp["start"], bf16)
+                fkey = _digest(aug_key, name, phase, stamp["initial weights"], bf16)
                 feats, secs = _cached_array(
                     out_dir / "cache" / f"{name}_phase{phase}_{fkey}.npy",
                     lambda frozen=frozen, phase=phase: _frozen_features(
@@ -537,29 +537,10 @@ def train_model(
 
 def _settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
     """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
-    start = [(k, round(float(v.double().sum()), 6), v.flatten()[:8].tolist())
-             for k, v in model.state_dict().items()]
     protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
-    return {"model": model.name, "input_size": model.input_size, "weights": model.weights_source,
-            "protocol": _digest(protocol), "folds": _digest(folds.to_dict("list")),
-            "start": _digest(start)}  # fmt: skip
-
-
-def _discard_if_changed(model_dir: Path, stamp: dict) -> None:
-    """Reuse finished folds only if they were trained as now asked; otherwise start over, saying so."""
-    path = model_dir / "settings.json"
-    old = read_json(path) if path.exists() else None
-    earlier = any(model_dir.glob("fold*")) or (model_dir / BASE_FILE).exists()
-    if earlier and old != stamp:
-        words = {"input_size": "input size", "weights": "weights", "protocol": "training settings",
-                 "folds": "folds", "start": "initial weights", "model": "model"}  # fmt: skip
-        changed = [words[k] for k in stamp if old is None or old.get(k) != stamp[k]]
-        print(f"{stamp['model']}: earlier folds were trained with other {', '.join(changed)}; retraining them")
-        for d in model_dir.glob("fold*"):
-            shutil.rmtree(d)
-        (model_dir / BASE_FILE).unlink(missing_ok=True)
-    model_dir.mkdir(parents=True, exist_ok=True)
-    write_json(stamp, path)
+    return {"input size": model.input_size, "weights": model.weights_source,
+            "training settings": _digest(protocol), "folds": _digest(folds.to_dict("list")),
+            "initial weights": fingerprint(model)}  # fmt: skip
 
 
 def _finish_fold(name, model, phase_inputs, images, y, train_idx, val_idx, fold_dir, state,

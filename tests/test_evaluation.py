@@ -188,11 +188,15 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
     def resolve(p):
         return tmp_path / p
 
+    (tmp_path / "best.pt").write_bytes(b"weights of one training run")
     (tmp_path / "cache" / "ncnn").mkdir(parents=True)
     out = ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert list(out["video"]) == ["V1", "V2"] and calls == {"load": 1, "engine": 2}
     ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert calls == {"load": 1, "engine": 2}  # everything cached: no checkpoint loaded
+    (tmp_path / "best.pt").write_bytes(b"weights of a later training run")
+    ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
+    assert calls == {"load": 2, "engine": 4}  # another model: its probabilities are recomputed
 
 
 def test_label_to_int():

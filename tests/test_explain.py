@@ -306,7 +306,10 @@ def test_explain_video_caches_and_reports_deltas(tmp_path, models):
     pd.testing.assert_frame_equal(again.table, ex.table, check_dtype=False)
     explain_video(models["cnn"], video, dets, fps=4.0, ig_steps=4, cache=cache)
     with np.load(cache) as z:
-        assert z["settings"][0] == 4  # a cache made with other IG settings is redone
+        assert z["settings"][0] == "4"  # a cache made with other IG settings is redone
+    other = TinyCNN().eval()  # another model (e.g. retrained): its maps are computed afresh
+    redone = explain_video(other, video, dets, fps=4.0, ig_steps=4, cache=cache)
+    assert not np.allclose(redone.table["logit"], ex.table["logit"])
     ov = overlays(ex.crops, ex.ig, display=48)
     assert ov[1] is None and ov[0].shape == (48, 48, 3)
 

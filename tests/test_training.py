@@ -152,9 +152,9 @@ def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path
     done = tmp_path / "ncnn" / "fold0" / "done.json"
     first = done.stat().st_mtime_ns
     training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0])
-    assert done.stat().st_mtime_ns == first and "retraining" not in capsys.readouterr().out  # reused
+    assert done.stat().st_mtime_ns == first and "discarding" not in capsys.readouterr().out  # reused
     training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=2), progress=False, only_folds=[0])
-    assert "other training settings; retraining" in capsys.readouterr().out
+    assert "made with other training settings; discarding" in capsys.readouterr().out
     assert read_json(done)["epochs"] == 2
 
 
