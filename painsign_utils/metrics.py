@@ -100,3 +100,12 @@ def mean_sd(values: Sequence[float], percent: bool = True) -> str:
     if percent:
         return f"{100 * v.mean():.1f}% ± {100 * sd:.1f}%"
     return f"{v.mean():.2f} ± {sd:.2f}"
+
+
+def format_p(p: float) -> str:
+    """A p-value for text: ``p = 0.083``, ``p = 3e-05``, or ``p < 1e-300`` where it underflows to 0."""
+    if p != p:  # NaN
+        return "p undefined"
+    if p == 0:
+        return "p < 1e-300"
+    return f"p = {p:.2g}" if p < 0.001 else f"p = {p:.3f}"

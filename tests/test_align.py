@@ -175,6 +175,13 @@ def test_intensity_trend_detects_monotone_and_flat_relations():
     assert t["rho_bins"] > 0.9 and t["rho_frames"] > 0.9 and t["n_bins"] == 10
     flat = pd.DataFrame({"prob": prob, "intensity": rng.random(500)})
     assert abs(intensity_trend(flat)["rho_frames"]) < 0.2
+    # Four bins in perfect order: the exact two-sided chance is 2 of the 4! orders.
+    four = rising[rising["prob"] < 0.4]
+    t4 = intensity_trend(four)
+    assert t4["n_bins"] == 4 and t4["rho_bins"] == 1.0 and t4["p_bins"] == pytest.approx(2 / 24)
+    from painsign_utils.metrics import format_p
+
+    assert [format_p(p) for p in (2 / 24, 3e-5, 0.0)] == ["p = 0.083", "p = 3e-05", "p < 1e-300"]
     table = intensity_by_bin(rising)
     assert table["n_frames"].sum() == 500
     with pytest.raises(DataError, match="intensity"):
