@@ -100,6 +100,8 @@ def plot_speed(table: pd.DataFrame, video_fps: float = 30.0, column: str = "e2e"
     ax.axhline(video_fps, color="k", ls="--", lw=0.8, label=f"video rate {video_fps:.0f} fps")
     ax.set_xticks(x, [MODEL_NAMES.get(m, m) for m in table["model"]])
     ax.set_yscale("log")
+    ax.set_ylim(top=max(opt.max(), naive.max(), video_fps) * 4)  # room for the bar labels
     ax.set_ylabel("frames per second" + (" (end to end)" if column == "e2e" else " (classification)"))
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    # Below the axes: inside, the legend would cover the labels of tall bars.
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig
