@@ -70,13 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        paths = speed.default_paths(
+            speed.per_model(args.sizes), models=args.models.split(","), batch_size=args.batch,
+            detect_side=args.detect_side, detect_every=args.detect_every,
+            quantize=tuple(filter(None, args.quantize.split(","))),
+            classify_every=speed.per_model(args.classify_every),
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     video = speed.render_benchmark_video(args.video or args.out / "bench_irregular.mp4")
-    paths = speed.default_paths(
-        speed.per_model(args.sizes), models=args.models.split(","), batch_size=args.batch,
-        detect_side=args.detect_side, detect_every=args.detect_every,
-        quantize=tuple(filter(None, args.quantize.split(","))),
-        classify_every=speed.per_model(args.classify_every),
-    )
     print(f"video {video}; torch threads {torch.get_num_threads()}; cpu count {os.cpu_count()}; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     checkpoints = None

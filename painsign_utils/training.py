@@ -662,6 +662,42 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Where the training time went, per model (display names): augmentation and frozen-feature
+    caches (0 when an earlier run made them), training seconds over all folds, mean epochs."""
+    from .figures import MODEL_NAMES
+
+    return metrics.groupby("model", sort=False).agg(
+        augment_s=("augment_s", "max"), frozen_features_s=("features_s", "max"),
+        train_s=("train_s", "sum"), epochs=("epochs", "mean"),
+    ).rename(index=MODEL_NAMES)  # fmt: skip
+
+
+def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
+    """Youden thresholds per model: mean ± sd over folds, the best fold's, and the paper's."""
+    from .figures import MODEL_NAMES
+
+    thr = metrics.groupby("model", sort=False)["threshold"].agg(mean_sd).rename("ours, all folds").to_frame()
+    thr["ours, best fold"] = thr.index.map(best.set_index("model")["threshold"]).map("{:.1%}".format)
+    thr["paper, best model"] = [f"{PAPER_THRESHOLDS[m]:.1%}" for m in thr.index]
+    return thr.rename(index=MODEL_NAMES)
+
+
+def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) -> str:
+    """One paragraph (Markdown) on which data, weights and protocol produced our Table 2."""
+    from .figures import MODEL_NAMES
+
+    synthetic = images["dataset"].astype(str).str.startswith("synthetic").all()
+    data_note = "synthetic neonatal faces" if synthetic else ", ".join(sorted(images["dataset"].unique()))
+    protocol = (f". The run departs from the paper's protocol in {n_changes} setting(s) listed in "
+                "section 3." if n_changes else ". The protocol is the paper's.")  # fmt: skip
+    return (f"Our numbers come from **{data_note}** ({len(images)} images of "
+            f"{images['subject'].nunique()} newborns), with weights: "
+            + "; ".join(f"{MODEL_NAMES[m]} — {src}" for m, src in sources.items()) + protocol
+            + " The paper's numbers come from the real iCOPE and UNIFESP images with pretrained"
+            " VGG-Face and ImageNet ViT-B/16 weights.")  # fmt: skip
+
+
 def read_logs(out_dir: str | Path, models: Sequence[str]) -> pd.DataFrame:
     """All per-epoch logs as one table with ``model`` and ``fold`` columns."""
     frames = []

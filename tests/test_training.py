@@ -194,6 +194,17 @@ def test_table2_has_ours_next_to_paper():
     assert 0 <= p <= 1
 
 
+def test_timing_threshold_and_provenance_tables(faces, tmp_path):
+    m = _fake_metrics().assign(augment_s=1.0, features_s=2.0, train_s=10.0, epochs=3)
+    timing = training.timing_table(m)
+    assert timing.loc["N-CNN", "train_s"] == 50.0 and timing.loc["N-CNN", "frozen_features_s"] == 2.0
+    best = training.best_models(m, tmp_path)
+    thr = training.threshold_table(m, best)
+    assert thr.loc["N-CNN", "ours, best fold"] == "50.0%" and thr.loc["N-CNN", "paper, best model"] == "54.2%"
+    text = training.provenance(faces, {"ncnn": "random init"}, 2)
+    assert "32 images of 8 newborns" in text and "N-CNN — random init" in text and "2 setting(s)" in text
+
+
 def test_best_models_pick_highest_auc(tmp_path):
     m = _fake_metrics()
     best = training.best_models(m, tmp_path)
