@@ -16,9 +16,12 @@ Speed choices, each one exact unless it says otherwise:
   a tensor 4 to 100 times smaller (VGG-Face pools by 2 after each block's ReLU; N-CNN pools by 3
   and 10 and already defines its layers in that order). The model object itself is left
   untouched; the classifier runs a re-ordered view sharing its weights.
-- bfloat16 autocast only where :func:`painsign_utils.runtime.bf16_supported` says the CPU has native
-  bf16 units (AVX-512 BF16 / AMX) or on a CUDA GPU; on AVX2-only CPUs bf16 is emulated and several
-  times slower than float32. bf16 *changes* the probabilities slightly (8-bit mantissa).
+- float32 by default, so the book's probabilities do not depend on whether the CPU happens to have
+  bf16 units. bfloat16 autocast is an explicit speed option (``bf16=True``, or ``bf16="auto"``: only
+  where :func:`painsign_utils.runtime.bf16_supported` says the CPU has native bf16 units, AVX-512
+  BF16 / AMX, or on a CUDA GPU; on AVX2-only CPUs bf16 is emulated and several times slower).
+  bf16 *changes* the probabilities slightly (8-bit mantissa): callers that offer it print its
+  agreement with float32 (:meth:`FrameClassifier.agreement`).
 - ``quantize=True``: dynamic int8 quantization of the ``nn.Linear`` layers (most of ViT's work, the
   head of VGG-Face). It trades accuracy for speed; the benchmark (``benchmarks/realtime.py``)
   measures the change in probabilities against the exact float32 path.
@@ -61,8 +64,10 @@ class FrameClassifier:
         convolution weights are re-laid out in place (values unchanged).
     batch_size : int
         Crops per forward pass.
-    bf16 : bool, optional
-        bfloat16 autocast; default: only where :func:`~painsign_utils.runtime.bf16_supported`.
+    bf16 : bool or "auto"
+        bfloat16 autocast. Default False (exact float32, the same numbers on every CPU); ``"auto"``
+        turns it on only where :func:`~painsign_utils.runtime.bf16_supported` (native bf16).
+        Cannot be combined with ``quantize``.
     channels_last : bool
         Feed images in channels-last layout (faster oneDNN convolutions on CPU).
     quantize : bool
@@ -78,7 +83,7 @@ class FrameClassifier:
         self,
         model: nn.Module,
         batch_size: int = 32,
-        bf16: bool | None = None,
+        bf16: bool | str = False,
         channels_last: bool = True,
         quantize: bool = False,
         device: str | None = None,
@@ -95,7 +100,13 @@ class FrameClassifier:
         self.name = getattr(model, "name", type(model).__name__)
         self.input_size = getattr(model, "input_size", None)
         self.batch_size = int(batch_size)
-        self.bf16 = bf16_supported(self.device) if bf16 is None else bool(bf16)
+        if bf16 == "auto":
+            bf16 = bf16_supported(self.device)
+        elif not isinstance(bf16, bool | np.bool_):
+            raise ModelError(f"bf16 must be True, False or 'auto', got {bf16!r}")
+        self.bf16 = bool(bf16)
+        if self.bf16 and quantize:
+            raise ModelError("int8 quantization and bf16 cannot be combined: choose one speed option")
         self.channels_last = bool(channels_last)
         self.quantize = bool(quantize)
         if self.channels_last:
@@ -160,6 +171,17 @@ class FrameClassifier:
             x = self.model.preprocess(batch)
             out[start : start + len(batch)] = torch.sigmoid(self.logits(x)).cpu().numpy()
         return out
+
+    def agreement(self, crops: Sequence[np.ndarray] | np.ndarray) -> float:
+        """Largest absolute difference between this classifier's and exact float32 probabilities.
+
+        0.0 for an exact classifier; what a speed option (bf16, int8) costs, to print beside it.
+        """
+        if self.exact or len(crops) == 0:
+            return 0.0
+        ref = FrameClassifier(self.model, batch_size=self.batch_size,
+                              channels_last=self.channels_last, reorder=self.reorder)
+        return float(np.max(np.abs(self.predict(crops) - ref.predict(crops))))
 
 
 _MONOTONE = (nn.ReLU, nn.LeakyReLU)

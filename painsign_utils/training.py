@@ -52,7 +52,7 @@ from .augment import PAPER_AUGMENT, AugmentParams, augmented_stack, retinaface_c
 from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_threshold
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
-from .runtime import bf16_supported, default_device
+from .runtime import default_device
 from .runtime import progress as tqdm
 from .storage import atomic_path, read_json, reset_if_changed, write_csv, write_json
 
@@ -111,8 +111,9 @@ class TrainConfig:
         Redraw augmentations in which RetinaFace finds no face (slow; geometric check always on).
     cache_features : bool
         Cache the frozen layers' output (exact; turn off when it would not fit on disk).
-    bf16 : bool or None
-        bf16 autocast for the frozen layers' forward pass; None decides by hardware.
+    bf16 : bool
+        bf16 autocast for the frozen layers' forward pass. Off by default: the book's tables are
+        computed in float32 so they do not depend on whether the CPU has bf16 units.
     device : str or None
         ``"cpu"`` or ``"cuda"``; None picks the GPU when there is one.
     seed : int
@@ -132,7 +133,7 @@ class TrainConfig:
     augment: AugmentParams = PAPER_AUGMENT
     face_check: bool = True
     cache_features: bool = True
-    bf16: bool | None = None
+    bf16: bool = False
     device: str | None = None
     seed: int = 0
     model_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -476,7 +477,7 @@ def train_model(
     y = (images["label"] == "pain").to_numpy(int)
     size = cfg.input_size(name)
     device = cfg.device or default_device()
-    bf16 = bf16_supported(device) if cfg.bf16 is None else cfg.bf16
+    bf16 = bool(cfg.bf16)
     model_dir = out_dir / name
 
     def fresh_model() -> PainModel:

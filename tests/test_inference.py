@@ -59,16 +59,35 @@ def test_predict_matches_plain_forward_for_any_batch(batch_size):
     np.testing.assert_allclose(got, ref, atol=1e-6)
 
 
-def test_channels_last_is_exact_and_bf16_follows_runtime(monkeypatch):
-    monkeypatch.setenv("PAINSIGN_BF16", "0")
+@pytest.mark.parametrize("native_bf16", ["0", "1"])
+def test_default_is_exact_float32_whatever_the_cpu(monkeypatch, native_bf16):
+    # PAINSIGN_BF16 overrides the CPU detection: "1" plays an AVX-512 BF16 CPU, "0" an AVX2 one.
+    monkeypatch.setenv("PAINSIGN_BF16", native_bf16)
     model = TinyModel()
     crops = _crops(5)
     ref = _reference(model, crops)
     clf = FrameClassifier(model, channels_last=True)
     assert clf.bf16 is False and clf.exact
     np.testing.assert_allclose(clf.predict(crops), ref, atol=1e-6)
-    monkeypatch.setenv("PAINSIGN_BF16", "1")
-    assert FrameClassifier(TinyModel()).bf16 is True
+    assert clf.agreement(crops) == 0.0
+    assert FrameClassifier(TinyModel(), bf16="auto").bf16 is (native_bf16 == "1")
+
+
+def test_bf16_is_an_explicit_option_with_measured_agreement():
+    model = TinyModel()
+    crops = _crops(6)
+    clf = FrameClassifier(model, bf16=True)
+    assert not clf.exact
+    gap = clf.agreement(crops)
+    assert 0.0 < gap < 0.05  # bf16 keeps 8 mantissa bits: close, not equal
+    np.testing.assert_allclose(clf.predict(crops), _reference(model, crops), atol=0.05)
+
+
+def test_bf16_with_int8_is_refused_in_one_line():
+    with pytest.raises(ModelError, match="cannot be combined"):
+        FrameClassifier(TinyModel(), bf16=True, quantize=True)
+    with pytest.raises(ModelError, match="bf16 must be"):
+        FrameClassifier(TinyModel(), bf16="yes")
 
 
 def test_quantized_copy_is_close_and_leaves_model_exact():
