@@ -13,6 +13,7 @@ byte-identical files however many worker processes render them.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -122,9 +123,16 @@ class SynthConfig:
             raise ConfigError("synthetic images and videos must be at least 64 pixels on each side")
 
 
+def _key(part: int | str) -> int:
+    """A seed word for one part of a key; text is hashed whole (not cut to its first bytes)."""
+    if isinstance(part, (int, np.integer)):
+        return int(part)
+    return int.from_bytes(hashlib.blake2b(part.encode(), digest_size=8).digest(), "little")
+
+
 def _rng(*key: int | str) -> np.random.Generator:
-    ints = [k if isinstance(k, int) else int.from_bytes(k.encode()[:8].ljust(8, b"\0"), "little") for k in key]
-    return np.random.default_rng(np.random.SeedSequence(ints))
+    """A generator that depends on every part of ``key`` (e.g. seed, image id, frame)."""
+    return np.random.default_rng(np.random.SeedSequence([_key(k) for k in key]))
 
 
 def make_subjects(seed: int, prefix: str, n: int) -> list[Subject]:

@@ -115,3 +115,14 @@ def test_a_perfect_classifier_recovers_the_scenarios_sign_types():
     types = SignTypeClassifier().fit_predict(feats)
     expected = feats["scenario"].map(SCENARIO_TYPES)
     assert adjusted_rand_score(expected, types) >= 0.6
+
+
+def test_every_image_is_drawn_from_its_own_stream():
+    """Ids sharing their first eight characters (I000_pain_00, I000_pain_01) are distinct images."""
+    cfg = synthetic.SynthConfig.scaled(0.1)
+    plan = synthetic.image_plan(cfg)
+    recs = plan[plan["subject"] == plan["subject"].iloc[0]].to_dict("records")[:2]
+    assert recs[0]["image_id"][:8] == recs[1]["image_id"][:8]
+    a, ta = synthetic.render_image(cfg, recs[0])
+    b, tb = synthetic.render_image(cfg, recs[1])
+    assert ta["intensity"] != tb["intensity"] and not np.array_equal(a, b)
