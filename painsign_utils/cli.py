@@ -1,4 +1,4 @@
-"""The ``painsign`` command line: ``synth``, ``book``, ``check``, ``video``.
+"""The ``painsign`` command line: ``synth``, ``book``, ``check``, ``pretrain``, ``video``.
 
 Errors caused by input print one line, ``painsign: error: ...``, and exit with status 2.
 """
@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("manifest", type=Path)
     p.add_argument("--kind", choices=("image", "video"), default="image")
     p.set_defaults(func=_check)
+
+    from .pretrain import add_pretrain_parser
+
+    add_pretrain_parser(sub)
 
     try:
         from .monitor import add_video_parser

@@ -185,6 +185,14 @@ class PainModel(nn.Module):
         self.train(was_training)
         return torch.cat(out).float().cpu().numpy() if out else np.zeros(0, dtype=np.float32)
 
+    def embedding(self) -> tuple[nn.Module, int]:
+        """The pretrainable backbone as a module giving one feature vector per image, and its size.
+
+        Used by synthetic-face pretraining (:mod:`painsign_utils.pretrain`); the module shares
+        this model's weights.
+        """
+        raise ModelError(f"{self.name} has no backbone to pretrain")
+
     @property
     def gradcam_layer(self) -> nn.Module:
         """The module whose activations and gradients Grad-CAM uses."""
@@ -387,6 +395,9 @@ class VGGFace(PainModel):
             )
         raise ModelError(f"VGG-Face has training phases 1 and 2, not {phase}")
 
+    def embedding(self) -> tuple[nn.Module, int]:
+        return nn.Sequential(self.features, nn.AdaptiveAvgPool2d(1), nn.Flatten()), 512
+
     @property
     def gradcam_layer(self) -> nn.Module:
         return self.features[28]  # conv5_3
@@ -456,6 +467,9 @@ class ViTB16(PainModel):
             raise ModelError(f"ViT-B/16 has one training phase, not {phase}")
         # Wrappers built on demand (not attributes) so the state dict names each weight once.
         return _ViTBackbone(self.vit), _Compose(self.vit.head_drop, self.vit.head)
+
+    def embedding(self) -> tuple[nn.Module, int]:
+        return _ViTBackbone(self.vit), int(self.vit.num_features)
 
     @property
     def gradcam_layer(self) -> nn.Module:

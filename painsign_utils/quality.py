@@ -1,0 +1,149 @@
+"""Model health: is each model's pain sign a sign, and how far is it from a perfect classifier's?
+
+The paper's analyses (entropy, crossings, sign types) only mean something when a model's
+probabilities move with the face. This module condenses that into one table,
+``artifacts/<profile>/tables/model_quality.csv`` (DESIGN, "Data contracts"), one row per model:
+
+``model, val_auc, frame_auc, video_prob_sd, confident_frames, entropy_median, n_types, truth_r,
+scenario_ari``
+
+and adds a reference row, the **oracle**: a perfect classifier whose probability is the latent
+pain intensity, passed through the same frames, no-face gaps, sign and clustering as the models
+(:func:`oracle_summary`). The oracle's ``scenario_ari`` says how recoverable the synthetic
+scenarios' sign types are at all, so a model's shortfall can be told apart from the scenarios'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .evaluation import frame_level_auc, oracle_signs, truth_correlation
+from .sign import shannon_entropy, threshold_crossings
+
+#: Name of the perfect classifier's row.
+ORACLE = "oracle"
+#: A frame is "confident" when its probability is below the first or above the second value.
+CONFIDENT = (0.2, 0.8)
+#: Columns of ``model_quality.csv``.
+QUALITY_COLUMNS: tuple[str, ...] = ("model", "val_auc", "frame_auc", "video_prob_sd", "confident_frames",
+                                    "entropy_median", "n_types", "truth_r", "scenario_ari")  # fmt: skip
+#: The sign types a model can name (chapter 05).
+NAMED_TYPES = ("stable", "irregular", "unstable", "indeterminate")
+
+
+def oracle_summary(
+    signs: Mapping[tuple[str, str], pd.DataFrame],
+    truths: Mapping[str, pd.DataFrame],
+    summary: pd.DataFrame,
+    threshold: float = 0.5,
+    seconds: float = 1.0,
+) -> tuple[pd.DataFrame, dict[tuple[str, str], pd.DataFrame]]:
+    """The oracle's per-video summary, shaped like chapter 03's ``video_summary.csv``.
+
+    Parameters
+    ----------
+    signs : mapping (model, video) → DataFrame ``frame, time, prob, sign``
+        The models' signs; the oracle keeps their frames and no-face gaps.
+    truths : mapping video → per-frame truth ``frame, intensity``
+    summary : DataFrame
+        The models' video summary (``video, label, scenario`` are carried over).
+    threshold : float
+        The oracle's decision threshold (the pain cut of the latent intensity).
+
+    Returns
+    -------
+    summary : DataFrame, one row per video: ``model`` (= ``"oracle"``), ``video, label, scenario,
+        threshold, mean_prob, entropy, crossings``
+    signs : the oracle's signs, keyed ``("oracle", video)``
+    """
+    osigns = oracle_signs(signs, truths, seconds=seconds, name=ORACLE)
+    meta = summary.drop_duplicates("video").set_index("video")
+    keep = [c for c in ("subject", "label", "scenario") if c in meta.columns]
+    rows = []
+    for (_, video), df in osigns.items():
+        sign = df["sign"].to_numpy()
+        rows.append({"model": ORACLE, "video": video, **meta.loc[video, keep].to_dict(),
+                     "threshold": threshold, "mean_prob": float(np.nanmean(df["prob"])),
+                     "entropy": shannon_entropy(sign), "crossings": threshold_crossings(sign, threshold)})  # fmt: skip
+    return pd.DataFrame(rows), osigns
+
+
+def confident_share(signs: Mapping[tuple[str, str], pd.DataFrame], low: float = CONFIDENT[0],
+                    high: float = CONFIDENT[1]) -> pd.Series:  # fmt: skip
+    """Per model: share of analysed frames with a face whose probability is < ``low`` or > ``high``."""
+    probs: dict[str, list[np.ndarray]] = {}
+    for (model, _), df in signs.items():
+        p = df["prob"].to_numpy(dtype=float)
+        probs.setdefault(model, []).append(p[np.isfinite(p)])
+    return pd.Series({m: float(np.mean((np.concatenate(v) < low) | (np.concatenate(v) > high)))
+                      for m, v in probs.items()}, name="confident_frames")  # fmt: skip
+
+
+def model_quality(
+    typed: pd.DataFrame,
+    signs: Mapping[tuple[str, str], pd.DataFrame],
+    truths: Mapping[str, pd.DataFrame],
+    agreement: pd.DataFrame,
+    val_auc: Mapping[str, float] | None = None,
+    pain_cut: float = 0.5,
+    seconds: float = 1.0,
+) -> pd.DataFrame:
+    """The model-quality table, the oracle included when it is in ``typed``.
+
+    Parameters
+    ----------
+    typed : DataFrame
+        One row per (model, video) with ``model, mean_prob, entropy, sign_type`` (chapter 05's
+        ``sign_types.csv``, plus the oracle's rows).
+    signs : mapping (model, video) → DataFrame ``frame, time, prob, sign`` (oracle included)
+    truths : mapping video → per-frame truth ``frame, intensity``
+    agreement : DataFrame
+        :func:`~painsign_utils.evaluation.scenario_agreement` (``model, ari_expected``); empty on
+        real data, like ``truths`` (their columns are then NaN).
+    val_auc : mapping model → mean validation AUC over the folds (none for the oracle)
+
+    Returns
+    -------
+    DataFrame with :data:`QUALITY_COLUMNS`, one row per model in the order of ``typed``.
+    """
+    models = list(dict.fromkeys(typed["model"]))
+    nothing = pd.Series(dtype=float)
+    if truths:  # synthetic data: frame-level truth exists
+        frame = frame_level_auc(signs, truths, pain_cut=pain_cut).set_index("model")["auc_prob"]
+        truth_r = truth_correlation(signs, truths, seconds=seconds)
+        varying = truth_r[truth_r["varying"]].groupby("model")["r_smoothed"].median()
+    else:
+        frame = varying = nothing
+    confident = confident_share(signs) if signs else nothing
+    ari = agreement.set_index("model")["ari_expected"] if len(agreement) else nothing
+    rows = []
+    for m in models:
+        g = typed[typed["model"] == m]
+        rows.append({
+            "model": m,
+            "val_auc": float((val_auc or {}).get(m, np.nan)),
+            "frame_auc": float(frame.get(m, np.nan)),
+            "video_prob_sd": float(g["mean_prob"].std(ddof=0)),
+            "confident_frames": float(confident.get(m, np.nan)),
+            "entropy_median": float(g["entropy"].median()),
+            "n_types": int(g.loc[g["sign_type"].isin(NAMED_TYPES), "sign_type"].nunique()),
+            "truth_r": float(varying.get(m, np.nan)),
+            "scenario_ari": float(ari.get(m, np.nan)),
+        })
+    return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
+
+
+def quality_verdicts(quality: pd.DataFrame, targets: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Each model's quality against the targets a usable sign needs (True = met).
+
+    ``targets`` maps a column to its minimum (defaults: the demo profile's targets of issue 11:
+    frame AUC 0.90, video sd 0.15, confident share 0.25, median entropy 0.5, 3 types, truth r 0.90,
+    scenario ARI 0.4).
+    """
+    targets = dict(targets or {"frame_auc": 0.90, "video_prob_sd": 0.15, "confident_frames": 0.25,
+                               "entropy_median": 0.5, "n_types": 3, "truth_r": 0.90, "scenario_ari": 0.4})  # fmt: skip
+    out = quality.set_index("model")[list(targets)]
+    return out.ge(pd.Series(targets)).where(out.notna())

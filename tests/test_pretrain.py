@@ -1,0 +1,95 @@
+"""Synthetic-face pretraining: a disjoint corpus, a cache keyed by its settings, a useful backbone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from painsign_utils import pretrain, synthetic
+from painsign_utils.errors import ConfigError, ModelError
+from painsign_utils.models import create_model
+
+TINY = pretrain.PretrainConfig(subjects=16, per_subject=8, val_per_subject=2, unseen_subjects=8,
+                               epochs=2, batch_size=16, lr=1e-4)  # fmt: skip
+
+
+def _looks(s) -> tuple:
+    return (tuple(np.round(s.skin, 3)), round(s.aspect, 5), tuple(np.round(s.gains, 4)))
+
+
+def test_corpus_identities_are_disjoint_from_the_books_subjects():
+    cfg = synthetic.SynthConfig()
+    book = (synthetic.make_subjects(cfg.seed, "I", cfg.icope_subjects)
+            + synthetic.make_subjects(cfg.seed, "U", cfg.unifesp_subjects)
+            + synthetic.make_subjects(cfg.seed, "V", cfg.video_subjects))  # fmt: skip
+    corpus = pretrain.corpus_subjects(cfg.seed, 200 + 24)
+    assert not {s.id for s in book} & {s.id for s in corpus}
+    assert not {_looks(s) for s in book} & {_looks(s) for s in corpus}
+    # The book's own subject ids never start with the pretraining prefix.
+    plan = synthetic.image_plan(cfg)
+    assert not plan["subject"].str.startswith(pretrain.PREFIX).any()
+    assert not synthetic.video_plan(cfg)["subject"].str.startswith(pretrain.PREFIX).any()
+
+
+def test_corpus_is_seeded_and_labelled():
+    subjects = pretrain.corpus_subjects(0, 3)
+    a, ida, ta = pretrain.render_corpus(subjects, 4, 48, seed=0, progress=False)
+    b, _, tb = pretrain.render_corpus(subjects, 4, 48, seed=0, progress=False)
+    assert a.shape == (12, 48, 48, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b) and np.array_equal(ta, tb)
+    assert list(ida) == [0] * 4 + [1] * 4 + [2] * 4
+    assert ta.shape == (12, len(pretrain.TARGETS)) and (ta >= 0).all() and (ta <= 1).all()
+    assert len({x.tobytes() for x in a}) == 12  # every render differs
+
+
+def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
+    run = pretrain.pretrain("vggface", 32, TINY, root=tmp_path, progress=False)
+    card = pretrain.read_card(run)
+    assert card["corpus"]["faces"] == 16 * 8 and card["epochs"] == 2
+    assert card["digest"] == TINY.digest("vggface", 32) and run.name.endswith(card["digest"])
+    assert len(pd.read_csv(run / "log.csv")) == 2 and not (run / "last.pt").exists()
+    stamp = (run / "weights.pt").stat().st_mtime_ns
+    again = pretrain.pretrain("vggface", 32, TINY, root=tmp_path, progress=False)
+    assert again == run and (run / "weights.pt").stat().st_mtime_ns == stamp
+    other = pretrain.pretrain("vggface", 32, pretrain.replace(TINY, epochs=1), root=tmp_path, progress=False)
+    assert other != run and pretrain.read_card(other)["epochs"] == 1
+    # The weights load like real pretrained weights and carry the pretrained base.
+    model = create_model("vggface", weights=run / "weights.pt", input_size=32)
+    saved = pretrain.export_weights(model)
+    for k, v in saved.items():
+        assert np.array_equal(v.numpy(), __import__("torch").load(run / "weights.pt")[k].numpy())
+
+
+def test_a_pretrained_vit_separates_unseen_identities_better_than_a_random_one(tmp_path):
+    card = pretrain.read_card(pretrain.pretrain("vit_b16", 32, TINY, root=tmp_path, progress=False))
+    assert card["unseen_identity_1nn"] > card["unseen_identity_1nn_random"]
+    assert card["unseen_identity_1nn"] > card["chance_identity_1nn"]
+
+
+def test_starting_weights_prefer_real_files_and_say_which_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAINSIGN_WEIGHTS", str(tmp_path / "none"))
+    w, start = pretrain.starting_weights("ncnn", 120)
+    assert w is None and "scratch" in start
+    w, start = pretrain.starting_weights("vggface", 32, pretrain_cfg=None)
+    assert w == "random" and "random start" in start
+    real = tmp_path / "vgg_face.pth"
+    real.write_bytes(b"")
+    w, start = pretrain.starting_weights("vggface", 32, weights=real, pretrain_cfg=TINY, root=tmp_path)
+    assert w == real and "pretrained weights" in start and not list(tmp_path.glob("vggface-*"))
+
+
+def test_bad_settings_fail_in_one_line():
+    with pytest.raises(ConfigError, match="unknown pretraining setting"):
+        pretrain.config_for("vggface", {"epochz": 3})
+    with pytest.raises(ConfigError, match="epochs"):
+        pretrain.pretrain("vggface", 32, pretrain.replace(TINY, epochs=0), progress=False)
+    with pytest.raises(ModelError, match="cannot pretrain"):
+        pretrain.pretrain("ncnn", 120, TINY, progress=False)
+
+
+def test_smoke_profile_plans_what_chapter_02_pretrains():
+    plan = pretrain.profile_plan("smoke")
+    assert set(plan) == {"vggface", "vit_b16"}
+    size, cfg = plan["vit_b16"]
+    assert size == 32 and cfg.subjects <= 20
