@@ -243,7 +243,7 @@ def detect_video(
     step: int = 1,
     progress: bool = True,
     require_face: bool = True,
-    allow_partial: bool = False,
+    allow_partial: bool | None = None,
     report: dict | None = None,
 ) -> pd.DataFrame:
     """Detect the best face in every ``step``-th frame of a video.
@@ -263,9 +263,10 @@ def detect_video(
         Analyse frames ``0, step, 2*step, ...``.
     require_face : bool
         Raise :class:`NoFaceError` when no frame holds a face.
-    allow_partial : bool
+    allow_partial : bool, optional
         Accept a damaged video whose frames end before the container's count (one warning line);
-        otherwise :class:`DataError` ``read N of M frames from FILE``.
+        otherwise :class:`DataError` ``read N of M frames from FILE``. Default:
+        ``$PAINSIGN_ALLOW_PARTIAL`` (:func:`painsign_utils.video.partial_allowed`).
     report : dict, optional
         Filled with ``frames_expected``, ``frames_read``, ``partial`` and ``recomputed`` (the
         reason, or None when the cache was used).
@@ -393,7 +394,7 @@ def detect_videos(
     step: int = 1,
     detector: FaceDetector | None = None,
     progress: bool = True,
-    allow_partial: bool = False,
+    allow_partial: bool | None = None,
 ) -> pd.DataFrame:
     """Detect faces in every video of a manifest, caching one CSV per video under ``out_dir``.
 

@@ -67,6 +67,10 @@ def video_info(path: str | Path) -> VideoInfo:
         cap.release()
 
 
+#: Environment variable that makes every reader accept damaged videos (with a warning line), for a
+#: whole book run: ``PAINSIGN_ALLOW_PARTIAL=1 painsign book --profile real``.
+ALLOW_PARTIAL_ENV = "PAINSIGN_ALLOW_PARTIAL"
+
 #: Frames a read may fall short of the container's count and still count as complete (some
 #: containers round their count up by one).
 FRAME_TOLERANCE = 1
@@ -104,7 +108,12 @@ def check_frame_count(path: str | Path, read: int, expected: int, allow_partial:
     return {"frames_expected": int(expected), "frames_read": int(read), "partial": bool(partial)}
 
 
-def iter_frames(path: str | Path, step: int = 1, allow_partial: bool = False,
+def partial_allowed() -> bool:
+    """Whether ``$PAINSIGN_ALLOW_PARTIAL`` asks readers to accept damaged videos."""
+    return os.environ.get(ALLOW_PARTIAL_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def iter_frames(path: str | Path, step: int = 1, allow_partial: bool | None = None,
                 report: dict | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame_index, rgb)`` for every ``step``-th frame of a video.
 
@@ -114,9 +123,10 @@ def iter_frames(path: str | Path, step: int = 1, allow_partial: bool = False,
         Video file.
     step : int
         Keep frames ``0, step, 2*step, ...``; skipped frames are grabbed but not decoded.
-    allow_partial : bool
+    allow_partial : bool, optional
         When the file ends before the container's frame count (a damaged or truncated video), warn
-        instead of raising :class:`DataError` once the readable frames are exhausted.
+        instead of raising :class:`DataError` once the readable frames are exhausted. Default:
+        :func:`partial_allowed` (false unless ``$PAINSIGN_ALLOW_PARTIAL`` is set).
     report : dict, optional
         Filled, once the video has been read to its end, with :func:`check_frame_count`'s
         ``frames_expected``, ``frames_read`` and ``partial``.
@@ -146,7 +156,8 @@ def iter_frames(path: str | Path, step: int = 1, allow_partial: bool = False,
             index += 1
         if not got_any:
             raise DataError(f"cannot read video (no decodable frame): {path}")
-        result = check_frame_count(path, index, expected, allow_partial)
+        allow = partial_allowed() if allow_partial is None else allow_partial
+        result = check_frame_count(path, index, expected, allow)
         if report is not None:
             report.update(result)
     finally:

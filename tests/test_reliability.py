@@ -435,3 +435,42 @@ def test_synth_config_is_written_last_and_interrupted_runs_do_not_block(tmp_path
     assert json.loads((out / "config.json").read_text())["seed"] == 1
     assert not (out / ".config.partial.json").exists()
     assert all(p.read_bytes()[:2] == b"\xff\xd8" for p in (out / "images").glob("*.jpg"))
+
+
+# ----------------------------------------------------------------------------- monitor, --fast
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"alert_seconds": float("nan")}, "alert_seconds"), ({"history_s": float("inf")}, "history_s"),
+    ({"threshold": 2.0}, "threshold"), ({"threshold": float("nan")}, "threshold"),
+    ({"detect_side": 0}, "detect_side"), ({"classify_every": 1.5}, "classify_every"),
+    ({"alert_delta": float("nan")}, "alert_delta"), ({"window": 0}, "window"),
+])
+def test_monitor_refuses_bad_settings(kwargs, message):
+    from painsign_utils.monitor import PainMonitor
+
+    with pytest.raises(ConfigError, match=message):
+        PainMonitor(**kwargs)
+
+
+def test_video_fast_prints_agreement_where_bf16_is_native(tiny_synth, tmp_path, monkeypatch, capsys):
+    """``--fast`` with bf16 forced "native" (whatever this CPU has) prints one agreement line and
+    records bf16 in the summary; without native bf16 it says it stays in float32."""
+    from painsign_utils import cli, inference
+    from painsign_utils.models import create_model, save_checkpoint
+
+    model = create_model("ncnn")
+    model.threshold = 0.5
+    ckpt = save_checkpoint(model, tmp_path / "m.pt")
+    video = tiny_synth["root"] / "videos" / storage.read_table(tiny_synth["videos"])["path"].iloc[0]
+    args = ["video", str(video), "--weights", str(ckpt), "--out", str(tmp_path / "o"), "-q",
+            "--fast", "--classify-every", "5"]
+    monkeypatch.setattr(inference, "bf16_supported", lambda device="cpu": True)
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "--fast: bf16 autocast on; largest probability difference from float32 on" in out
+    summary = json.loads(next((tmp_path / "o").glob("*_summary.json")).read_text())
+    assert summary["bf16"] is True and summary["frames_read"] == summary["frames_expected"]
+    monkeypatch.setattr(inference, "bf16_supported", lambda device="cpu": False)
+    assert cli.main(args) == 0
+    assert "no native bf16 on this machine; using exact float32" in capsys.readouterr().out
