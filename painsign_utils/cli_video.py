@@ -25,6 +25,11 @@ from .errors import ConfigError, DataError, ModelError
 #: Crops used to measure ``--fast``'s agreement with float32.
 AGREEMENT_SAMPLE = 64
 
+#: Default crops per forward pass. N-CNN is memory-bound: its 120x120x64 feature maps (3.7 MB a
+#: crop) of a batch of 15 overflow the CPU cache and it classifies ~2.7x fewer crops per CPU-second
+#: than in batches of 4 (see benchmarks/realtime.py); the larger models gain from batches.
+DEFAULT_BATCH = {"ncnn": 4}
+
 
 def add_video_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``video`` subcommand to ``painsign``'s subparsers."""
@@ -45,8 +50,9 @@ def add_video_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: beside FILE)")
     p.add_argument("--threshold", type=probability, default=None,
                    help="classification threshold in (0, 1) (default: the checkpoint's Youden threshold)")
-    p.add_argument("--batch", type=bounded_int(1, 4096), default=15,
-                   help="frames per forward pass (default: %(default)s)")
+    p.add_argument("--batch", type=bounded_int(1, 4096), default=None,
+                   help="frames per forward pass (default: 4 for ncnn, whose feature maps overflow "
+                        "the CPU cache in larger batches; 15 otherwise)")
     p.add_argument("--classify-every", type=bounded_int(1, 10_000), default=1,
                    help="classify every k-th frame; the sign averages the classified ones "
                         "(default: 1, exact; 3 keeps N-CNN above 200 fps on 2 CPU cores, see chapter 08)")
@@ -130,7 +136,8 @@ def video_command(args: argparse.Namespace) -> int:
         raise ModelError(f"{ckpt} holds a {model.name} model, not {args.model}")
     threshold = args.threshold if args.threshold is not None else _checked_threshold(model.threshold, ckpt)
     stem = f"{path.stem}_{args.model}"
-    clf = FrameClassifier(model, batch_size=args.batch, bf16="auto" if args.fast else False)
+    batch = args.batch or DEFAULT_BATCH.get(args.model, 15)
+    clf = FrameClassifier(model, batch_size=batch, bf16="auto" if args.fast else False)
     try:
         mon = PainMonitor(clf, fps=info.fps, threshold=float(threshold), detect_every=args.detect_every,
                           classify_every=args.classify_every, detect_side=args.detect_side,
@@ -143,7 +150,7 @@ def video_command(args: argparse.Namespace) -> int:
     report: dict = {}
     frames_in = (rgb for _, rgb in iter_frames(path, allow_partial=args.allow_partial, report=report))
     probs, signs = [], []
-    for st in mon.run(frames_in, max_latency_s=args.batch / info.fps, progress=not args.quiet):
+    for st in mon.run(frames_in, max_latency_s=batch / info.fps, progress=not args.quiet):
         if st.frame == len(probs):
             probs.append(st.prob)
         signs.append(st.final)

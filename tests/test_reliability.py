@@ -474,3 +474,21 @@ def test_video_fast_prints_agreement_where_bf16_is_native(tiny_synth, tmp_path, 
     monkeypatch.setattr(inference, "bf16_supported", lambda device="cpu": False)
     assert cli.main(args) == 0
     assert "no native bf16 on this machine; using exact float32" in capsys.readouterr().out
+
+
+def test_benchmark_bf16_option_prints_agreement(tiny_synth, monkeypatch, capsys):
+    import importlib.util
+
+    from painsign_utils import runtime, speed
+
+    spec = importlib.util.spec_from_file_location("bench_realtime", Path(__file__).parent.parent / "benchmarks" / "realtime.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    video = tiny_synth["root"] / "videos" / storage.read_table(tiny_synth["videos"])["path"].iloc[0]
+    paths = speed.default_paths({"ncnn": 120}, models=["ncnn"], batch_size=4)
+    monkeypatch.setattr(runtime, "bf16_supported", lambda device="cpu": False)
+    table = bench.bf16_table(video, paths, "auto", budget_s=0.2)
+    assert "bf16 not measured" in capsys.readouterr().out and "bf16 crops/s" not in table
+    table = bench.bf16_table(video, paths, "on", budget_s=0.2)
+    assert "largest |dp| vs float32" in capsys.readouterr().out
+    assert 0 <= table["max |dp| vs float32"].iloc[0] < 0.1
