@@ -492,3 +492,18 @@ def test_benchmark_bf16_option_prints_agreement(tiny_synth, monkeypatch, capsys)
     table = bench.bf16_table(video, paths, "on", budget_s=0.2)
     assert "largest |dp| vs float32" in capsys.readouterr().out
     assert 0 <= table["max |dp| vs float32"].iloc[0] < 0.1
+
+
+def test_browser_check_skips_without_chromium_unless_ci_requires_it(monkeypatch, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("browser_tests", Path(__file__).parent / "test_browser.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Chromium anywhere
+    monkeypatch.delenv("PAINSIGN_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="browser check skipped: chromium not found"):
+        mod._chromium_or_skip()
+    monkeypatch.setenv("PAINSIGN_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="PAINSIGN_REQUIRE_BROWSER is set"):
+        mod._chromium_or_skip()
