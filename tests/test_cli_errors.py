@@ -268,3 +268,17 @@ def test_sigterm_ends_synth_and_its_workers(tmp_path):
         time.sleep(0.2)
     assert not [w.pid for w in workers if alive(w)]
     assert not (tmp_path / "s" / "config.json").exists()  # unfinished: no finished-set marker
+
+
+@pytest.mark.parametrize("profile", ["../../../escaped", "new.yml", "nosuch"])
+def test_book_profile_must_be_a_known_name(tmp_path, profile):
+    env = _env(PAINSIGN_ARTIFACTS=str(tmp_path / "arts"))
+    assert_one_line_error(painsign("book", "--profile", profile, "--no-build", cwd=tmp_path, env=env),
+                          "unknown profile")
+    assert snapshot(tmp_path) == set()
+
+
+def test_video_given_a_folder_or_a_missing_file(tmp_path, kit):
+    for target, needle in ((tmp_path, "is a folder"), (tmp_path / "none.mp4", "video not found")):
+        assert_one_line_error(painsign("video", target, "--weights", kit["ckpt"], cwd=tmp_path), needle)
+    assert snapshot(tmp_path) == set()
