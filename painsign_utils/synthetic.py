@@ -475,6 +475,9 @@ def _end_workers(pool: ProcessPoolExecutor) -> None:
         if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
             proc.kill()
             proc.join(timeout=5)
+    # The workers are gone: let the pool's manager thread finish and release its queues now, so
+    # that nothing (a leaked-semaphore warning of the resource tracker) is printed at exit.
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_init() -> None:

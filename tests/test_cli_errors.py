@@ -255,7 +255,7 @@ def test_sigterm_ends_synth_and_its_workers(tmp_path):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    assert err.strip().splitlines() == ["painsign: terminated"]
+    assert err.strip().splitlines() == ["painsign: terminated"], err
 
     def alive(p: psutil.Process) -> bool:
         try:
