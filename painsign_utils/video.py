@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from .errors import DataError
-from .storage import remove_stale_temporaries  # noqa: F401 - re-exported: writers' leftovers
+from .storage import remove_stale_temporaries
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,7 @@ class VideoWriter:
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.path.parent)  # left by writers killed with kill -9
         # The pid in the name lets remove_stale_temporaries tell a dead writer's file from a live one.
         self._tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
         self._writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)

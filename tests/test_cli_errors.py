@@ -282,3 +282,23 @@ def test_video_given_a_folder_or_a_missing_file(tmp_path, kit):
     for target, needle in ((tmp_path, "is a folder"), (tmp_path / "none.mp4", "video not found")):
         assert_one_line_error(painsign("video", target, "--weights", kit["ckpt"], cwd=tmp_path), needle)
     assert snapshot(tmp_path) == set()
+
+
+def test_a_killed_worker_is_one_line(tmp_path):
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-m", "painsign_utils.cli", "synth", "--out", str(tmp_path / "s"),
+                             "--scale", "0.5", "--jobs", "2", "-q"], cwd=tmp_path, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    main = psutil.Process(proc.pid)
+    deadline = time.time() + 60
+    workers: list = []
+    while time.time() < deadline and proc.poll() is None and len(workers) < 2:
+        workers = [c for c in main.children() if "resource_tracker" not in " ".join(c.cmdline())]
+        time.sleep(0.2)
+    assert workers, "the workers never started"
+    time.sleep(1.0)
+    workers[0].kill()  # kill -9: out of memory looks like this
+    _, err = proc.communicate(timeout=60)
+    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", err),
+                          "a worker process died")
