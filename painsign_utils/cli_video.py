@@ -128,7 +128,10 @@ def video_command(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     out = Path(args.out) if args.out else path.parent
-    output_folder(out, "--out" if args.out else "output folder (beside the video)")
+    try:
+        output_folder(out, "--out" if args.out else "the video's folder")
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}; pass --out FOLDER" if not args.out else str(exc)) from None
     info = video_info(path)  # DataError with one line if missing or unreadable
     ckpt = resolve_checkpoint(args.model, args.weights, args.profile)
     model = load_checkpoint(ckpt)
@@ -194,6 +197,7 @@ def _fast_line(clf, mon, path: Path) -> str:
     """One line saying what ``--fast`` does here, and its agreement with float32 on sample crops."""
     if not clf.bf16:
         return "--fast: no native bf16 on this machine; using exact float32"
+    from .inference import crop_for_model
     from .video import iter_frames, video_info
 
     crops = []
@@ -204,8 +208,6 @@ def _fast_line(clf, mon, path: Path) -> str:
         for _, rgb in iter_frames(path, step=step, allow_partial=True):
             det = mon.detector.detect(rgb)
             if det:
-                from .inference import crop_for_model
-
                 crops.append(crop_for_model(rgb, det[0], mon.crop_size))
             if len(crops) >= AGREEMENT_SAMPLE:
                 break

@@ -593,21 +593,25 @@ def weight_dirs() -> list[Path]:
     return dirs + [Path("weights"), Path.home() / ".cache" / "painsign" / "weights"]
 
 
+def _local_weight_file(name: str) -> Path | None:
+    """The first weight file for model ``name`` in :func:`weight_dirs`, or None."""
+    for d in weight_dirs():
+        for f in WEIGHT_FILES.get(name, ()):
+            if (d / f).is_file():
+                return d / f
+    return None
+
+
 def find_weights(name: str) -> Path | None:
     """The local pretrained weights :func:`create_model` would use for model ``name``, or None.
 
     A file in :func:`weight_dirs` first; for ViT-B/16, else the file in the local Hugging Face
     cache when ``HF_HUB_OFFLINE=1`` makes timm read it from there.
     """
-    for d in weight_dirs():
-        for f in WEIGHT_FILES.get(name, ()):
-            if (d / f).is_file():
-                return d / f
-    if name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1":
-        hit = _vit_hf_cache_file()
-        if hit is not None:
-            return hit
-    return None
+    path = _local_weight_file(name)
+    if path is None and name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1":
+        path = _vit_hf_cache_file()
+    return path
 
 
 def _vit_hf_cache_file() -> Path | None:
@@ -701,14 +705,14 @@ def create_model(
         model.load_pretrained(path)
         return model
     if weights is None:
-        path = find_weights(name)
-        if path is not None and not any(path == d / f for d in weight_dirs() for f in WEIGHT_FILES[name]):
-            model = cls(size, hf_pretrained=True, **kw)  # the Hugging Face cache, read by timm
-            model.weights_source = f"Hugging Face cache: timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
-            return model
+        path = _local_weight_file(name)
         if path is not None:
             model = cls(size, **kw)
             model.load_pretrained(path)
+            return model
+        if name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1" and _vit_in_hf_cache():
+            model = cls(size, hf_pretrained=True, **kw)  # timm reads the local Hugging Face cache
+            model.weights_source = f"Hugging Face cache: timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
             return model
         if weights_required():
             raise ModelError(f"require_weights: {missing_weights_message(name)}")

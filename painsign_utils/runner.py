@@ -150,8 +150,7 @@ def check_required_weights(prof: dict, notebooks: list[Path]) -> None:
     ``PAINSIGN_REQUIRE_WEIGHTS=1`` so that a model built later fails the same way.
     """
     if not prof["common"].get("require_weights"):
-        os.environ.pop("PAINSIGN_REQUIRE_WEIGHTS", None)
-        return
+        return  # an explicit PAINSIGN_REQUIRE_WEIGHTS=1 in the environment still applies
     os.environ["PAINSIGN_REQUIRE_WEIGHTS"] = "1"
     if not any(nb.stem.startswith("02") for nb in notebooks):
         return
