@@ -150,6 +150,15 @@ def _check(args: argparse.Namespace) -> int:
 
     df = read_manifest(args.manifest, kind=args.kind)
     opened = verify_files(df, args.kind, source=str(args.manifest), progress=not args.quiet)
+    if args.kind == "video":
+        # Chapter 01 names its caches by a digest of the full path, but per-video tables further on
+        # are filed under the file name: two videos of one name would share them.
+        stems = df["path"].map(lambda p: Path(p).stem)
+        same = stems[stems.duplicated(keep=False)]
+        if len(same):
+            print(f"painsign: warning: {same.nunique()} file name(s) used by more than one video "
+                  f"(e.g. {same.iloc[0]!r}, rows {', '.join(str(i + 2) for i in same.index[:3])}); "
+                  "give every video a unique file name", file=sys.stderr)
     subjects = subject_table(df)
     frames = f"; {int(opened['frames'].sum())} frames" if "frames" in opened else ""
     print(f"{args.manifest}: {len(df)} {args.kind}s of {len(subjects)} subjects in "

@@ -302,3 +302,13 @@ def test_a_killed_worker_is_one_line(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", err),
                           "a worker process died")
+
+
+def test_check_warns_about_videos_sharing_a_file_name(tmp_path, kit):
+    for sub in ("A", "B"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "clip.avi").write_bytes(kit["avi"].read_bytes())
+    (tmp_path / "v.csv").write_text("path,subject,dataset,label\nA/clip.avi,1,d,nopain\nB/clip.avi,2,d,pain\n")
+    proc = painsign("check", tmp_path / "v.csv", "--kind", "video", "-q", cwd=tmp_path)
+    assert proc.returncode == 0 and "every file opened" in proc.stdout
+    assert proc.stderr.strip().startswith("painsign: warning: 1 file name(s) used by more than one video")
