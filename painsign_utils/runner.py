@@ -13,6 +13,11 @@ A profile (``profiles/<name>.yml``) says which parameters each notebook gets::
 papermill only warns about a parameter a notebook does not declare; the runner refuses it instead,
 so a typo in a profile cannot silently run the defaults. Jupyter Book only renders: the executed
 copies are written to ``book/`` and ``_config.yml`` has ``execute_notebooks: 'off'``.
+
+A notebook that fails is kept, with its outputs and traceback, at
+``artifacts/<profile>/failed/NN_name.ipynb``; the error line names that file and the failing cell's
+error. A profile with ``common: {require_weights: true}`` (the paper profile) stops before anything
+runs when a model's pretrained weights are absent, instead of training it from a random start.
 """
 
 from __future__ import annotations
@@ -89,8 +94,13 @@ def notebook_parameters(nb: Path, profile: dict) -> dict:
     return params
 
 
-def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3") -> Path:
-    """Execute one notebook with papermill; the executed copy appears in ``out_dir`` only if it succeeds."""
+def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3",
+            failed_dir: Path | None = None) -> Path:
+    """Execute one notebook with papermill; the executed copy appears in ``out_dir`` only if it succeeds.
+
+    When it fails and ``failed_dir`` is given, the partly executed copy (outputs and traceback) is
+    kept as ``failed_dir/<name>.ipynb`` and the error line names it.
+    """
     import papermill
 
     out = out_dir / nb.name
@@ -98,14 +108,21 @@ def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3") -> P
     # every shown figure into the executed notebook), and no progress bars in the rendered pages.
     saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PAINSIGN_PROGRESS")}
     os.environ.update(MPLBACKEND="module://matplotlib_inline.backend_inline", PAINSIGN_PROGRESS="0")
+    kept: Path | None = None
     try:
         with atomic_path(out) as tmp:
-            papermill.execute_notebook(
-                str(nb), str(tmp), parameters=params, kernel_name=kernel, cwd=str(ROOT),
-                progress_bar=False, report_mode=False,
-            )
+            try:
+                papermill.execute_notebook(
+                    str(nb), str(tmp), parameters=params, kernel_name=kernel, cwd=str(ROOT),
+                    progress_bar=False, report_mode=False,
+                )
+            except papermill.PapermillExecutionError:
+                kept = _keep_failed(tmp, failed_dir, nb.name)
+                raise
     except papermill.PapermillExecutionError as exc:
-        raise PainsignError(f"{nb.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
+        where = f" (kept: {kept})" if kept else ""
+        evalue = str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ""
+        raise PainsignError(f"{nb.name} failed in cell {exc.exec_count}: {exc.ename}: {evalue}{where}") from None
     finally:
         for key, value in saved.items():
             if value is None:
@@ -113,6 +130,34 @@ def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3") -> P
             else:
                 os.environ[key] = value
     return out
+
+
+def _keep_failed(executed: Path, failed_dir: Path | None, name: str) -> Path | None:
+    """Copy a failed notebook's executed copy (with its traceback) to ``failed_dir/name``."""
+    if failed_dir is None or not executed.is_file() or executed.stat().st_size == 0:
+        return None
+    dest = failed_dir / name
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(executed, tmp)
+    return dest
+
+
+def check_required_weights(prof: dict, notebooks: list[Path]) -> None:
+    """With ``require_weights: true``, stop before anything runs when pretrained weights are absent.
+
+    The models are those chapter 02 trains (its ``models`` parameter); the check runs only when
+    02_training is among the notebooks to execute. The kernels inherit
+    ``PAINSIGN_REQUIRE_WEIGHTS=1`` so that a model built later fails the same way.
+    """
+    if not prof["common"].get("require_weights"):
+        return  # an explicit PAINSIGN_REQUIRE_WEIGHTS=1 in the environment still applies
+    os.environ["PAINSIGN_REQUIRE_WEIGHTS"] = "1"
+    if not any(nb.stem.startswith("02") for nb in notebooks):
+        return
+    from .models import require_pretrained
+
+    training = next((v for k, v in prof["notebooks"].items() if k.startswith("02")), {})
+    require_pretrained(training.get("models") or ["vggface", "ncnn", "vit_b16"])
 
 
 def build_html(root: Path = ROOT) -> Path:
@@ -161,12 +206,17 @@ def run_book(profile: str | Path = "demo", only: list[str] | None = None, build:
             raise ConfigError(f"no notebook matches {', '.join(only)}")
     # Check every notebook's parameters before running anything long.
     plan = [(nb, notebook_parameters(nb, prof)) for nb in notebooks]
+    check_required_weights(prof, notebooks)
     out_dir = root / "book"
+    failed_dir = artifacts_dir(prof["common"]["profile"]) / "failed"
     timings: dict[str, float] = {}
     for nb, params in plan:
         log(f"[painsign] {nb.stem} ({prof['name']}) ...")
         start = time.perf_counter()
-        execute(nb, params, out_dir)
+        stale = failed_dir / nb.name
+        if stale.exists():  # an earlier failure of this notebook; this run decides again
+            stale.unlink()
+        execute(nb, params, out_dir, failed_dir=failed_dir)
         timings[nb.stem] = round(time.perf_counter() - start, 1)
         log(f"[painsign] {nb.stem} done in {timings[nb.stem]:.0f} s")
     art = artifacts_dir(prof["common"]["profile"])

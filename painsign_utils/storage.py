@@ -1,15 +1,26 @@
-"""Atomic writes and the artifact folder layout.
+"""Atomic writes, the artifact folder layout, and the keys that tell a cache it is stale.
 
 A notebook never trusts a half-written file: everything the pipeline writes goes to a temporary
 file in the same folder and is renamed into place only once it is complete (``os.replace`` is
 atomic on POSIX and Windows). Re-runs test for the final name to reuse finished work.
+
+The artifacts of a profile live in one place whatever the current folder is:
+``$PAINSIGN_ARTIFACTS/<profile>`` when that variable is set, else ``<project root>/artifacts/<profile>``
+(the folder holding ``profiles/`` and ``notebooks/``). Nothing is ever created in the current folder
+by accident.
+
+Caches of derived files are keyed by what they depend on: :func:`file_key` (resolved path, size and
+modification time of an input) and :func:`derived_name` (a file name unique to the resolved input
+path, so that ``A/img1.jpg`` and ``B/img1.jpg`` never share a crop).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,24 +29,142 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import ConfigError
+
 #: Root under which each profile writes ``artifacts/<profile>/``; overridable for tests.
 ARTIFACTS_ENV = "PAINSIGN_ARTIFACTS"
 
+#: The project's folder when the package runs from a checkout (editable install or PYTHONPATH).
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
-def artifacts_dir(profile: str, root: str | Path | None = None) -> Path:
+#: Columns that hold identifiers or names: always read as text, never as numbers (``001`` and
+#: ``1`` are two subjects; ``1.10`` and ``1.1`` too).
+TEXT_COLUMNS: tuple[str, ...] = (
+    "subject", "dataset", "label", "path", "video", "video_id", "image_id", "id", "model",
+    "crop", "detections", "truth", "checkpoint", "scenario", "sign_type", "state",
+)
+
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def project_root() -> Path | None:
+    """The project's folder (holding ``profiles/`` and ``notebooks/``), or None for a bare install."""
+    if (PACKAGE_PARENT / "profiles").is_dir() and (PACKAGE_PARENT / "notebooks").is_dir():
+        return PACKAGE_PARENT
+    return None
+
+
+def artifacts_root() -> Path:
+    """``$PAINSIGN_ARTIFACTS`` (absolute), else ``<project root>/artifacts``; the same from any folder."""
+    env = os.environ.get(ARTIFACTS_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    root = project_root()
+    if root is None:
+        raise ConfigError(f"cannot locate the artifacts folder: set {ARTIFACTS_ENV} to it")
+    return root / "artifacts"
+
+
+def check_profile_name(profile: str) -> str:
+    """``profile`` if it is a plain name (letters, digits, ``_``, ``-``), else :class:`ConfigError`.
+
+    A profile name becomes a folder name: ``../../x`` or ``my.yml`` must not create folders anywhere.
+    """
+    if not isinstance(profile, str) or not _PROFILE_NAME.match(profile):
+        raise ConfigError(f"profile must be a name such as demo, smoke or paper, not {str(profile)!r}")
+    return profile
+
+
+def artifacts_dir(profile: str, root: str | Path | None = None, create: bool = True) -> Path:
     """Folder holding one profile's outputs (``artifacts/<profile>`` under the project root).
 
     Parameters
     ----------
     profile : str
-        Profile name such as ``"smoke"``, ``"demo"`` or ``"paper"``.
+        Profile name such as ``"smoke"``, ``"demo"`` or ``"paper"`` (a plain name, never a path).
     root : path, optional
-        Parent folder; defaults to ``$PAINSIGN_ARTIFACTS`` or ``./artifacts``.
+        Parent folder; defaults to :func:`artifacts_root`.
+    create : bool
+        Create the folder; readers pass False so that looking never leaves a folder behind.
     """
-    base = Path(root or os.environ.get(ARTIFACTS_ENV, "artifacts"))
-    path = base / profile
-    path.mkdir(parents=True, exist_ok=True)
+    base = Path(root) if root else artifacts_root()
+    path = base / check_profile_name(profile)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resolve_artifact(path: str | Path, profile: str) -> Path:
+    """A path stored in an artifact table, as a usable path from any current folder.
+
+    Absolute paths are kept. Relative ones are taken relative to the profile's artifacts folder,
+    or, for tables written by older runs from the project root (``artifacts/<profile>/...``),
+    relative to the folder above the artifacts root.
+    """
+    path = Path(path)
+    if path.is_absolute():
+        return path
+    art = artifacts_dir(profile, create=False)
+    for base in (art, artifacts_root().parent):
+        if (base / path).exists():
+            return base / path
+    return art / path
+
+
+def check_writable_dir(path: str | Path, what: str = "output folder") -> Path:
+    """Raise :class:`ConfigError` unless ``path`` is, or could be created as, a writable folder.
+
+    Nothing is created: the nearest existing ancestor must be a folder in which a file can be
+    written (probed with a temporary file, removed at once, so it works for root and for ``/proc``).
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {path} is a file, not a folder")
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(f"{what} {path} cannot be created: {probe} is a file")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".painsign-probe.", dir=probe)
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} is not writable ({exc.strerror or type(exc).__name__})") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def read_table(path: str | Path, **kwargs: Any) -> pd.DataFrame:
+    """``pd.read_csv`` with every identifier column (:data:`TEXT_COLUMNS`) read as text.
+
+    Subjects are the unit of cross-validation: reading ``001`` as the number 1 would merge two
+    babies, and could put one baby in both a training and a validation fold.
+    """
+    dtype = {c: str for c in TEXT_COLUMNS}
+    dtype.update(kwargs.pop("dtype", None) or {})
+    return pd.read_csv(path, dtype=dtype, **kwargs)
+
+
+def path_digest(path: str | Path, n: int = 10) -> str:
+    """Short digest of a file's resolved path: two files of the same name never share it."""
+    return hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:n]
+
+
+def derived_name(path: str | Path, suffix: str) -> str:
+    """Name of a file derived from ``path``: ``<stem>-<digest of the resolved path><suffix>``."""
+    return f"{Path(path).stem}-{path_digest(path)}{suffix}"
+
+
+def file_key(path: str | Path) -> dict:
+    """What identifies an input file's content cheaply: resolved path, size, modification time (ns).
+
+    A file replaced by a corrected one (same name or another folder) gets another key.
+    """
+    p = Path(path).resolve()
+    st = p.stat()
+    return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
 
 
 @contextlib.contextmanager
@@ -47,8 +176,9 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # The pid in the name lets remove_stale_temporaries tell a killed writer's file from a live one.
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=suffix or path.suffix, dir=path.parent
+        prefix=f".{path.stem}.{os.getpid()}.tmp", suffix=suffix or path.suffix, dir=path.parent
     )
     os.close(fd)
     tmp_path = Path(tmp)
@@ -107,6 +237,37 @@ def reset_if_changed(folder: str | Path, stamp: dict, what: str, stamp_name: str
     if old != stamp or not path.exists():
         write_json(stamp, path)
     return changed
+
+
+_TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.tmp[A-Za-z0-9_]*(\.[A-Za-z0-9]+)?$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a live process of another user
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path, recursive: bool = False) -> int:
+    """Delete hidden temporary files (``.<stem>.<pid>.tmp…``) whose writing process is dead.
+
+    A process killed with ``kill -9`` cannot remove its temporary files; the next run does. Files
+    of a writer still running are kept. Returns how many files were removed.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for p in (folder.rglob(".*.tmp*") if recursive else folder.glob(".*.tmp*")):
+        m = _TEMP_NAME.match(p.name)
+        if m and p.is_file() and int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
+            p.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _jsonable(obj: Any) -> Any:

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, PainsignError
 from .faces import LANDMARK_COLUMNS
 from .render import (
     Expression,
@@ -38,7 +39,7 @@ from .render import (
     render_face,
 )
 from .runtime import progress as tqdm
-from .storage import atomic_path, read_json, write_csv, write_json
+from .storage import atomic_path, read_json, remove_stale_temporaries, write_csv, write_json
 from .video import VideoWriter
 
 #: Video scenarios and what they look like (paper §3, Figs 1-4).
@@ -479,14 +480,62 @@ def _video_job(args: tuple[SynthConfig, dict, str]) -> dict:
 # Whole data sets
 # --------------------------------------------------------------------------------------------
 
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now (Ctrl-C, SIGTERM or an error), not after their jobs."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+            proc.kill()
+            proc.join(timeout=5)
+    # The workers are gone: let the pool's manager thread finish and release its queues now, so
+    # that nothing (a leaked-semaphore warning of the resource tracker) is printed at exit.
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the main process, which ends them (no traceback from each worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run(jobs: list, fn, n_jobs: int, desc: str, progress: bool) -> Iterator[dict]:
     if n_jobs <= 1 or len(jobs) <= 1:
         yield from (fn(j) for j in tqdm(jobs, desc=desc, disable=not progress))
         return
     # "spawn", not fork: forking a process whose PyTorch/ONNX thread pools are already running can
     # deadlock the children (seen when tests import torch before generating data).
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init)
+    try:
         yield from tqdm(pool.map(fn, jobs, chunksize=4), total=len(jobs), desc=desc, disable=not progress)
+    except BrokenProcessPool:
+        _end_workers(pool)
+        raise PainsignError(
+            f"a worker process died while rendering {desc} (killed, or out of memory?); "
+            "run again to continue where it stopped, or with --jobs 1"
+        ) from None
+    except BaseException:  # Ctrl-C, SIGTERM (raised as KeyboardInterrupt by the CLI), errors
+        _end_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def _discard_partial(out: Path) -> int:
+    """Remove the files an unfinished run made under ``out/images`` and ``out/videos`` (ours only)."""
+    n = 0
+    for pattern in ("images/*.jpg", "images/manifest.csv", "videos/*.mp4", "videos/manifest.csv",
+                    "videos/truth/*.csv"):
+        for p in out.glob(pattern):
+            p.unlink()
+            n += 1
+    return n
 
 
 def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = True, videos: bool = True,
@@ -503,7 +552,9 @@ def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = Tru
         out/videos/truth/<id>.csv    frame, time, intensity, face_visible, hand, ..., x, y, w, h, landmarks
 
     A finished set (its manifest present and the same config) is reused as it is; files from an
-    interrupted run are reused one by one.
+    interrupted run with the same settings are reused one by one, files from one with other settings
+    are discarded, and hidden temporary files of killed writers are removed. ``config.json`` is
+    written last. Ctrl-C or SIGTERM ends the worker processes.
 
     Returns
     -------
@@ -513,12 +564,26 @@ def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = Tru
     cfg = cfg or SynthConfig()
     cfg.validate()
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} is a file; the synthetic set needs a folder")
     out.mkdir(parents=True, exist_ok=True)
     config_path = out / "config.json"
+    # config.json marks a finished set and is written last; while a run is under way its settings
+    # are in .config.partial.json, so that an interrupted run never blocks a rerun with other
+    # settings, and its files are never mixed with files made under other settings.
+    partial_path = out / ".config.partial.json"
     wanted = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
     if config_path.exists() and read_json(config_path) != wanted:
         raise ConfigError(f"{out} holds a synthetic set made with other settings; choose another folder or delete it")
-    write_json(wanted, config_path)
+    for sub in (out / "images", out / "videos"):
+        removed = remove_stale_temporaries(sub, recursive=True)
+        if removed:
+            print(f"synthetic: removed {removed} temporary file(s) left by an interrupted run in {sub}")
+    if not config_path.exists():
+        if partial_path.exists() and read_json(partial_path) != wanted:
+            n = _discard_partial(out)
+            print(f"synthetic: an interrupted run with other settings left {n} file(s) in {out}; discarded")
+        write_json(wanted, partial_path)
     n_jobs = n_jobs or min(4, os.cpu_count() or 1)
     result: dict[str, Path] = {}
     if images:
@@ -539,6 +604,8 @@ def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = Tru
             rows = list(_run(jobs, _video_job, n_jobs, "videos", progress))
             write_csv(pd.DataFrame(rows), manifest)
         result["videos"] = manifest
+    if not config_path.exists():
+        os.replace(partial_path, config_path)  # atomic: the set is finished
     return result
 
 

@@ -3,11 +3,18 @@
 Owns the one place that opens videos with OpenCV: :func:`video_info` and :func:`iter_frames` give
 RGB frames (OpenCV decodes BGR; everything in this package is RGB), and :class:`VideoWriter` writes
 MP4 atomically, so an interrupted write never leaves a truncated file under the final name.
+
+A damaged file must never be scored as a complete recording: :func:`iter_frames` compares the
+frames it decoded with the container's frame count and raises ``read N of M frames from FILE``
+when more than one is missing, unless the caller allows a partial read (then one warning line, and
+the counts are reported for the summary). Temporary files of writers killed before they finished
+(``kill -9``) are removed by :func:`~painsign_utils.storage.remove_stale_temporaries` on the next run.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +23,7 @@ import cv2
 import numpy as np
 
 from .errors import DataError
+from .storage import remove_stale_temporaries
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ def _open(path: str | Path) -> cv2.VideoCapture:
     path = Path(path)
     if not path.exists():
         raise DataError(f"video not found: {path}")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a video file")
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise DataError(f"cannot read video (corrupt or unsupported format): {path}")
@@ -57,7 +67,54 @@ def video_info(path: str | Path) -> VideoInfo:
         cap.release()
 
 
-def iter_frames(path: str | Path, step: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+#: Environment variable that makes every reader accept damaged videos (with a warning line), for a
+#: whole book run: ``PAINSIGN_ALLOW_PARTIAL=1 painsign book --profile real``.
+ALLOW_PARTIAL_ENV = "PAINSIGN_ALLOW_PARTIAL"
+
+#: Frames a read may fall short of the container's count and still count as complete (some
+#: containers round their count up by one).
+FRAME_TOLERANCE = 1
+
+
+def check_frame_count(path: str | Path, read: int, expected: int, allow_partial: bool = False) -> dict:
+    """Compare the frames decoded from ``path`` with the container's count.
+
+    Parameters
+    ----------
+    path : path
+        The video (for the message).
+    read, expected : int
+        Frames decoded, and frames the container announces (``<= 0``: unknown, not checked).
+    allow_partial : bool
+        Accept a short read with one warning line on stderr instead of an error.
+
+    Returns
+    -------
+    dict
+        ``{"frames_expected": expected, "frames_read": read, "partial": bool}``.
+
+    Raises
+    ------
+    DataError
+        ``read N of M frames from FILE`` when more than :data:`FRAME_TOLERANCE` frames are missing
+        and ``allow_partial`` is false.
+    """
+    partial = expected > 0 and expected - read > FRAME_TOLERANCE
+    if partial:
+        message = f"read {read} of {expected} frames from {path}"
+        if not allow_partial:
+            raise DataError(f"{message} (damaged or truncated file; --allow-partial to use what was read)")
+        print(f"painsign: warning: {message}; using the {read} frames read", file=sys.stderr)
+    return {"frames_expected": int(expected), "frames_read": int(read), "partial": bool(partial)}
+
+
+def partial_allowed() -> bool:
+    """Whether ``$PAINSIGN_ALLOW_PARTIAL`` asks readers to accept damaged videos."""
+    return os.environ.get(ALLOW_PARTIAL_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def iter_frames(path: str | Path, step: int = 1, allow_partial: bool | None = None,
+                report: dict | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame_index, rgb)`` for every ``step``-th frame of a video.
 
     Parameters
@@ -66,6 +123,13 @@ def iter_frames(path: str | Path, step: int = 1) -> Iterator[tuple[int, np.ndarr
         Video file.
     step : int
         Keep frames ``0, step, 2*step, ...``; skipped frames are grabbed but not decoded.
+    allow_partial : bool, optional
+        When the file ends before the container's frame count (a damaged or truncated video), warn
+        instead of raising :class:`DataError` once the readable frames are exhausted. Default:
+        :func:`partial_allowed` (false unless ``$PAINSIGN_ALLOW_PARTIAL`` is set).
+    report : dict, optional
+        Filled, once the video has been read to its end, with :func:`check_frame_count`'s
+        ``frames_expected``, ``frames_read`` and ``partial``.
 
     Yields
     ------
@@ -76,6 +140,7 @@ def iter_frames(path: str | Path, step: int = 1) -> Iterator[tuple[int, np.ndarr
         raise DataError(f"frame step must be >= 1, got {step}")
     cap = _open(path)
     try:
+        expected = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         index = 0
         got_any = False
         while True:
@@ -91,6 +156,26 @@ def iter_frames(path: str | Path, step: int = 1) -> Iterator[tuple[int, np.ndarr
             index += 1
         if not got_any:
             raise DataError(f"cannot read video (no decodable frame): {path}")
+        allow = partial_allowed() if allow_partial is None else allow_partial
+        result = check_frame_count(path, index, expected, allow)
+        if report is not None:
+            report.update(result)
+    finally:
+        cap.release()
+
+
+def count_frames(path: str | Path) -> tuple[int, int]:
+    """``(frames decodable, frames the container announces)``, decoding the whole file.
+
+    Used by ``painsign check``: a video that opens may still be damaged halfway.
+    """
+    cap = _open(path)
+    try:
+        expected = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        n = 0
+        while cap.grab():
+            n += 1
+        return n, expected
     finally:
         cap.release()
 
@@ -105,6 +190,8 @@ class VideoWriter:
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int]):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.path.parent)  # left by writers killed with kill -9
+        # The pid in the name lets remove_stale_temporaries tell a dead writer's file from a live one.
         self._tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
         self._writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
         if not self._writer.isOpened():

@@ -93,3 +93,14 @@ def test_smoke_profile_plans_what_chapter_02_pretrains():
     assert set(plan) == {"vggface", "vit_b16"}
     size, cfg = plan["vit_b16"]
     assert size == 32 and cfg.subjects <= 20
+
+
+def test_cli_offers_exactly_the_pretrainable_models_and_refuses_bad_input(capsys):
+    from painsign_utils.cli import build_parser, main
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    choices = next(a for a in sub.choices["pretrain"]._actions if a.dest == "model").choices
+    assert tuple(choices) == pretrain.PRETRAINABLE
+    assert main(["pretrain", "--profile", "no-such-profile"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("painsign: error:")
