@@ -5,9 +5,11 @@ Image manifest, one row an image: ``path, subject, dataset, label`` (``pain`` | 
 Synthetic sets add ground-truth columns (``intensity``, ``scenario``, ``truth``), which pass through.
 
 Sources: a manifest CSV written by hand for any folder layout (:func:`read_manifest`), the
-synthetic generator's manifests, and the owners' layouts of iCOPE / iCOPEvid / UNIFESP where the
-file names carry subject and class (:func:`manifest_from_folder` with a named pattern). Relative
-paths in a CSV are resolved against the CSV's folder. Every problem is reported as one
+synthetic generator's manifests, the authors' ``iCOPE+UNIFESP_data.csv``
+(:func:`manifest_from_authors_csv`, the image set behind the paper's numbers) and the owners'
+layouts of iCOPE and iCOPEvid, whose file names carry subject and stimulus
+(:func:`manifest_from_folder` with ``layout="icope"`` or ``"icopevid"``, or a ``pattern``).
+Relative paths in a CSV are resolved against the CSV's folder. Every problem is reported as one
 :class:`~painsign_utils.errors.DataError` line naming the file, row and column.
 
 Subject IDs are text, always (``001`` and ``1`` are two babies); two rows naming the same file by
@@ -21,8 +23,9 @@ import csv as _csv
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import pandas as pd
 
@@ -38,12 +41,32 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".wmv", ".m4v")
 # "pain" are used; crying, air stimulus, friction and movement are left out).
 CLASS_TO_LABEL = {"pain": "pain", "rest": "nopain", "nopain": "nopain", "no_pain": "nopain"}
 
-#: File-name patterns of the owners' layouts. The FEI group's published file list names iCOPE and
-#: iCOPEvid files ``S001v_pain_0.jpg`` style: subject, then class. UNIFESP's naming is not public:
-#: write a manifest CSV for it.
+#: File-name rules of the owners' layouts (matched against the file's stem).
+#:
+#: * ``icope``: the real iCOPE names ``S04_M_pain_1.jpg`` = subject, sex, stimulus and an index
+#:   that may be missing (``S07_F_pain.jpg``), carry a letter (``S08_F_friction_2b.jpg``) or follow
+#:   a space (``S40_M_pain _1.jpg``). ``rest`` is no pain; ``pain``, ``pain2`` and ``pain3`` are pain;
+#:   every other stimulus (air, cry, friction, sucrose, yawn, sneeze, pain_post_sucrose, and their
+#:   misspellings) is left out, as in the paper. Files already named by label (``nopain``) count too.
+#: * ``icopevid``: videos such as ``S021_Rest_1_[0]_20s.mp4``; the authors keep files whose name
+#:   contains ``Pain`` or ``Rest`` (pain when it contains ``Pain``); the subject is the ``S\d+``
+#:   prefix; frames are rotated 90° clockwise before detection (``rotate`` column).
 LAYOUTS: dict[str, dict] = {
-    "icope": {"pattern": r"(?P<subject>S\d+)[a-z]?[_-](?P<cls>[A-Za-z_]+?)(?:[_-]\d+)?$", "kind": "image"},
-    "icopevid": {"pattern": r"(?P<subject>S\d+)[a-z]?[_-](?P<cls>[A-Za-z_]+?)(?:[_-]\d+)?$", "kind": "video"},
+    "icope": {
+        "pattern": r"^(?P<subject>S\d+)[a-z]?_(?:(?P<sex>[MF])_)?(?P<cls>[A-Za-z][A-Za-z0-9_]*?)"
+                   r"(?:\s*_(?P<index>\d+[a-z]?))?$",
+        "kind": "image",
+        "dataset": "iCOPE",
+        "classes": {"rest": "nopain", "pain": "pain", "pain2": "pain", "pain3": "pain",
+                    "nopain": "nopain", "no_pain": "nopain"},
+        "rotate": None,
+    },
+    "icopevid": {
+        "pattern": r"^(?P<subject>S\d+)",
+        "kind": "video",
+        "dataset": "iCOPEvid",
+        "rotate": 90,
+    },
 }
 
 
@@ -227,25 +250,55 @@ def verify_files(manifest: pd.DataFrame, kind: str = "image", source: str = "man
     return pd.DataFrame(rows)
 
 
+def _summary_line(name: str, kept: pd.DataFrame, left_out: Counter, unit: str) -> str:
+    n_pain = int((kept["label"] == "pain").sum()) if len(kept) else 0
+    line = (f"{name}: {len(kept)} {unit}s of {kept['subject'].nunique() if len(kept) else 0} "
+            f"subjects kept ({n_pain} pain, {len(kept) - n_pain} no pain)")
+    if left_out:
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0])))
+        line += f"; {sum(left_out.values())} left out: {detail}"
+    return line
+
+
 def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: str | None = None,
-                         dataset: str | None = None, kind: str | None = None) -> pd.DataFrame:
-    """Build a manifest from a folder whose file names carry subject and class.
+                         dataset: str | None = None, kind: str | None = None,
+                         rotate: int | None = None, verbose: bool = True) -> pd.DataFrame:
+    """Build a manifest from a folder (searched recursively) whose file names carry subject and class.
 
     Parameters
     ----------
     root : path
         Folder searched recursively.
     layout : {"icope", "icopevid"}, optional
-        A known owners' layout (see :data:`LAYOUTS`).
+        A known owners' layout (see :data:`LAYOUTS`): ``icope`` matches the real iCOPE names
+        (``S04_M_pain_1.jpg``, ``S07_F_pain.jpg``, ``S08_F_friction_2b.jpg``, ``S40_M_pain _1.jpg``),
+        keeps rest (no pain) and pain/pain2/pain3 (pain); ``icopevid`` keeps the videos whose name
+        contains ``Pain`` (pain) or ``Rest`` (no pain), as the authors did.
     pattern : str, optional
         Regular expression matched against each file's stem, with named groups ``subject`` and
-        ``cls`` (the owners' class name) or ``label``. Overrides the layout's pattern.
+        ``cls`` (the owners' class name) or ``label``. Overrides the layout's pattern (the escape
+        hatch for other namings); ``cls`` values map through ``rest``/``pain``/``nopain``.
     dataset : str, optional
-        Dataset name written in the manifest (defaults to ``layout``).
+        Dataset name written in the manifest (defaults to the layout's: ``iCOPE``, ``iCOPEvid``).
     kind : {"image", "video"}, optional
         Defaults to the layout's kind.
+    rotate : {0, 90, 180, 270}, optional
+        Clockwise rotation to apply to every frame before detection, written as a ``rotate``
+        column (default: 90 for ``icopevid``, as the authors did; no column otherwise).
+    verbose : bool, default True
+        Print the one-line summary (also in ``manifest.attrs["summary"]``).
 
-    Files whose class is not "pain" or "rest" are left out, as in the paper.
+    Returns
+    -------
+    DataFrame
+        The validated manifest (``path, subject, dataset, label`` [, ``rotate``]);
+        ``attrs["left_out"]`` counts the files left out per stimulus.
+
+    Raises
+    ------
+    DataError
+        A missing folder, an unknown layout, a file whose name does not match the layout's pattern
+        (the message names the pattern and the ``pattern=`` escape hatch), or nothing kept.
     """
     root = Path(root)
     if not root.is_dir():
@@ -253,26 +306,188 @@ def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: s
     if layout is not None and layout not in LAYOUTS:
         raise DataError(f"unknown layout {layout!r}; known layouts: {', '.join(LAYOUTS)} (or pass a pattern)")
     spec = LAYOUTS.get(layout or "", {})
-    pattern = pattern or spec.get("pattern")
     kind = kind or spec.get("kind", "image")
-    if not pattern:
-        raise DataError("give a layout or a file-name pattern with named groups 'subject' and 'cls'")
-    regex = re.compile(pattern)
+    if kind not in ("image", "video"):
+        raise DataError(f"unknown manifest kind {kind!r}; use 'image' or 'video'")
+    rotate = spec.get("rotate") if rotate is None else rotate
+    if rotate is not None and rotate not in (0, 90, 180, 270):
+        raise DataError(f"rotate must be 0, 90, 180 or 270 degrees clockwise, got {rotate!r}")
+    name = dataset or spec.get("dataset") or layout or root.name
     suffixes = IMAGE_SUFFIXES if kind == "image" else VIDEO_SUFFIXES
-    rows = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in suffixes):
-        m = regex.search(path.stem)
-        if not m:
-            continue
-        groups = m.groupdict()
-        label = groups.get("label") or CLASS_TO_LABEL.get(str(groups.get("cls", "")).lower())
-        if label not in LABELS:
-            continue
-        rows.append({"path": str(path), "subject": groups["subject"], "dataset": dataset or layout or root.name,
-                     "label": label})
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    rows, left_out = [], Counter()
+    if layout == "icopevid" and pattern is None:
+        regex = re.compile(spec["pattern"])
+        for path in files:
+            if "Pain" in path.name:
+                label = "pain"
+            elif "Rest" in path.name:
+                label = "nopain"
+            else:
+                left_out[_icopevid_stimulus(path.stem)] += 1
+                continue
+            m = regex.search(path.stem)
+            if not m:
+                raise DataError(f"{path}: an iCOPEvid name must start with the subject (S<digits>), "
+                                f"like S021_Rest_1_[0]_20s.mp4; pass pattern= with a 'subject' group "
+                                "for another naming")
+            rows.append({"path": str(path), "subject": m["subject"], "dataset": name, "label": label})
+    else:
+        pattern = pattern or spec.get("pattern")
+        if not pattern:
+            raise DataError("give a layout or a file-name pattern with named groups 'subject' and 'cls'")
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise DataError(f"invalid file-name pattern {pattern!r}: {exc}") from None
+        if "subject" not in regex.groupindex or not {"cls", "label"} & set(regex.groupindex):
+            raise DataError(f"the pattern {pattern!r} needs named groups 'subject' and 'cls' (or 'label')")
+        classes = spec.get("classes", CLASS_TO_LABEL)
+        unmatched = []
+        for path in files:
+            m = regex.search(path.stem)
+            if not m:
+                unmatched.append(path)
+                continue
+            groups = m.groupdict()
+            cls = re.sub(r"\s+", "", str(groups.get("cls") or "")).lower()
+            label = groups.get("label") or classes.get(cls)
+            label = str(label).lower() if label else None
+            if label not in LABELS:
+                left_out[cls or "unlabelled"] += 1
+                continue
+            rows.append({"path": str(path), "subject": groups["subject"], "dataset": name, "label": label})
+        if unmatched:
+            more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
+            raise DataError(f"{unmatched[0]}{more}: file name does not match the expected pattern "
+                            f"{pattern!r}; pass pattern= with named groups 'subject' and 'cls' for "
+                            "another naming")
     if not rows:
-        raise DataError(f"{root}: no {kind} file name matched the pattern {pattern!r} with a pain or rest class")
-    return validate_manifest(pd.DataFrame(rows), kind, source=str(root))
+        raise DataError(f"{root}: no {kind} file with a pain or rest class (pattern {pattern or spec.get('pattern')!r})")
+    df = pd.DataFrame(rows)
+    if rotate is not None:
+        df["rotate"] = int(rotate)
+    out = validate_manifest(df, kind, source=str(root))
+    out.attrs["left_out"] = dict(left_out)
+    out.attrs["summary"] = _summary_line(name, out, left_out, kind)
+    if verbose:
+        print(out.attrs["summary"])
+    return out
+
+
+def _icopevid_stimulus(stem: str) -> str:
+    """The stimulus word of an iCOPEvid name (``S021_Movement_2_[0]_20s`` → ``Movement``), for counts."""
+    parts = [p for p in re.split(r"[_\s]+", stem) if p]
+    return parts[1] if len(parts) > 1 else stem
+
+
+def _resolve_windows_path(file_name: str, root: Path, by_name: dict[str, list[Path]]) -> Path | None:
+    """A Windows relative path found under ``root``: as a (trailing part of the) path, else by name."""
+    parts = PureWindowsPath(file_name.strip()).parts
+    parts = tuple(p for p in parts if p not in ("\\", "/", ".", ""))
+    for i in range(len(parts)):
+        candidate = root.joinpath(*parts[i:])
+        if candidate.is_file():
+            return candidate
+    if not parts:
+        return None
+    found = by_name.get(parts[-1], [])
+    if len(found) <= 1:
+        return found[0] if found else None
+    # Several files with that name: the one whose folders match the listed path's the longest.
+    def shared(p: Path) -> int:
+        n = 0
+        for a, b in zip(reversed(p.parts), reversed(parts), strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    ranked = sorted(found, key=shared, reverse=True)
+    return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
+
+
+def manifest_from_authors_csv(csv_path: str | Path, image_root: str | Path,
+                              verbose: bool = True) -> pd.DataFrame:
+    """Image manifest from the authors' ``iCOPE+UNIFESP_data.csv`` and the images on this machine.
+
+    The CSV (columns ``file_name, subject, gender, class, dataset, NFCS, ...``) lists every iCOPE
+    and UNIFESP image with a Windows relative path such as
+    ``Datasets\\Originais\\iCOPE\\pilot\\S04_M_air_1.jpg``. Only classes ``pain`` and ``nopain``
+    are kept (the paper's 521 images of 57 subjects: 238 pain, 283 no pain); UNIFESP's labels are the
+    CSV's ``class``, never an NFCS cut-off.
+
+    Parameters
+    ----------
+    csv_path : path
+        The authors' CSV.
+    image_root : path
+        Folder holding the images: each ``file_name`` is looked up as its whole relative path (or a
+        trailing part of it) under this folder, else by its file name anywhere below it.
+    verbose : bool, default True
+        Print the one-line summary (also in ``manifest.attrs["summary"]``).
+
+    Returns
+    -------
+    DataFrame, one row per kept image
+        ``path`` (absolute), ``subject`` (``dataset-subject`` as text: iCOPE ``S04`` and UNIFESP
+        ``01`` are different babies), ``dataset``, ``label``, ``nfcs`` (NaN for iCOPE), ``sex``.
+        ``attrs["left_out"]`` counts the rows left out per class.
+
+    Raises
+    ------
+    DataError
+        Missing CSV, folder or columns, or a listed pain/nopain file that is not found (one line
+        naming the first such file and how many are missing).
+    """
+    csv_path, root = Path(csv_path), Path(image_root)
+    if not csv_path.is_file():
+        raise DataError(f"authors' CSV not found: {csv_path}")
+    if not root.is_dir():
+        raise DataError(f"image folder not found: {root}")
+    try:
+        raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{csv_path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    need = ("file_name", "subject", "class", "dataset")
+    if missing := [c for c in need if c not in raw.columns]:
+        raise DataError(f"{csv_path}: missing column(s) {', '.join(missing)}; the authors' CSV has "
+                        f"{', '.join(need)}, gender, NFCS, ...")
+    cls = raw["class"].str.strip().str.lower()
+    keep = cls.isin(LABELS)
+    left_out = Counter(cls[~keep].replace("", "(empty)"))
+    kept = raw[keep]
+    by_name: dict[str, list[Path]] = {}
+    for p in root.rglob("*"):
+        if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file():
+            by_name.setdefault(p.name, []).append(p)
+    paths, missing_rows = [], []
+    for i, file_name in zip(kept.index, kept["file_name"], strict=True):
+        found = _resolve_windows_path(file_name, root, by_name)
+        if found is None:
+            missing_rows.append((i, file_name))
+        paths.append(str(found.resolve()) if found is not None else "")
+    if missing_rows:
+        i, file_name = missing_rows[0]
+        more = f" ({len(missing_rows)} listed files missing in all)" if len(missing_rows) > 1 else ""
+        raise DataError(f"{csv_path}: row {i + 2} lists {file_name!r}, not found under {root} "
+                        f"(by its path or its file name){more}")
+    dataset = kept["dataset"].str.strip()
+    out = pd.DataFrame({
+        "path": paths,
+        "subject": dataset + "-" + kept["subject"].str.strip(),
+        "dataset": dataset,
+        "label": cls[keep],
+        "nfcs": pd.to_numeric(kept["NFCS"], errors="coerce") if "NFCS" in kept else float("nan"),
+    })
+    if "gender" in kept.columns:
+        out["sex"] = kept["gender"].str.strip()
+    out = validate_manifest(out.reset_index(drop=True), "image", source=str(csv_path))
+    out.attrs["left_out"] = dict(left_out)
+    out.attrs["summary"] = _summary_line(csv_path.name, out, left_out, "image")
+    if verbose:
+        print(out.attrs["summary"])
+    return out
 
 
 def subject_table(manifest: pd.DataFrame) -> pd.DataFrame:

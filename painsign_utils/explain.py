@@ -37,11 +37,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .errors import DataError, ModelError
+from .errors import ConfigError, DataError, ModelError
 from .models import fingerprint
 
 #: Baselines understood by :class:`IntegratedGradients`.
 IG_BASELINES = ("black", "zeros", "blur")
+#: How a signed, channel-summed IG map becomes an importance map before the post-processing:
+#: ``"abs"`` keeps evidence for and against the explained class (the book's default, ``causal``);
+#: ``"clamp"`` keeps only evidence for it, as the authors' code does (``protocol: authors``).
+IG_POSTPROCESS: tuple[str, ...] = ("abs", "clamp")
 #: Face side (pixels) for which the authors chose an 11-pixel Gaussian kernel with sigma=0 ...
 _REFERENCE_SIDE = 224
 #: ... whose sigma OpenCV derives as 0.3 * ((ksize - 1) / 2 - 1) + 0.8 (= 2 px).
@@ -309,6 +313,29 @@ def _rows_per_pass(x: torch.Tensor) -> int:
     return int(np.clip(64 * (112 * 112) / (x.shape[-2] * x.shape[-1]), 8, 256))
 
 
+def ig_importance(maps: np.ndarray, mode: str = "abs") -> np.ndarray:
+    """Importance from signed IG maps: absolute value (``"abs"``) or clamped at 0 (``"clamp"``).
+
+    The authors' code sums the attributions over the colour channels and clamps the sum at 0
+    (evidence against the explained class is dropped); the paper's text does not say, and the
+    book's default keeps both signs through the absolute value.
+
+    Parameters
+    ----------
+    maps : ndarray, any shape (e.g. (H, W) or (N, H, W))
+        Signed channel-summed IG attributions.
+    mode : {"abs", "clamp"}
+
+    Returns
+    -------
+    ndarray, same shape, float32, >= 0
+    """
+    if mode not in IG_POSTPROCESS:
+        raise ConfigError(f"unknown IG post-processing {mode!r}; use one of {', '.join(IG_POSTPROCESS)}")
+    m = np.asarray(maps, dtype=np.float32)
+    return np.abs(m) if mode == "abs" else np.maximum(m, 0.0)
+
+
 def postprocess_mask(
     mask: np.ndarray,
     levels: int = 5,
@@ -318,10 +345,11 @@ def postprocess_mask(
     size: int | None = None,
     seed: int = 123,
     max_fit: int = 20000,
+    ig_mode: str | None = None,
 ) -> np.ndarray:
     """Carlini et al. (2024) post-processing of an attribution mask.
 
-    Steps: (optionally) absolute value and resize; k-means quantisation of the pixel values into
+    Steps: (optionally) absolute value or clamp at 0, and resize; k-means quantisation of the pixel values into
     ``levels`` levels; Gaussian blur; min-max normalisation to [0, 1]; pixels at or below
     ``mean + alpha_sd * sd`` of the normalised mask set to NaN (transparent).
 
@@ -337,14 +365,17 @@ def postprocess_mask(
     alpha_sd : float
         Transparency threshold in standard deviations above the mean.
     absolute : bool
-        Use ``|mask|``: for IG, evidence against pain is as informative as evidence for it
-        (the authors' code does the same).
+        Use ``|mask|``: for IG, evidence against pain is as informative as evidence for it. The
+        authors' code clamps IG at 0 instead (``ig_mode="clamp"``).
     size : int, optional
         Resize the mask to ``size x size`` first (e.g. to the displayed face crop).
     seed : int
         k-means seed.
     max_fit : int
         Fit k-means on at most this many pixels (a seeded sample), then label every pixel.
+    ig_mode : {"abs", "clamp"}, optional
+        For a signed IG map: :func:`ig_importance`'s mode, which replaces ``absolute`` (``"clamp"``
+        under ``protocol: authors``). None (default) keeps ``absolute``.
 
     Returns
     -------
@@ -359,7 +390,9 @@ def postprocess_mask(
         raise ModelError(f"attribution mask must be 2-D (H, W), got shape {m.shape}")
     if not np.isfinite(m).all():
         raise ModelError("attribution mask contains NaN or infinite values")
-    if absolute:
+    if ig_mode is not None:
+        m = ig_importance(m, ig_mode)
+    elif absolute:
         m = np.abs(m)
     if size is not None and m.shape != (size, size):
         m = cv2.resize(m, (size, size), interpolation=cv2.INTER_LINEAR)
@@ -627,15 +660,20 @@ def overlays(
     maps: Sequence[np.ndarray | None],
     levels: int = 5,
     display: int = 128,
+    ig_mode: str | None = None,
 ) -> list[np.ndarray | None]:
-    """Post-processed overlays (Carlini et al.) of maps on their crops at ``display`` pixels."""
+    """Post-processed overlays (Carlini et al.) of maps on their crops at ``display`` pixels.
+
+    ``ig_mode`` (``"abs"`` or ``"clamp"``) is passed to :func:`postprocess_mask` for IG maps;
+    None keeps the default absolute value.
+    """
     out: list[np.ndarray | None] = []
     for crop, m in zip(crops, maps, strict=True):
         if crop is None or m is None:
             out.append(None)
             continue
         face = cv2.resize(crop, (display, display), interpolation=cv2.INTER_AREA)
-        out.append(overlay(face, postprocess_mask(m, levels=levels, size=display)))
+        out.append(overlay(face, postprocess_mask(m, levels=levels, size=display, ig_mode=ig_mode)))
     return out
 
 

@@ -6,7 +6,7 @@ matching :func:`painsign_utils.sign.threshold_crossings`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,71 @@ def youden_threshold(y_true: Sequence, y_prob: Sequence) -> float:
     best = int(np.argmax(j))
     # roc_curve's first threshold is +inf (nothing positive); clip to a usable probability.
     return float(min(thr[best], 1.0))
+
+
+def fold_thresholds(folds: Iterable[tuple[Sequence, Sequence]]) -> np.ndarray:
+    """The authors' per-fold thresholds: ``thr[argmax(tpr - fpr)]`` of ``roc_curve`` on each fold.
+
+    Exactly the rule of the authors' code (``protocol: authors``): for fold k,
+    ``fpr, tpr, thr = sklearn.metrics.roc_curve(labels_k, probs_k)`` on that fold's *validation*
+    predictions, and θ_k is the threshold at the first maximum of Youden's J. No clipping: if no
+    threshold beats chance (J <= 0 everywhere) θ_k is ``roc_curve``'s leading ``inf``. The videos
+    then use ``thetas.mean()``, reported ± ``thetas.std()`` (ddof 0), see :func:`threshold_summary`.
+
+    Parameters
+    ----------
+    folds : iterable of (labels, probs)
+        One pair per fold; ``labels`` shape (n_k,) of 0/1 (1 = pain), ``probs`` shape (n_k,).
+
+    Returns
+    -------
+    np.ndarray, shape (n_folds,)
+        θ_k per fold, in the order given.
+
+    Raises
+    ------
+    DataError
+        No fold; a fold that is empty, malformed, or holds a single class (its ROC is undefined).
+    """
+    thetas = []
+    for k, fold in enumerate(folds):
+        try:
+            labels, probs = fold
+        except (TypeError, ValueError):
+            raise DataError(f"fold {k}: expected a (labels, probs) pair") from None
+        if np.asarray(labels).size == 0:
+            raise DataError(f"fold {k} is empty: no validation prediction to set a threshold on")
+        try:
+            y, p = _validate(labels, probs)
+        except DataError as exc:
+            raise DataError(f"fold {k}: {exc}") from None
+        if y.min() == y.max():
+            only = "pain" if y[0] == 1 else "no pain"
+            raise DataError(f"fold {k} holds only {only} samples: Youden's threshold needs both classes")
+        fpr, tpr, thr = roc_curve(y, p)
+        thetas.append(float(thr[int(np.argmax(tpr - fpr))]))
+    if not thetas:
+        raise DataError("no fold given to fold_thresholds")
+    return np.asarray(thetas, dtype=float)
+
+
+def threshold_summary(thetas: Sequence[float]) -> dict[str, float]:
+    """Mean and standard deviation (ddof 0, as ``np.std``) of per-fold thresholds.
+
+    The authors' video threshold is the mean of the ten θ_k, reported as e.g. 0.5420 ± 0.1350.
+
+    Parameters
+    ----------
+    thetas : array-like, shape (n_folds,)
+
+    Returns
+    -------
+    dict with ``mean``, ``sd`` and ``n``.
+    """
+    t = np.asarray(thetas, dtype=float)
+    if t.size == 0 or not np.isfinite(t).all():
+        raise DataError("thresholds must be a non-empty list of finite numbers")
+    return {"mean": float(t.mean()), "sd": float(t.std()), "n": int(t.size)}
 
 
 def binary_metrics(y_true: Sequence, y_prob: Sequence, threshold: float) -> dict[str, float]:

@@ -5,8 +5,11 @@ sees, exactly as DESIGN.md fixes it:
 
 * :func:`interpolate_missing` fills frames without a face (NaN) by linear interpolation; leading
   and trailing gaps hold the nearest observed value.
-* :func:`moving_average` is a *trailing* (causal) mean over the last ``window`` samples, so the
-  book's sign equals what a bedside monitor shows at each instant.
+* :func:`moving_average` is, with ``mode="causal"`` (the default), a *trailing* mean over the last
+  ``window`` samples, so the sign equals what a bedside monitor shows at each instant; with
+  ``mode="valid"`` it is the authors' centred filter, exactly
+  ``np.convolve(x, np.ones(window), "valid") / window`` (``n - window + 1`` samples, no warm-up),
+  the sign behind the paper's numbers (``protocol: authors``).
 * :func:`pain_sign` chains the two.
 * :func:`shannon_entropy` and :func:`threshold_crossings` describe a sign's unpredictability and
   its number of pain/no-pain transitions.
@@ -32,6 +35,8 @@ from .errors import ConfigError, DataError
 
 #: The paper's moving-average length: 30 samples, i.e. 1 s of video at 30 fps.
 DEFAULT_WINDOW = 30
+#: Moving-average modes: trailing (bedside, same length) and the authors' centred "valid" filter.
+SIGN_MODES: tuple[str, ...] = ("causal", "valid")
 
 # Rows per block when the moving average is vectorized, to bound memory on hours of video.
 _BLOCK = 1 << 16
@@ -58,6 +63,12 @@ def _check_window(window: int) -> int:
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise ConfigError(f"window must be a positive integer number of samples, got {window!r}")
     return int(window)
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in SIGN_MODES:
+        raise ConfigError(f"unknown sign mode {mode!r}; use one of {', '.join(SIGN_MODES)}")
+    return mode
 
 
 def interpolate_missing(probs: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -106,30 +117,46 @@ def window_mean(values: Sequence[float] | np.ndarray) -> float:
     return float(v[0] + np.mean(v - v[0]))
 
 
-def moving_average(x: Sequence[float] | np.ndarray, window: int = DEFAULT_WINDOW) -> np.ndarray:
-    """Trailing (causal) moving average: sample ``i`` is the mean of ``x[max(0, i-window+1) : i+1]``.
+def moving_average(
+    x: Sequence[float] | np.ndarray, window: int = DEFAULT_WINDOW, mode: str = "causal"
+) -> np.ndarray:
+    """Moving average of a series, trailing (``"causal"``) or the authors' centred ``"valid"`` one.
+
+    * ``mode="causal"``: sample ``i`` is the mean of ``x[max(0, i-window+1) : i+1]``; the first
+      ``window - 1`` outputs average the fewer samples available so far. Same length as ``x``:
+      what a bedside monitor can show at each instant.
+    * ``mode="valid"``: exactly ``np.convolve(x, np.ones(window), "valid") / window``, the filter
+      of the authors' code: sample ``j`` is the mean of ``x[j : j+window]``, only full windows, so
+      600 frames give 571 samples. It looks ``window - 1`` samples ahead (offline analysis only).
 
     Parameters
     ----------
     x : array-like, shape (n,)
         Series without NaN (interpolate first).
     window : int, default 30
-        Number of samples averaged; the first ``window - 1`` outputs average the fewer samples
-        available so far.
+        Number of samples averaged.
+    mode : {"causal", "valid"}, default "causal"
 
     Returns
     -------
-    np.ndarray, shape (n,)
+    np.ndarray
+        Shape (n,) for ``"causal"``; shape (n - window + 1,) for ``"valid"``.
 
     Raises
     ------
     DataError
-        On NaN, infinite, empty or non-1-D input.
+        On NaN, infinite, empty or non-1-D input, or (``"valid"``) fewer than ``window`` samples.
     ConfigError
-        If ``window`` is not a positive integer.
+        If ``window`` is not a positive integer or ``mode`` is unknown.
     """
     v = _as_series(x, "x", allow_nan=False)
     w = _check_window(window)
+    if _check_mode(mode) == "valid":
+        if v.size < w:
+            raise DataError(
+                f"the valid moving average needs at least window = {w} samples, got {v.size}"
+            )
+        return np.convolve(v, np.ones(w), "valid") / w
     n = v.size
     out = np.empty(n)
     head = min(w - 1, n)
@@ -146,8 +173,10 @@ def moving_average(x: Sequence[float] | np.ndarray, window: int = DEFAULT_WINDOW
     return out
 
 
-def pain_sign(probs: Sequence[float] | np.ndarray, window: int = DEFAULT_WINDOW) -> np.ndarray:
-    """The pain sign: ``moving_average(interpolate_missing(probs), window)``.
+def pain_sign(
+    probs: Sequence[float] | np.ndarray, window: int = DEFAULT_WINDOW, mode: str = "causal"
+) -> np.ndarray:
+    """The pain sign: ``moving_average(interpolate_missing(probs), window, mode)``.
 
     Parameters
     ----------
@@ -155,19 +184,25 @@ def pain_sign(probs: Sequence[float] | np.ndarray, window: int = DEFAULT_WINDOW)
         Per-frame pain probabilities, NaN where no face was found.
     window : int, default 30
         Moving-average length in samples (use :func:`window_for_fps` for 1 s at other frame rates).
+    mode : {"causal", "valid"}, default "causal"
+        Trailing bedside sign, or the authors' centred sign (see :func:`moving_average`).
 
     Returns
     -------
-    np.ndarray, shape (n_frames,)
+    np.ndarray
+        Shape (n_frames,) for ``"causal"``; shape (n_frames - window + 1,) for ``"valid"``.
     """
-    return moving_average(interpolate_missing(probs), window)
+    _check_mode(mode)
+    return moving_average(interpolate_missing(probs), window, mode)
 
 
 def shannon_entropy(sign: Sequence[float] | np.ndarray, bins: int = 10, base: float = 2) -> float:
     """Shannon entropy of the histogram of ``sign`` over ``bins`` equal-width bins on [0, 1].
 
     Values outside [0, 1] are clipped into the end bins. A constant sign has entropy 0; a sign
-    spread evenly over all bins has ``log(bins, base)`` (3.32 bits for 10 bins).
+    spread evenly over all bins has ``log(bins, base)`` (3.32 bits for 10 bins). For a sign in
+    [0, 1] this equals the authors' ``scipy.stats.entropy(counts / len(sign), base=2)`` with
+    ``counts`` from ``np.histogram(sign, bins=np.linspace(0, 1, 11))``.
 
     Parameters
     ----------
@@ -194,7 +229,9 @@ def threshold_crossings(sign: Sequence[float] | np.ndarray, threshold: float) ->
     """Number of ``i >= 1`` with ``(sign[i] >= threshold) != (sign[i-1] >= threshold)``.
 
     A value equal to the threshold counts as "pain", as everywhere in the package, so a sign that
-    sits exactly on the threshold does not cross it.
+    sits exactly on the threshold does not cross it. The authors' code counts
+    ``len(np.where(np.diff(np.sign(sign - threshold)))[0])``; the two agree unless a value equals
+    the threshold exactly (there ``np.sign`` gives 0 and a pass through the threshold counts twice).
 
     Parameters
     ----------

@@ -196,3 +196,130 @@ def test_classifiers_round_trip_through_a_file(tmp_path):
     assert (back["ncnn"].predict(X) == clfs["ncnn"].predict(X)).all()
     with pytest.raises(DataError, match="chapter 5"):
         load_classifiers(tmp_path / "missing.pkl")
+
+
+# --- protocol: authors (k-means k = 3 on unscaled features, indeterminate as an overlay) ---------
+
+from sklearn.cluster import KMeans  # noqa: E402
+
+from painsign_utils.clustering import (  # noqa: E402
+    AUTHORS_ENTROPY_CUTS,
+    AuthorsSignTypeClassifier,
+    agreement_table,
+    all_agree_fraction,
+    classify_signs,
+    make_classifier,
+    pairwise_agreement,
+)
+
+
+def test_authors_clusters_are_plain_kmeans3_on_unscaled_features():
+    X = blobs(seed=1)
+    clf = AuthorsSignTypeClassifier().fit(X)
+    ref = KMeans(n_clusters=3, random_state=0, n_init="auto").fit(X[["entropy", "crossings"]].to_numpy())
+    np.testing.assert_array_equal(clf.predict_cluster(X), ref.labels_)
+    np.testing.assert_allclose(clf.centroids_[["entropy", "crossings"]].to_numpy(), ref.cluster_centers_)
+    assert clf.k_ == 3 and set(clf.silhouettes_) == set(range(2, 11))
+    assert (clf.predict(X) == X["truth"].to_numpy()).all()
+
+
+def test_authors_clusters_depend_on_the_scale_of_the_features():
+    # Unscaled k-means: stretching crossings changes the clustering, unlike the causal classifier.
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"entropy": rng.uniform(0, 3, 60), "crossings": rng.integers(0, 4, 60).astype(float)})
+    a = AuthorsSignTypeClassifier().fit(X).predict_cluster(X)
+    b = AuthorsSignTypeClassifier().fit(X.assign(crossings=X["crossings"] * 100)).predict_cluster(X.assign(
+        crossings=X["crossings"] * 100))
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(a, b) < 0.9
+
+
+def test_authors_names_follow_the_papers_definitions_from_centroids():
+    centres = np.array([[1.23449641, 0.1875], [2.61784053, 8.5], [2.64122819, 3.14705882]])
+    names = AuthorsSignTypeClassifier._name_clusters(centres)
+    assert names == {0: "stable", 1: "unstable", 2: "irregular"}
+    assert AuthorsSignTypeClassifier._name_clusters(centres[[2, 0, 1]]) == {
+        0: "irregular", 1: "stable", 2: "unstable"}
+
+
+def test_authors_indeterminate_is_an_overlay_flag_not_a_fourth_type():
+    X = blobs(seed=5)
+    clf = AuthorsSignTypeClassifier().fit(X)
+    irregular = X[clf.predict(X) == "irregular"]
+    assert clf.irregular_max_ == irregular["crossings"].max()
+    assert clf.crossings_cut_ == clf.irregular_max_ + 1
+    cent = clf.centroids_.set_index("name")
+    assert clf.entropy_cut_ == pytest.approx((cent.loc["stable", "entropy"] + cent.loc["irregular", "entropy"]) / 2)
+    probe = pd.DataFrame({"entropy": [0.3, 0.3, 2.6, 0.3],
+                          "crossings": [clf.irregular_max_ + 1, clf.irregular_max_, 9.0, 12.0]})
+    assert list(clf.is_indeterminate(probe)) == [True, False, False, True]
+    assert set(clf.predict(probe)) <= {"stable", "irregular", "unstable"}
+    assert clf.summary()["crossings_cut"] == clf.crossings_cut_
+    hand = AuthorsSignTypeClassifier(entropy_cut=1.25).fit(X)
+    assert hand.entropy_cut_ == 1.25
+
+
+def test_classify_signs_authors_and_causal():
+    videos = _videos()
+    labels, clfs = classify_signs(videos, "authors", entropy_cut=AUTHORS_ENTROPY_CUTS)
+    assert list(labels.columns) == ["sign_type", "indeterminate", "cluster"]
+    assert labels.index.equals(videos.index) and labels["indeterminate"].dtype == bool
+    assert set(labels["sign_type"]) == {"stable", "irregular", "unstable"}
+    assert all(isinstance(c, AuthorsSignTypeClassifier) for c in clfs.values())
+    assert clfs["vggface"].entropy_cut_ == 1.25 and clfs["ncnn"].entropy_cut_ == 1.75
+    causal, cclfs = classify_signs(videos, "causal", k_max=5, n_init=3)
+    assert (causal["indeterminate"] == (causal["sign_type"] == "indeterminate")).all()
+    assert all(isinstance(c, SignTypeClassifier) for c in cclfs.values())
+    types, _ = fit_sign_types(videos, protocol="authors")
+    assert (types == labels["sign_type"]).all()
+    assert isinstance(make_classifier("authors"), AuthorsSignTypeClassifier)
+    assert make_classifier("authors").n_init == "auto"
+    with pytest.raises(ConfigError, match="unknown protocol"):
+        classify_signs(videos, "paper")
+
+
+def test_authors_classifier_works_with_table3_figures_and_pickles(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from painsign_utils.figures import sign as fig_sign
+
+    videos = _videos()
+    labels, clfs = classify_signs(videos, "authors")
+    videos["sign_type"] = labels["sign_type"]
+    t = table3(videos, clfs)
+    assert set(t["sign_type"]) <= {"stable", "irregular", "unstable"} and (t["clusters"] == 1).all()
+    fig_sign.plot_sign_types(videos, clfs)
+    fig_sign.plot_silhouettes(clfs)
+    back = load_classifiers(save_classifiers(clfs, tmp_path / "a.pkl"))
+    assert (back["ncnn"].predict(videos) == clfs["ncnn"].predict(videos)).all()
+
+
+def _typed() -> pd.DataFrame:
+    rows = {  # video: types by (a, b, c)
+        "v1": ("stable", "stable", "stable"),
+        "v2": ("stable", "stable", "unstable"),
+        "v3": ("irregular", "stable", "irregular"),
+        "v4": ("unstable", "irregular", "stable"),
+        "v5": ("stable", "stable", None),  # model c has no sign for v5
+    }
+    return pd.DataFrame([{"video": v, "model": m, "sign_type": t}
+                         for v, ts in rows.items() for m, t in zip("abc", ts, strict=True) if t])
+
+
+def test_pairwise_and_three_way_agreement_hand_counted():
+    types = _typed()
+    pairs = pairwise_agreement(types).set_index(["model_a", "model_b"])
+    assert pairs.loc[("a", "b"), "agreement"] == pytest.approx(3 / 5)
+    assert pairs.loc[("a", "c"), "agreement"] == pytest.approx(2 / 4)
+    assert pairs.loc[("b", "c"), "agreement"] == pytest.approx(1 / 4)
+    assert pairs.loc[("a", "c"), "n_videos"] == 4
+    assert all_agree_fraction(types) == pytest.approx(1 / 4)
+    table = agreement_table(types, models=["a", "b", "c"])
+    assert list(table["models"]) == ["a / b", "a / c", "b / c", "all"]
+    assert table.iloc[-1]["agreement"] == pytest.approx(0.25) and table.iloc[-1]["n_videos"] == 4
+    with pytest.raises(DataError, match="sign_type"):
+        pairwise_agreement(types.drop(columns="sign_type"))
+    with pytest.raises(DataError, match="no sign type for model"):
+        pairwise_agreement(types, models=["a", "z"])

@@ -218,3 +218,112 @@ def test_window_for_fps(fps, seconds, expected):
 def test_window_for_fps_rejects_bad_rates(fps):
     with pytest.raises(PainsignError):
         window_for_fps(fps)
+
+
+# --- the authors' protocol: mode="valid" and agreement with the authors' formulas -----------------
+# The reference functions below restate, in a few lines each, the formulas of the authors' public
+# analysis code (Ferreira et al., notebook `lancet.ipynb`), so that the package's sign, entropy and
+# crossings can be checked against them on random curves with gaps.
+
+
+def _authors_interp(signal: np.ndarray) -> np.ndarray:
+    s = np.array(signal, dtype=float)
+    t = np.linspace(0, len(s), len(s))
+    gap = np.isnan(s)
+    s[gap] = np.interp(t[gap], t[~gap], s[~gap])
+    return s
+
+
+def _authors_sign(probs: np.ndarray, w: int = 30) -> np.ndarray:
+    return np.convolve(_authors_interp(probs), np.ones(w), "valid") / w
+
+
+def _authors_entropy(sign: np.ndarray) -> float:
+    from scipy.stats import entropy
+
+    counts, _ = np.histogram(sign, bins=np.linspace(0.0, 1.0, 11))
+    return float(entropy(counts / len(sign), base=2))
+
+
+def _authors_crossings(sign: np.ndarray, t: float) -> int:
+    return len(np.where(np.diff(np.sign(sign - t)))[0])
+
+
+def _random_probs(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A wandering probability curve (logistic of a random walk) with random gaps, NaN = no face."""
+    p = 1 / (1 + np.exp(-np.cumsum(rng.normal(0, 0.4, n))))
+    for _ in range(rng.integers(0, 6)):
+        start = rng.integers(0, n)
+        p[start : start + rng.integers(1, 40)] = np.nan
+    if np.isnan(p).all():
+        p[rng.integers(0, n)] = 0.5
+    return p
+
+
+def test_valid_mode_is_exactly_numpy_convolve():
+    rng = np.random.default_rng(0)
+    for n, w in ((600, 30), (31, 30), (30, 30), (10, 1), (57, 7)):
+        x = rng.random(n)
+        out = moving_average(x, w, mode="valid")
+        assert out.shape == (n - w + 1,)
+        np.testing.assert_array_equal(out, np.convolve(x, np.ones(w), "valid") / w)
+
+
+def test_valid_mode_600_frames_give_571_samples_centred():
+    x = np.r_[np.zeros(300), np.ones(300)]
+    out = pain_sign(x, 30, mode="valid")
+    assert out.shape == (571,)
+    assert out[0] == 0.0 and out[-1] == 1.0
+    assert out[285] == pytest.approx(0.5)  # the window x[285:315] straddles the step evenly
+
+
+def test_valid_mode_too_short_is_one_clear_error():
+    with pytest.raises(DataError, match="at least window = 30 samples, got 29") as info:
+        moving_average(np.zeros(29), 30, mode="valid")
+    assert "\n" not in str(info.value)
+    with pytest.raises(DataError, match="at least window"):
+        pain_sign(np.zeros(5), 30, mode="valid")
+
+
+def test_unknown_sign_mode_is_an_error():
+    with pytest.raises(ConfigError, match="unknown sign mode 'centred'"):
+        moving_average(np.zeros(40), 30, mode="centred")
+    with pytest.raises(ConfigError, match="unknown sign mode"):
+        pain_sign(np.zeros(40), mode="same")
+
+
+def test_default_mode_is_still_causal():
+    x = np.random.default_rng(1).random(50)
+    np.testing.assert_array_equal(moving_average(x, 30), moving_average(x, 30, mode="causal"))
+    np.testing.assert_array_equal(pain_sign(x), pain_sign(x, 30, "causal"))
+    assert pain_sign(x).shape == (50,)
+
+
+def test_valid_sign_entropy_and_crossings_agree_with_the_authors_code():
+    rng = np.random.default_rng(2024)
+    for trial in range(200):
+        n = int(rng.integers(30, 700))
+        probs = _random_probs(rng, n)
+        ours = pain_sign(probs, 30, mode="valid")
+        ref = _authors_sign(probs, 30)
+        np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-12)
+        assert shannon_entropy(ours) == pytest.approx(_authors_entropy(ref), abs=1e-12)
+        t = float(rng.uniform(0.05, 0.95))
+        if np.any(ref == t):  # pragma: no cover - probability zero for a random threshold
+            continue
+        assert threshold_crossings(ours, t) == _authors_crossings(ref, t), trial
+
+
+def test_crossings_differ_from_the_authors_only_where_the_sign_equals_the_threshold():
+    t = 0.5
+    through = np.array([0.4, 0.5, 0.6])  # passes through t: one crossing for us, two for np.sign
+    touch = np.array([0.6, 0.5, 0.6])  # touches t from above: none for us, two for np.sign
+    assert threshold_crossings(through, t) == 1 and _authors_crossings(through, t) == 2
+    assert threshold_crossings(touch, t) == 0 and _authors_crossings(touch, t) == 2
+    # Nudging the values off the threshold makes the two rules agree again.
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        s = rng.choice([0.3, 0.5, 0.7], size=50)
+        off = np.where(s == t, t + 1e-9, s)
+        assert threshold_crossings(off, t) == _authors_crossings(off, t)
+        assert threshold_crossings(s, t) == threshold_crossings(off, t)  # ">= t" is pain in both
