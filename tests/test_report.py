@@ -157,11 +157,60 @@ def test_parameters_table_and_papermill_command(tmp_path):
         report.notebook_source("99", root=tmp_path)
 
 
-def test_add_figure_captions(tmp_path):
-    nb = _notebook(tmp_path / "n.ipynb", 'profile = "demo"')
-    assert report.add_figure_captions(nb) == 1
-    cell = nbformat.read(nb, as_version=4).cells[2]
-    assert cell.metadata["mystnb"]["figure"] == {"name": "fig-demo", "caption": "A demo figure."}
+def test_exercises_have_hints_and_solutions_in_myst():
+    for stem, items in report.EXERCISES.items():
+        assert items, stem
+        for ex in items:
+            assert isinstance(ex, report.Exercise) and ex.task and ex.hint and ex.solution, stem
+    text = report.exercises_markdown("04_pain_sign", report.EXERCISES["04_pain_sign"])
+    assert text.count(":::{exercise}") == len(report.EXERCISES["04_pain_sign"])
+    assert ":label: ex-04_pain_sign-1" in text and ":::{solution} ex-04_pain_sign-1" in text
+    assert ":class: dropdown" in text and "Hint" in text
+    # a plain string is still accepted (no hint, no solution)
+    plain = report.exercises_markdown("x", ["Do this."])
+    assert "Do this." in plain and "solution" not in plain
+
+
+def test_run_time_line_never_passes_a_cached_run_off_as_fresh(tmp_path):
+    from painsign_utils import runner
+
+    assert "not recorded" in report.run_time_line(None, 3)
+    art = tmp_path / "a"
+    art.mkdir()
+    assert runner.artifacts_are_empty(art)
+    for nb, sec in (("00_data", 60.0), ("01_pre", 120.0)):
+        runner.record_timing(art, "t", nb, sec, fresh=True)
+    (art / "x.csv").write_text("1")
+    assert not runner.artifacts_are_empty(art)
+    t = report.load_timings(art)
+    line = report.run_time_line(t, 2)
+    assert "fresh run" in line and "3.0 min" in line
+    for nb, sec in (("00_data", 6.0), ("01_pre", 6.0)):
+        runner.record_timing(art, "t", nb, sec, fresh=False)
+    line = report.run_time_line(report.load_timings(art), 2)
+    assert "0.2 min reusing earlier work" in line and "not the time of a fresh run" in line
+    assert "last fresh run of these chapters took 3.0 min" in line
+    table = report.timing_table([art])
+    assert table.loc["01_pre", "t fresh (min)"] == 2.0 and table.loc["01_pre", "t cached (min)"] == 0.1
+    assert report.timing_table([tmp_path / "none"]).empty
+
+
+def test_alert_screen_picks_a_video_whose_sign_jumps(tmp_path):
+    art = tmp_path / "art"
+    (art / "inference" / "ncnn").mkdir(parents=True)
+    t = np.arange(60) / 10
+    flat = pd.DataFrame({"frame": np.arange(60) * 3, "time": t, "prob": 0.2})
+    jump = flat.assign(prob=np.where(t < 3, 0.1, 0.9))
+    flat.to_csv(art / "inference" / "ncnn" / "A.csv", index=False)
+    jump.to_csv(art / "inference" / "ncnn" / "B.csv", index=False)
+    videos = pd.DataFrame({"path": ["x/A.mp4", "x/B.mp4", "x/C.mp4"], "label": ["nopain", "pain", "pain"],
+                           "fps": 30.0, "scenario": ["irregular", "stable_pain", "unstable"]})
+    screen = report.alert_screen(art, "ncnn", videos, alert_delta=0.3, alert_seconds=2.0)
+    assert screen["video"].tolist() == ["A", "B"]  # C has no cached probabilities
+    assert screen.set_index("video").loc["B", "surges"] == 1
+    assert report.pick_alert_video(screen) == "B"  # fires, although A is the preferred scenario
+    assert report.pick_alert_video(screen[screen["video"] == "A"]) == "A"
+    assert report.pick_alert_video(screen.iloc[:0]) is None
 
 
 @pytest.mark.parametrize("stem", sorted(report.EXERCISES))
@@ -172,7 +221,7 @@ def test_exercises_name_parameters_their_notebook_declares(stem):
     import papermill
 
     declared = set(papermill.inspect_notebook(str(path)))
-    named = {t for e in report.EXERCISES[stem] for t in re.findall(r"`([A-Za-z_]\w*)`", e)}
+    named = {t for e in report.EXERCISES[stem] for t in re.findall(r"`([A-Za-z_]\w*)`", e.task)}
     named -= {"demo", "smoke", "paper"}  # profile names
     assert named <= declared, f"{stem}: exercises name undeclared parameters {named - declared}"
 
