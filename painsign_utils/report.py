@@ -431,24 +431,27 @@ def run_time_line(timings: pd.DataFrame | None, n_chapters: int) -> str:
     latest = timings.groupby("notebook", sort=True).last()
     total = latest["seconds"].sum() / 60
     cpus = latest["cpus"].iloc[-1]
+    timed = (f"{n_chapters}" if len(latest) >= n_chapters else
+             f"{n_chapters}, of which the runner timed {len(latest)}")
     if (latest["start"] == "fresh").all():
-        return (f"{n_chapters}, computed from scratch (a fresh run) in {total:.1f} min on "
-                f"{cpus} CPU cores")
+        return (f"{timed}: computed from scratch (a fresh run) in {total:.1f} min on {cpus} CPU cores")
     fresh = _latest(timings, "fresh")
     known = (f"the last fresh run of these chapters took {fresh.sum() / 60:.1f} min"
              if len(fresh) and set(latest.index) <= set(fresh.index)
-             else "no fresh run of every chapter is recorded on this machine")
-    return (f"{n_chapters}; their last execution took {total:.1f} min reusing earlier work, which "
-            f"is not the time of a fresh run ({known})")
+             else "no fresh run of these chapters is recorded on this machine")
+    return (f"{timed}; their last execution took {total:.1f} min reusing earlier work, which is "
+            f"not the time of a fresh run ({known})")
 
 
-def timing_table(roots: list[str | Path] | None = None) -> pd.DataFrame:
+def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> pd.DataFrame:
     """Fresh-run and cached re-run minutes per chapter and profile, from every ``timings.csv``.
 
     Parameters
     ----------
     roots : list of path, optional
         Artifacts folders to read; default every ``artifacts/*/`` of this checkout.
+    text : bool
+        Return display text: minutes with one decimal, "–" where no run of that kind is recorded.
 
     Returns
     -------
@@ -474,6 +477,8 @@ def timing_table(roots: list[str | Path] | None = None) -> pd.DataFrame:
         return pd.DataFrame()
     table = pd.DataFrame(cols)
     table.index.name = "chapter"
+    if text:
+        table = table.apply(lambda col: col.map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"))
     return table
 
 
@@ -861,7 +866,8 @@ def chapter_end(name: str, profile: str, exercises: list[Exercise | str] | None 
                          "hint and a solution to unfold.\n\n" + exercises_markdown(nb.stem, items)))
     display(Markdown(f"**This chapter's parameters** (from its `parameters` cell; *this build* is "
                      f"what the `{profile}` profile passed):"))
-    display(parameters_table(nb, profile, root))
+    with pd.option_context("display.max_colwidth", None):  # the meanings wrap, never "..."
+        display(parameters_table(nb, profile, root))
     cmd = papermill_command(nb, profile_parameters(nb, profile, root))
     display(Markdown(
         "**Re-run it** from the repository root with the environment active "

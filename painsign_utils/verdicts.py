@@ -254,8 +254,8 @@ def expression_rises(art: Path) -> Verdict:
         below = w[lo].sum() / t.loc[lo, "n_frames"].sum() if t.loc[lo, "n_frames"].sum() else np.nan
         rho = trend.loc[model, "rho_bins"] if trend is not None and model in trend.index else np.nan
         p = trend.loc[model, "p_bins"] if trend is not None and model in trend.index else np.nan
-        level = lambda x: "no frame" if not np.isfinite(x) else f"{x:.2f}"  # noqa: E731
-        parts.append(f"{_name(model)}: mean intensity {level(above)} above vs {level(below)} below 50%"
+        level = lambda x: "no frame" if not np.isfinite(x) else f"mean intensity {x:.2f}"  # noqa: E731
+        parts.append(f"{_name(model)}: above 50% {level(above)}, below {level(below)}"
                      + (f", ρ = {rho:.2f} (p = {p:.3f})" if np.isfinite(rho)
                         else ", trend undefined (fewer than 3 bins hold frames)"))
         flags.append(bool(np.isfinite(above) and np.isfinite(below) and above > below
@@ -318,6 +318,18 @@ def verdict_table(items: list[Verdict]) -> pd.DataFrame:
     return pd.DataFrame([v.row() for v in items])
 
 
+def verdict_markdown(items: list[Verdict]) -> str:
+    """The verdicts as a Markdown table: long cells wrap instead of being truncated (as pandas
+    truncates wide text columns), and the verdict is in bold."""
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    head = "| Paper claim | Paper | This build | Reproduced? | Why |\n|---|---|---|---|---|\n"
+    return head + "\n".join(
+        f"| {cell(v.claim)} | {cell(v.paper)} | {cell(v.build) or '–'} | **{cell(v.verdict)}** | {cell(v.reason)} |"
+        for v in items)
+
+
 def verdict_counts(items: list[Verdict]) -> dict[str, int]:
     """How many claims got each verdict (for a sentence under the table)."""
     out = {k: 0 for k in (YES, PARTLY, NO, NA)}
@@ -336,6 +348,10 @@ def rules_markdown() -> str:
         f"- Same sign type across models: *yes* within {100 * r['same_type_close']:.0f} points of "
         f"{_pct(r['paper_same_type'])}, *partly* within {100 * r['same_type_near']:.0f}.",
         f"- Validation-to-test drop: at least {100 * r['drop_points']:.0f} AUC points.",
+        "- Grad-CAM vs IG: IG's consecutive maps correlate more than Grad-CAM's (chapter 06's "
+        "frame-to-frame correlation); a flat Grad-CAM cannot be measured.",
+        "- Expression above 50%: mean latent intensity of the frames above 50% exceeds that below, "
+        f"and the per-bin Spearman trend is positive with p < {r['alpha']} (chapter 07).",
         "- Where a claim concerns every model: *yes* when it holds for all, *partly* for some, "
         "*no* for none.",
     ])

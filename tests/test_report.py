@@ -187,12 +187,16 @@ def test_run_time_line_never_passes_a_cached_run_off_as_fresh(tmp_path):
     assert "fresh run" in line and "3.0 min" in line
     for nb, sec in (("00_data", 6.0), ("01_pre", 6.0)):
         runner.record_timing(art, "t", nb, sec, fresh=False)
+    assert "of which the runner timed 2" in report.run_time_line(report.load_timings(art), 5)
     line = report.run_time_line(report.load_timings(art), 2)
     assert "0.2 min reusing earlier work" in line and "not the time of a fresh run" in line
     assert "last fresh run of these chapters took 3.0 min" in line
     table = report.timing_table([art])
     assert table.loc["01_pre", "t fresh (min)"] == 2.0 and table.loc["01_pre", "t cached (min)"] == 0.1
     assert report.timing_table([tmp_path / "none"]).empty
+    runner.record_timing(art, "t", "02_train", 30.0, fresh=False)
+    shown = report.timing_table([art], text=True)
+    assert shown.loc["02_train", "t fresh (min)"] == "–" and shown.loc["02_train", "t cached (min)"] == "0.5"
 
 
 def test_alert_screen_picks_a_video_whose_sign_jumps(tmp_path):
