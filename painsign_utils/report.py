@@ -975,8 +975,9 @@ def why_they_differ(info: dict) -> list[str]:
     from .training import PAPER_TABLE2
 
     top = max(sd for model, row in PAPER_TABLE2.items() if model != "p_value" for _, sd in row.values())
-    out.append("**Small samples.** With tens of videos per sign type, one video moves a rate by several "
-               f"points; the paper's own standard deviations over folds reach {100 * top:.1f} points.")
+    out.append("**Small samples.** Each sign type holds only some of the test videos (Table 3 gives the "
+               "counts), so one video moves a rate by 100 / (videos of the type) points; the paper's own "
+               f"standard deviations over folds reach {100 * top:.1f} points.")
     return out
 
 
