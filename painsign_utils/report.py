@@ -429,18 +429,22 @@ def run_time_line(timings: pd.DataFrame | None, n_chapters: int) -> str:
         return (f"{n_chapters} (execution times not recorded by the runner: whether they were "
                 "fresh or reused cached work is unknown)")
     latest = timings.groupby("notebook", sort=True).last()
-    total = latest["seconds"].sum() / 60
     cpus = latest["cpus"].iloc[-1]
     timed = (f"{n_chapters}" if len(latest) >= n_chapters else
              f"{n_chapters}, of which the runner timed {len(latest)}")
-    if (latest["start"] == "fresh").all():
-        return (f"{timed}: computed from scratch (a fresh run) in {total:.1f} min on {cpus} CPU cores")
     fresh = _latest(timings, "fresh")
-    known = (f"the last fresh run of these chapters took {fresh.sum() / 60:.1f} min"
-             if len(fresh) and set(latest.index) <= set(fresh.index)
-             else "no fresh run of these chapters is recorded on this machine")
-    return (f"{timed}; their last execution took {total:.1f} min reusing earlier work, which is "
-            f"not the time of a fresh run ({known})")
+    if fresh.empty:
+        head = "no fresh run is recorded on this machine"
+    elif set(latest.index) <= set(fresh.index):
+        head = f"a fresh run (nothing cached) took {fresh.sum() / 60:.1f} min on {cpus} CPU cores"
+    else:
+        head = (f"a fresh run of {len(fresh)} of them took {fresh.sum() / 60:.1f} min on {cpus} CPU "
+                "cores")
+    rerun = latest[latest["start"] == "cached"]
+    if rerun.empty:
+        return f"{timed}; {head}"
+    return (f"{timed}; {head}; re-run since, reusing cached work: {', '.join(rerun.index)} "
+            f"({rerun['seconds'].sum() / 60:.1f} min, not the time of a fresh run)")
 
 
 def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> pd.DataFrame:

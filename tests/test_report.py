@@ -184,13 +184,17 @@ def test_run_time_line_never_passes_a_cached_run_off_as_fresh(tmp_path):
     assert not runner.artifacts_are_empty(art)
     t = report.load_timings(art)
     line = report.run_time_line(t, 2)
-    assert "fresh run" in line and "3.0 min" in line
-    for nb, sec in (("00_data", 6.0), ("01_pre", 6.0)):
-        runner.record_timing(art, "t", nb, sec, fresh=False)
-    assert "of which the runner timed 2" in report.run_time_line(report.load_timings(art), 5)
+    assert "a fresh run (nothing cached) took 3.0 min" in line and "re-run" not in line
+    runner.record_timing(art, "t", "01_pre", 6.0, fresh=False)
     line = report.run_time_line(report.load_timings(art), 2)
-    assert "0.2 min reusing earlier work" in line and "not the time of a fresh run" in line
-    assert "last fresh run of these chapters took 3.0 min" in line
+    assert "a fresh run (nothing cached) took 3.0 min" in line
+    assert "re-run since, reusing cached work: 01_pre (0.1 min, not the time of a fresh run)" in line
+    assert "of which the runner timed 2" in report.run_time_line(report.load_timings(art), 5)
+    only_cached = tmp_path / "b"
+    only_cached.mkdir()
+    runner.record_timing(only_cached, "t", "00_data", 6.0, fresh=False)
+    assert "no fresh run is recorded" in report.run_time_line(report.load_timings(only_cached), 1)
+    runner.record_timing(art, "t", "00_data", 6.0, fresh=False)
     table = report.timing_table([art])
     assert table.loc["01_pre", "t fresh (min)"] == 2.0 and table.loc["01_pre", "t cached (min)"] == 0.1
     assert report.timing_table([tmp_path / "none"]).empty
