@@ -7,6 +7,10 @@ assigned its numbers, :func:`renumber` gives each figure of ``book/NN_*`` the nu
 i counting that chapter's figures in page order; ``numfig_format`` in ``_config.yml`` writes it
 "Fig. 4.2". Pages without a chapter number keep Sphinx's numbers. Loaded by ``_config.yml``
 (``sphinx.local_extensions``), so it works without installing the package.
+
+It also re-reads, on every build, the pages that paste outputs glued in another document
+(``{glue:}`` with ``:doc:``, e.g. the front page's build summary from chapter 09): Sphinx does not
+know that such a page depends on the notebook, so an incremental build would keep stale numbers.
 """
 
 from __future__ import annotations
@@ -42,6 +46,23 @@ def renumber(fignumbers: dict) -> list[str]:
     return sorted(set(changed))
 
 
+def pastes_from_other_docs(text: str) -> bool:
+    """True for a page source that pastes a glued output from another document."""
+    return bool(re.search(r"\{glue:?[a-z]*\}", text)) and ":doc:" in text
+
+
+def _on_env_outdated(app, env, added, changed, removed) -> list[str]:
+    out = []
+    for docname in env.found_docs:
+        path = env.doc2path(docname)
+        try:
+            if str(path).endswith(".md") and pastes_from_other_docs(open(path, encoding="utf-8").read()):
+                out.append(docname)
+        except OSError:
+            continue
+    return out
+
+
 def _on_env_updated(app, env) -> list[str]:
     return renumber(env.toc_fignumbers)
 
@@ -49,4 +70,5 @@ def _on_env_updated(app, env) -> list[str]:
 def setup(app):
     # After the toctree collector (priority 500) has assigned the book-wide numbers.
     app.connect("env-get-updated", _on_env_updated, priority=900)
+    app.connect("env-get-outdated", _on_env_outdated)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

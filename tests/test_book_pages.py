@@ -86,6 +86,9 @@ def test_figures_are_numbered_per_chapter():
     assert numbers["book/intro"]["figure"] == {"fig-d": (9,)}
     assert changed == ["book/00_data", "book/04_pain_sign"]
     assert ext.renumber(numbers) == []
+    assert ext.pastes_from_other_docs("```{glue:} build_summary\n:doc: 09_paper_comparison.ipynb\n```")
+    assert not ext.pastes_from_other_docs("A page with {cite:p}`x` and no glue.")
+    assert ext.pastes_from_other_docs((ROOT / "book" / "intro.md").read_text())
 
 
 def test_config_loads_the_extensions_and_the_stylesheet():
