@@ -241,3 +241,26 @@ def test_command_line_prints_one_command_per_notebook(capsys):
     assert all(ln.startswith("papermill notebooks/") and "-r profile smoke" in ln for ln in lines)
     assert report.main(["commands", "no-such-profile"]) == 2
     assert "unknown profile" in capsys.readouterr().out
+
+
+def test_monitor_prose_follows_what_fired_and_what_was_measured():
+    history = pd.DataFrame({"sign": np.r_[np.full(30, 0.2), np.linspace(0.2, 0.25, 30)]})
+    none = pd.DataFrame(columns=["kind", "frame", "time", "value", "change", "message"])
+    screen = pd.DataFrame({"video": ["a"], "surges": [0], "drops": [0], "max_change": [0.05]})
+    text = report.alert_text(none, history, 30.0, 0.3, 2.0, 1.0, screen)
+    assert text.startswith("**No surge or drop alert fired") and "0.050" in text
+    assert "No test video of this build raised one either" in text and "no no-face alert" in text
+    fired = pd.DataFrame({"kind": ["surge", "no_face"], "frame": [10, 40], "time": [0.3, 1.3],
+                          "value": [0.7, np.nan], "change": [0.4, 1.0], "message": ["", ""]})
+    text = report.alert_text(fired, history, 30.0, 0.3, 2.0, 1.0, screen)
+    assert text.startswith("1 surge/drop alert(s) fired on this video (1 surge)") and "1 no-face alert" in text
+    speed = pd.DataFrame({"model": ["ncnn", "vggface"], "classify naive": [159.0, 12.0],
+                          "e2e optimized": [64.0, 9.0]})
+    summary = report.monitor_summary("V002", 180, none, speed, 30.0, 2, False)
+    assert "180 frames identical" in summary and "On video V002 no alert fired" in summary
+    assert "N-CNN 159, VGG-Face 12 faces a second" in summary
+    assert "N-CNN keeps up with the 30-fps camera, VGG-Face does not" in summary
+    assert "native bfloat16: no" in summary
+    slow = report.monitor_summary("V1", 10, fired, speed.assign(**{"e2e optimized": [5.0, 2.0]}), 30.0, 2, True)
+    assert "no model keeps up" in slow and "raised 2 alert(s) (1 surge, 1 no_face)" in slow
+    assert "not measured" in report.monitor_summary("V1", 10, none, None, 30.0, 2, True)
