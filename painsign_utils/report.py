@@ -12,14 +12,17 @@ This module owns three things the chapters and the closing comparison page share
   the runner's ``run_*.json``, the executed notebooks' papermill metadata and the artifacts.
 * **Re-running** — :func:`parameters_table` (from the notebook's ``parameters`` cell),
   :func:`papermill_command` and :func:`chapter_end` (exercises + parameters + command) for the end
-  of every chapter; :func:`add_figure_captions` for numbered, captioned, cross-referenced figures.
+  of every chapter, with exercises that carry a hint and a hidden solution (sphinx-exercise).
+  Figure captions are not made here: the runner applies the ``# figure:`` lines of each code cell
+  (:func:`painsign_utils.runner.split_figures`).
+* **Timings** — :func:`load_timings`, :func:`run_time_line` and :func:`timing_table` read the
+  runner's ``artifacts/<profile>/timings.csv`` and keep fresh runs apart from cached re-runs.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -381,7 +384,106 @@ def build_info(profile: str, root: str | Path | None = None, art: str | Path | N
         columns=["notebook", "seconds", "parameters"],
     )
     return {"profile": profile, "description": description, "notebooks": notebooks,
-            "data": _data_facts(art), "weights": _weights(art)}
+            "data": _data_facts(art), "weights": _weights(art), "timings": load_timings(art)}
+
+
+# -- how long the chapters take ---------------------------------------------------------------------
+
+
+def load_timings(art: str | Path) -> pd.DataFrame:
+    """The runner's ``timings.csv`` of one artifacts folder (empty table when absent).
+
+    One row per chapter execution: ``profile, notebook, seconds, start, finished, cpus``; ``start``
+    is ``fresh`` (the run began with an empty artifacts folder) or ``cached`` (earlier work could
+    be reused). See :func:`painsign_utils.runner.record_timing`.
+    """
+    from .runner import TIMING_COLUMNS
+
+    path = Path(art) / "timings.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=TIMING_COLUMNS)
+    try:
+        table = pd.read_csv(path, dtype={"notebook": str, "profile": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return pd.DataFrame(columns=TIMING_COLUMNS)
+    table["seconds"] = pd.to_numeric(table["seconds"], errors="coerce")
+    return table
+
+
+def _latest(timings: pd.DataFrame, start: str | None = None) -> pd.Series:
+    rows = timings if start is None else timings[timings["start"] == start]
+    return rows.groupby("notebook", sort=True)["seconds"].last()
+
+
+def run_time_line(timings: pd.DataFrame | None, n_chapters: int) -> str:
+    """One sentence on how long this build's chapters took, never passing a re-run off as fresh.
+
+    Parameters
+    ----------
+    timings : DataFrame or None
+        :func:`load_timings` output.
+    n_chapters : int
+        Chapters executed under the profile (from :func:`build_info`).
+    """
+    if timings is None or timings.empty:
+        return (f"{n_chapters} (execution times not recorded by the runner: whether they were "
+                "fresh or reused cached work is unknown)")
+    latest = timings.groupby("notebook", sort=True).last()
+    cpus = latest["cpus"].iloc[-1]
+    timed = (f"{n_chapters}" if len(latest) >= n_chapters else
+             f"{n_chapters}, of which the runner timed {len(latest)}")
+    fresh = _latest(timings, "fresh")
+    if fresh.empty:
+        head = "no fresh run is recorded on this machine"
+    elif set(latest.index) <= set(fresh.index):
+        head = f"a fresh run (nothing cached) took {fresh.sum() / 60:.1f} min on {cpus} CPU cores"
+    else:
+        head = (f"a fresh run of {len(fresh)} of them took {fresh.sum() / 60:.1f} min on {cpus} CPU "
+                "cores")
+    rerun = latest[latest["start"] == "cached"]
+    if rerun.empty:
+        return f"{timed}; {head}"
+    return (f"{timed}; {head}; re-run since, reusing cached work: {', '.join(rerun.index)} "
+            f"({rerun['seconds'].sum() / 60:.1f} min, not the time of a fresh run)")
+
+
+def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> pd.DataFrame:
+    """Fresh-run and cached re-run minutes per chapter and profile, from every ``timings.csv``.
+
+    Parameters
+    ----------
+    roots : list of path, optional
+        Artifacts folders to read; default every ``artifacts/*/`` of this checkout.
+    text : bool
+        Return display text: minutes with one decimal, "–" where no run of that kind is recorded.
+
+    Returns
+    -------
+    DataFrame indexed by chapter, two columns per profile found (``<profile> fresh (min)``,
+    ``<profile> cached (min)``): the most recent time of each kind, NaN where none is recorded.
+    """
+    if roots is None:
+        import os
+
+        from .storage import ARTIFACTS_ENV
+
+        base = Path(os.environ.get(ARTIFACTS_ENV, "artifacts"))
+        roots = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    cols = {}
+    for root in roots:
+        t = load_timings(root)
+        if t.empty:
+            continue
+        prof = str(t["profile"].iloc[-1])
+        for start in ("fresh", "cached"):
+            cols[f"{prof} {start} (min)"] = (_latest(t, start) / 60).round(1)
+    if not cols:
+        return pd.DataFrame()
+    table = pd.DataFrame(cols)
+    table.index.name = "chapter"
+    if text:
+        table = table.apply(lambda col: col.map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"))
+    return table
 
 
 def _data_facts(art: Path) -> dict:
@@ -428,11 +530,10 @@ def build_summary_html(info: dict) -> str:
     weights_line = ("no model trained yet (chapter 02 has not run)" if w.empty else
                     "; ".join(f"{r.model}: {r.weights_source}, {r.input_size} px input" for r in w.itertuples()))
     nb = info["notebooks"]
-    total = pd.to_numeric(nb["seconds"], errors="coerce").sum() if len(nb) else 0.0
     items = [("Profile", f"<code>{html.escape(info['profile'])}</code> — {html.escape(info['description'])}"),
              ("Data", html.escape(data_line)),
              ("Starting weights", html.escape(weights_line)),
-             ("Chapters executed", f"{len(nb)} ({total / 60:.1f} min of notebook execution)")]
+             ("Chapters executed", html.escape(run_time_line(info.get("timings"), len(nb))))]
     body = "".join(f"<li><strong>{k}:</strong> {v}</li>" for k, v in items)
     return f'<ul class="painsign-build">{body}</ul>'
 
@@ -521,70 +622,233 @@ def papermill_command(notebook_path: str | Path, params: dict | None = None,
     return " ".join(shlex.quote(p) for p in parts)
 
 
-#: A few exercises per chapter: a parameter to change and what to look for. Parameter names are in
-#: backticks; tests/test_report.py checks that each one is declared by its notebook.
-EXERCISES: dict[str, list[str]] = {
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: a task (a parameter to change, what to look for), a hint, a worked answer.
+
+    The answer says what to expect and how to reason about it, never a number of one build: the
+    numbers depend on the profile and the machine. Parameter names are written in backticks;
+    tests/test_report.py checks that each one is declared by the chapter's notebook.
+    """
+
+    task: str
+    hint: str
+    solution: str
+
+
+#: A few exercises per chapter, each with a hint and a hidden solution.
+EXERCISES: dict[str, list[Exercise]] = {
     "00_data": [
-        "Set `synthetic_scale` to 0.3 and compare Table 1 with the paper's: which counts shrink, "
-        "and does the pain / no-pain balance hold?",
-        "Set `video_seconds` to 60: longer clips hold more changes of expression. Look at the "
-        "scenario strip: where would a single label per video be most wrong?",
-        "Raise `gallery_subjects` and look for the confounders (sleep, yawns, fussing): which "
-        "ones would fool a human observer?",
+        Exercise(
+            "Set `synthetic_scale` to 0.3 and compare Table 1 with the paper's: which counts shrink, "
+            "and does the pain / no-pain balance hold?",
+            "The scale multiplies the number of newborns and samples of each data set, not the "
+            "share of each label.",
+            "Every count shrinks to about 30%, but the proportion of pain and no-pain samples stays "
+            "close to the paper's (e.g. 60 / 63 in iCOPE): the generator draws labels per subject in "
+            "the paper's ratios. Fewer newborns per fold make the validation metrics of chapter 02 "
+            "noisier, which is why the smoke profile's numbers should not be compared with the paper."),
+        Exercise(
+            "Set `video_seconds` to 60: longer clips hold more changes of expression. Look at the "
+            "scenario strip: where would a single label per video be most wrong?",
+            "Look at the *irregular* and *unstable* scenarios: how much of the clip lies on each side "
+            "of the pain / no-pain boundary?",
+            "In stable scenarios one label describes every second; in unstable and indeterminate ones "
+            "the intensity spends long stretches on both sides of the boundary, so any single label "
+            "is wrong for a large part of the clip. This is the paper's argument for a sign instead "
+            "of a label (paper §3)."),
+        Exercise(
+            "Raise `gallery_subjects` and look for the confounders (sleep, yawns, fussing): which "
+            "ones would fool a human observer?",
+            "Compare the mouth in a yawn with the mouth in pain, and the eyes in sleep with the eye "
+            "squeeze of pain.",
+            "A yawn opens the mouth like the vertical mouth stretch of pain but without brow bulge "
+            "or eye squeeze; sleep closes the eyes without squeezing them. A rater (or model) that "
+            "looks at one facial action alone is fooled; the NFCS scores several actions together "
+            "for this reason."),
     ],
     "01_preprocessing": [
-        "Raise `score_threshold` to 0.99: how many frames lose their face, and in which scenarios?",
-        "Set `video_frame_step` to 1 (the paper's every frame) and compare the time taken with "
-        "this build's; the sign's one-second window then holds 30 samples.",
-        "Set `margin` to 0 and look at the crops: what part of the face does a tight box cut off?",
+        Exercise(
+            "Raise `score_threshold` to 0.99: how many frames lose their face, and in which scenarios?",
+            "The detection table gives the share of frames with a face per data set; the scenario "
+            "column of the video manifest tells which videos hold occlusions.",
+            "More frames lose their face, mostly where a hand covers it or the head is rolled: "
+            "the detector is less sure there. Each lost frame becomes a gap that the sign fills by "
+            "interpolation (chapter 04), so a strict detector makes the sign smoother but blinder."),
+        Exercise(
+            "Set `video_frame_step` to 1 (the paper's every frame) and compare the time taken with "
+            "this build's; the sign's one-second window then holds 30 samples.",
+            "Detection time grows about linearly with the number of frames analysed.",
+            "With step 1 detection takes about `step` times longer than with the build's step. The "
+            "sign's window is one second whatever the step, so the sign changes little: a face "
+            "does not change much in a tenth of a second."),
+        Exercise(
+            "Set `margin` to 0 and look at the crops: what part of the face does a tight box cut off?",
+            "RetinaFace's box is fitted to the face, not to the head.",
+            "The forehead and chin are cut: the brow bulge and chin quiver of the NFCS sit at the "
+            "edges of the box, so a model trained on tight crops sees less of them."),
     ],
     "02_training": [
-        "Lower `max_epochs` and watch the learning curves: where does early stopping end training?",
-        "Set `n_augment` to 0 and compare the validation AUC across folds: how much does "
-        "augmentation help on so few newborns?",
+        Exercise(
+            "Lower `max_epochs` and watch the learning curves: where does early stopping end training?",
+            "Early stopping ends a fold when the validation loss has not improved for `patience` "
+            "epochs; the best checkpoint is kept.",
+            "With fewer epochs most folds stop at the limit rather than by early stopping; their "
+            "validation loss is still falling, so the models are under-trained and the validation "
+            "AUC drops. The learning curves show it as lines that end while still descending."),
+        Exercise(
+            "Set `n_augment` to 0 and compare the validation AUC across folds: how much does "
+            "augmentation help on so few newborns?",
+            "Compare the spread of the fold AUCs, not only their mean.",
+            "Without augmentation the models see each face once and overfit faster: the mean AUC "
+            "usually falls and the fold-to-fold spread grows, most for the model trained from "
+            "scratch (N-CNN). The paper used 20 augmentations per image (its Appendix A)."),
     ],
     "03_test_evaluation": [
-        "Set `window_seconds` to 3: the sign smooths more. Do entropy and crossings fall, and does "
-        "the video-level AUC change?",
-        "Move `pain_cut` to 0.3 and 0.7: how does the frame-level AUC respond, and why does the "
-        "video-level AUC not move?",
+        Exercise(
+            "Set `window_seconds` to 3: the sign smooths more. Do entropy and crossings fall, and does "
+            "the video-level AUC change?",
+            "The video's label is the mean of its sign; a moving average hardly changes a mean.",
+            "Entropy and crossings fall (a smoother sign visits fewer bins and crosses the threshold "
+            "less often), but the video-level AUC barely moves, because the mean of a moving average "
+            "is almost the mean of the probabilities. The window changes how the sign *looks*, not "
+            "the single label."),
+        Exercise(
+            "Move `pain_cut` to 0.3 and 0.7: how does the frame-level AUC respond, and why does the "
+            "video-level AUC not move?",
+            "`pain_cut` only defines which *frames* count as pain in the synthetic ground truth.",
+            "The frame-level AUC changes because the frame truth changes; the video labels come "
+            "from the manifest and do not depend on `pain_cut`, so the video-level AUC is the same."),
     ],
     "04_pain_sign": [
-        "Set `focus_model` to another model: is its sign built from noisier probabilities?",
-        "Set `strip_every_s` to 0.5 and find a crossing marker: what did the face do at that moment?",
+        Exercise(
+            "Set `focus_model` to another model: is its sign built from noisier probabilities?",
+            "Compare how far the grey dots (frame probabilities) scatter around the coloured line.",
+            "A model whose frame probabilities jump between 0 and 1 gives a sign with more "
+            "crossings and higher entropy even on a steady face; the one-second average hides part "
+            "of that noise but not all. The correlation with the true intensity (section 4) says "
+            "which model's noise is noise and which follows the face."),
+        Exercise(
+            "Set `strip_every_s` to 0.5 and find a crossing marker: what did the face do at that moment?",
+            "The sign is a trailing one-second average: look at the faces up to a second *before* "
+            "the marker.",
+            "A crossing usually follows a change of expression (eye squeeze, mouth opening) or a "
+            "hand coming over the face by about half a second, the lag of a one-second causal "
+            "average."),
     ],
     "05_sign_clustering": [
-        "Set `k_max` to 3 so k-means may find at most three clusters, as the paper did: which videos "
-        "move between types?",
-        "Lower `n_init` to 1 and re-run with another `seed`: are the sign types stable?",
+        Exercise(
+            "Set `k_max` to 3 so k-means may find at most three clusters, as the paper did: which videos "
+            "move between types?",
+            "Compare the sign-type column of `tables/sign_types.csv` between the two runs.",
+            "With k at most 3 the videos of any extra cluster merge into a neighbour, usually the "
+            "videos near the boundary between irregular and unstable. The paper's k = 3 came out of "
+            "the silhouette search; here the search may choose otherwise on synthetic data."),
+        Exercise(
+            "Lower `n_init` to 1 and re-run with another `seed`: are the sign types stable?",
+            "k-means starts from random centres and can end in a different local optimum.",
+            "With one start the clusters can change between seeds, most for small data sets; with "
+            "several starts k-means keeps the best of them and the types become reproducible. The "
+            "authors used scikit-learn's default number of starts."),
     ],
     "06_explainability": [
-        "Set `ig_baseline` to \"blur\": do the Integrated Gradients maps still point at the brow, "
-        "eyes and mouth?",
-        "Change `mask_levels` to 3: is the red / yellow / green picture easier to read?",
+        Exercise(
+            "Set `ig_baseline` to \"blur\": do the Integrated Gradients maps still point at the brow, "
+            "eyes and mouth?",
+            "IG attributes the change of output between the baseline and the face: a blurred face "
+            "already holds the face's colours and shape.",
+            "With a blurred baseline IG attributes only what blurring removed, the fine detail of "
+            "furrows and edges, so the maps concentrate on creases around eyes, brow and mouth and "
+            "lose the skin areas a black baseline highlights. The choice of baseline is part of the "
+            "explanation."),
+        Exercise(
+            "Change `mask_levels` to 3: is the red / yellow / green picture easier to read?",
+            "The post-processing of Carlini et al. quantizes the map into that many k-means levels.",
+            "Fewer levels give larger, flatter regions: easier to read at a glance, coarser in "
+            "where exactly the model looks. It changes the picture, not the model."),
     ],
     "07_average_faces": [
-        "Set `bin_width` to 0.2: fewer, fuller bins. Is the rise of the expression above 50% clearer?",
-        "Restrict `models` to one model and compare its correct and incorrect frames.",
+        Exercise(
+            "Set `bin_width` to 0.2: fewer, fuller bins. Is the rise of the expression above 50% clearer?",
+            "Each bin averages more faces, so each average face is less noisy, but there are only "
+            "five of them.",
+            "The average faces are smoother and the trend of the mean intensity per bin is "
+            "estimated from fewer points; with only five bins a rank correlation needs a perfect "
+            "order to be significant."),
+        Exercise(
+            "Restrict `models` to one model and compare its correct and incorrect frames.",
+            "Incorrect frames disagree with the label of their *video*, not with the face.",
+            "Many incorrect frames with high probability show a pain-like face in a no-pain video: "
+            "they are errors of the single video label, not of the model (paper Fig. 6b)."),
     ],
     "08_realtime_monitor": [
-        "Re-run under another profile and compare the measured frames per second with the 30 fps "
-        "of the paper's videos: could this machine keep up at the bedside?",
+        Exercise(
+            "Lower `alert_delta` to 0.15 and re-run: how many alerts fire now, and how many of them "
+            "would you want at the bedside?",
+            "An alert fires when the sign changes by `alert_delta` within `alert_seconds`.",
+            "A lower delta fires more alerts, many on changes a nurse would not act on: the price "
+            "of sensitivity is alarm fatigue (see the ethics page). A clinical team would tune "
+            "both parameters on recordings of its own unit."),
+        Exercise(
+            "Re-run under another profile and compare the measured frames per second with the 30 fps "
+            "of the paper's videos: could this machine keep up at the bedside?",
+            "Look at the end-to-end column of the speed table, not the classification alone: face "
+            "detection and decoding also take time.",
+            "A model keeps up when its end-to-end rate is at or above the camera's frame rate; "
+            "classifying every n-th frame multiplies the rate by about n at the small cost in the "
+            "sign the table measures."),
     ],
     "09_paper_comparison": [
-        "Run the book under the `demo` and the `smoke` profiles and compare this page: which of "
-        "our numbers move most with the amount of data?",
-        "Put pretrained VGG-Face and ViT-B/16 weights in `$PAINSIGN_WEIGHTS` (see \"Run it on the "
-        "real datasets\") and re-run: which rows move toward the paper's?",
+        Exercise(
+            "Run the book under the `demo` and the `smoke` profiles and compare this page: which of "
+            "our numbers move most with the amount of data?",
+            "The verdict table gives the measured reason of each verdict: compare those.",
+            "The validation metrics and the per-type rates of Table 3 move most: they rest on a "
+            "few newborns or videos per fold or type. Counts and thresholds move less."),
+        Exercise(
+            "Put pretrained VGG-Face and ViT-B/16 weights in `$PAINSIGN_WEIGHTS` (see \"Run it on the "
+            "real datasets\") and re-run: which rows move toward the paper's?",
+            "The paper's VGG-Face starts from face-recognition weights; the offline stand-in starts "
+            "from synthetic-face pretraining or random weights.",
+            "Validation AUC of VGG-Face and ViT-B/16 rises most, and with it the claim that VGG-Face "
+            "leads; N-CNN, trained from scratch in both, moves least."),
+        Exercise(
+            "In the fairness section, change the number of bootstrap resamples `n_boot` and the "
+            "`seed`: which subgroup differences survive?",
+            "A difference between two groups is only worth reporting when their confidence "
+            "intervals do not overlap much; the intervals are widest for the smallest groups.",
+            "The point estimates do not move, the intervals move a little with the seed, and "
+            "narrow with more resamples only up to the limit set by the number of frames and "
+            "videos per group. On few videos per skin-tone group most differences lie within the "
+            "intervals: absence of evidence, not evidence of fairness."),
     ],
 }
 
 
-def chapter_end(name: str, profile: str, exercises: list[str] | None = None,
+def exercises_markdown(stem: str, items: list[Exercise | str]) -> str:
+    """MyST for a chapter's exercises: sphinx-exercise blocks, a folded hint, a hidden solution.
+
+    Labels are ``ex-<stem>-<i>``, so any page can refer to an exercise with ``{ref}``.
+    """
+    blocks = []
+    for i, item in enumerate(items, 1):
+        ex = item if isinstance(item, Exercise) else Exercise(item, "", "")
+        label = f"ex-{stem}-{i}"
+        block = f":::{{exercise}}\n:label: {label}\n\n{ex.task}\n:::\n"
+        if ex.hint:
+            block += f"\n:::{{admonition}} Hint\n:class: dropdown tip\n\n{ex.hint}\n:::\n"
+        if ex.solution:
+            block += f"\n:::{{solution}} {label}\n:class: dropdown\n\n{ex.solution}\n:::\n"
+        blocks.append(block)
+    return "\n".join(blocks)
+
+
+def chapter_end(name: str, profile: str, exercises: list[Exercise | str] | None = None,
                 root: str | Path | None = None) -> None:
     """Display a chapter's closing box: exercises, its parameters, the command that re-runs it.
 
-    Call it in the last code cell of a chapter (tag the cell ``hide-input``)::
+    Call it in the last code cell of a chapter, under a ``## Exercises and re-running`` heading
+    (the runner folds the cell's input)::
 
         report.chapter_end("04_pain_sign", profile)
 
@@ -594,19 +858,20 @@ def chapter_end(name: str, profile: str, exercises: list[str] | None = None,
         The notebook's stem (``"04_pain_sign"``) or number (``"04"``).
     profile : str
         The profile of this run (the notebook's ``profile`` parameter).
-    exercises : list of str, optional
-        Markdown items; default :data:`EXERCISES` for the chapter.
+    exercises : list of Exercise or str, optional
+        Default :data:`EXERCISES` for the chapter; each gets a hint and a hidden solution.
     """
     from IPython.display import Markdown, display
 
     nb = notebook_source(name, root)
     items = exercises if exercises is not None else EXERCISES.get(nb.stem, [])
     if items:
-        display(Markdown("**Exercises.** Change one parameter, re-run, and look again:\n\n"
-                         + "\n".join(f"{i}. {e}" for i, e in enumerate(items, 1))))
+        display(Markdown("**Exercises.** Change one parameter, re-run, and look again. Each has a "
+                         "hint and a solution to unfold.\n\n" + exercises_markdown(nb.stem, items)))
     display(Markdown(f"**This chapter's parameters** (from its `parameters` cell; *this build* is "
                      f"what the `{profile}` profile passed):"))
-    display(parameters_table(nb, profile, root))
+    with pd.option_context("display.max_colwidth", None):  # the meanings wrap, never "..."
+        display(parameters_table(nb, profile, root))
     cmd = papermill_command(nb, profile_parameters(nb, profile, root))
     display(Markdown(
         "**Re-run it** from the repository root with the environment active "
@@ -618,35 +883,142 @@ def chapter_end(name: str, profile: str, exercises: list[str] | None = None,
     ))
 
 
-#: A code cell's caption line: ``# figure: fig-name | Caption text`` (see :func:`add_figure_captions`).
-FIGURE_LINE = re.compile(r"^#\s*figure:\s*(?P<name>[A-Za-z][\w-]*)\s*\|\s*(?P<caption>.+?)\s*$", re.M)
+# -- chapter 08: a video the alerts have something to say about --------------------------------------
 
 
-def add_figure_captions(notebook_path: str | Path) -> int:
-    """Turn ``# figure: name | caption`` comment lines into myst-nb figure metadata, in place.
+def alert_screen(art: str | Path, model: str, videos: pd.DataFrame, alert_delta: float,
+                 alert_seconds: float) -> pd.DataFrame:
+    """Which test videos would make the monitor raise a surge or drop alert, from chapter 03's cache.
 
-    myst-nb numbers and captions the image output of a code cell whose metadata holds
-    ``{"mystnb": {"figure": {"name": ..., "caption": ...}}}``; any page can then refer to it with
-    ``{numref}`name```. Percent-format sources cannot carry cell metadata, so write the caption as
-    a comment line in the cell that shows the figure and run this on the converted notebook.
+    Feeds each video's cached per-frame probabilities (``inference/<model>/<video>.csv``, at the
+    analysis rate) through :class:`~painsign_utils.monitor.PainMonitor` with the same alert settings.
 
     Returns
     -------
-    int
-        Number of cells captioned.
+    DataFrame
+        One row per video with cached probabilities: ``video, scenario, label, surges, drops,
+        max_change`` (the largest change of the sign within ``alert_seconds``).
     """
-    import nbformat
+    from .evaluation import samples_per_second
+    from .monitor import PainMonitor
+    from .sign import pain_sign, window_for_fps
 
-    path = Path(notebook_path)
-    nb = nbformat.read(path, as_version=4)
-    count = 0
-    for cell in nb.cells:
-        m = FIGURE_LINE.search(cell.source) if cell.cell_type == "code" else None
-        if m:
-            cell.metadata.setdefault("mystnb", {})["figure"] = {"name": m["name"], "caption": m["caption"]}
-            count += 1
-    nbformat.write(nb, path)
-    return count
+    rows = []
+    for _, v in videos.iterrows():
+        stem = Path(v["path"]).stem
+        path = Path(art) / "inference" / model / f"{stem}.csv"
+        if not path.exists():
+            continue
+        probs = pd.read_csv(path)
+        rate = samples_per_second(probs["time"], float(v.get("fps", 30.0)))
+        mon = PainMonitor(fps=rate, alert_delta=alert_delta, alert_seconds=alert_seconds,
+                          no_face_seconds=1e9, history_s=1.0)
+        for p in probs["prob"]:
+            mon.update_prob(p)
+        mon.finish()
+        kinds = [a.kind for a in mon.alerts]
+        trace = pain_sign(probs["prob"].to_numpy(), window=window_for_fps(rate))
+        h = max(1, int(round(alert_seconds * rate)))
+        change = max((float(np.ptp(trace[max(0, i - h): i + 1])) for i in range(len(trace))), default=0.0)
+        rows.append({"video": stem, "scenario": v.get("scenario", ""), "label": v["label"],
+                     "surges": kinds.count("surge"), "drops": kinds.count("drop"), "max_change": change})
+    return pd.DataFrame(rows, columns=["video", "scenario", "label", "surges", "drops", "max_change"])
+
+
+def pick_alert_video(screen: pd.DataFrame, prefer: tuple[str, ...] = ("irregular", "unstable")) -> str | None:
+    """The video to show on the monitor: one that raises an alert (preferred scenarios first),
+    else the one whose sign changes most within the alert horizon; None when nothing was screened."""
+    if screen.empty:
+        return None
+    ranked = screen.assign(
+        fires=(screen["surges"] + screen["drops"]) > 0,
+        preferred=screen["scenario"].isin(prefer),
+    ).sort_values(["fires", "preferred", "max_change"], ascending=False, kind="stable")
+    return str(ranked["video"].iloc[0])
+
+
+def alert_text(alerts: pd.DataFrame, history: pd.DataFrame, fps: float, alert_delta: float,
+               alert_seconds: float, no_face_seconds: float, screen: pd.DataFrame | None = None) -> str:
+    """Markdown under the monitor figure: what fired on this video, or why nothing did.
+
+    Parameters
+    ----------
+    alerts : DataFrame
+        :meth:`PainMonitor.alert_table` (``kind`` in surge, drop, no_face).
+    history : DataFrame
+        :meth:`PainMonitor.history` (``sign`` per frame).
+    screen : DataFrame, optional
+        :func:`alert_screen` of every test video, to say whether any other video fires.
+    """
+    kinds = alerts["kind"].value_counts().to_dict() if len(alerts) else {}
+    changes = [k for k in ("surge", "drop") if kinds.get(k)]
+    if changes:
+        text = (f"{sum(kinds[k] for k in changes)} surge/drop alert(s) fired on this video "
+                f"({', '.join(f'{kinds[k]} {k}' for k in changes)}): the triangles in the figure, up "
+                "for a surge, down for a drop. A rise of the sign raises one alert, not one per step: "
+                "after an alert the reference follows the sign for as long as it keeps rising (or "
+                "falling).")
+    else:
+        window = max(1, int(round(alert_seconds * fps)))
+        sign = history["sign"].astype(float) if len(history) else pd.Series(dtype=float)
+        biggest = (float(np.nanmax(sign.rolling(window, min_periods=1).apply(np.ptp, raw=True)))
+                   if sign.notna().any() else float("nan"))
+        none_anywhere = screen is not None and len(screen) and not ((screen["surges"] + screen["drops"]) > 0).any()
+        text = (f"**No surge or drop alert fired on this video**: the sign never changed by "
+                f"{alert_delta:g} within {alert_seconds:g} s (its largest change within that horizon "
+                f"was {biggest:.3f}), so the figure has no triangle."
+                + (" No test video of this build raised one either (section 1): this model's "
+                   "probabilities barely move, as a briefly trained model's may; lower `alert_delta` "
+                   "or train longer (another profile) to see the triggers at work." if none_anywhere else ""))
+    if kinds.get("no_face"):
+        text += (f" {kinds['no_face']} no-face alert(s) (crosses) fired after {no_face_seconds:g} s "
+                 "without a face.")
+    else:
+        text += f" No stretch without a face lasted {no_face_seconds:g} s, so no no-face alert fired."
+    return text
+
+
+def monitor_summary(video: str, identical_frames: int, alerts: pd.DataFrame, speed: pd.DataFrame | None,
+                    fps: float, cpus: int | None, bf16: bool) -> str:
+    """Chapter 08's summary, every number from this run: exactness, alerts, measured speed.
+
+    Parameters
+    ----------
+    speed : DataFrame or None
+        :func:`painsign_utils.speed.speedup_table` (``model, classify naive, e2e optimized``), or
+        None when the benchmark was skipped.
+    """
+    from .figures import MODEL_NAMES
+
+    kinds = alerts["kind"].value_counts().to_dict() if len(alerts) else {}
+    bullets = [
+        f"The monitor reproduced the book's pain sign exactly once each face gap was closed "
+        f"({identical_frames} frames identical to the offline sign, section 3), showing a provisional "
+        "value while a face was hidden.",
+        (f"On video {video} it raised {len(alerts)} alert(s) ({', '.join(f'{n} {k}' for k, n in kinds.items())})."
+         if len(alerts) else f"On video {video} no alert fired (section 2 says why)."),
+        "The alert thresholds are parameters (`alert_delta`, `alert_seconds`, `no_face_seconds`) that a "
+        "clinical team would tune on recordings of its own unit.",
+    ]
+    if speed is not None and len(speed):
+        name = lambda m: MODEL_NAMES.get(m, m)  # noqa: E731
+        keep = [name(m) for m, v in zip(speed["model"], speed["e2e optimized"]) if v >= fps]
+        slow = [name(m) for m, v in zip(speed["model"], speed["e2e optimized"]) if v < fps]
+        rates = ", ".join(f"{name(m)} {c:.0f}" for m, c in zip(speed["model"], speed["classify naive"]))
+        verdict = (f"{', '.join(keep)} keep{'s' if len(keep) == 1 else ''} up with the {fps:.0f}-fps camera"
+                   if keep else f"no model keeps up with the {fps:.0f}-fps camera")
+        if keep and slow:
+            verdict += f", {', '.join(slow)} do{'es' if len(slow) == 1 else ''} not"
+        bullets.append(
+            f"Measured on this machine ({cpus} cores, native bfloat16: {'yes' if bf16 else 'no'}; the "
+            f"benchmark runs float32): classification alone on the naive path (the paper's input size, "
+            f"one face at a time) manages {rates} faces a second; end to end on the optimized path "
+            f"{verdict}. What each speed-up costs in the sign is in the table of section 4.")
+    else:
+        bullets.append("Speed was not measured in this build (`bench_models` is empty).")
+    bullets.append("From the command line: `painsign video FILE --model ncnn --out DIR` writes the "
+                   "per-frame CSV, the sign plot and a one-line summary for any video.")
+    return "\n".join(f"- {b}" for b in bullets)
 
 
 def why_they_differ(info: dict) -> list[str]:
@@ -691,8 +1063,9 @@ def why_they_differ(info: dict) -> list[str]:
     from .training import PAPER_TABLE2
 
     top = max(sd for model, row in PAPER_TABLE2.items() if model != "p_value" for _, sd in row.values())
-    out.append("**Small samples.** With tens of videos per sign type, one video moves a rate by several "
-               f"points; the paper's own standard deviations over folds reach {100 * top:.1f} points.")
+    out.append("**Small samples.** Each sign type holds only some of the test videos (Table 3 gives the "
+               "counts), so one video moves a rate by 100 / (videos of the type) points; the paper's own "
+               f"standard deviations over folds reach {100 * top:.1f} points.")
     return out
 
 

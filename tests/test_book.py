@@ -101,3 +101,23 @@ def test_lock_pins_every_direct_dependency():
     assert all("==" in ln for ln in lock)
     missing = (_names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])) - pinned
     assert not missing
+
+
+def test_glossary_defines_every_label_the_chapters_use():
+    glossary = (ROOT / "book" / "glossary.md").read_text()
+    defined = set(re.findall(r"^\((gl-[\w-]+)\)=", glossary, flags=re.M))
+    used = set()
+    for path in list((ROOT / "notebooks").glob("*.ipynb")) + list((ROOT / "book").glob("*.md")):
+        used |= set(re.findall(r"<(gl-[\w-]+)>`", path.read_text()))
+    assert used and used <= defined, used - defined
+    for term in ("AUC", "Youden", "Silhouette", "Friedman", "Adjusted Rand", "IoU", "Logit", "Entropy",
+                 "Threshold crossing", "Moving average", "Grad-CAM", "Integrated Gradients", "k-means"):
+        assert term.lower() in glossary.lower(), term
+
+
+def test_new_pages_are_in_the_toc():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    for page in ("book/glossary", "book/ethics", "book/teaching"):
+        assert page in files and (ROOT / f"{page}.md").exists()
+    assert (ROOT / "CITATION.cff").exists() and "CC BY 4.0" in (ROOT / "LICENSE").read_text()

@@ -157,11 +157,68 @@ def test_parameters_table_and_papermill_command(tmp_path):
         report.notebook_source("99", root=tmp_path)
 
 
-def test_add_figure_captions(tmp_path):
-    nb = _notebook(tmp_path / "n.ipynb", 'profile = "demo"')
-    assert report.add_figure_captions(nb) == 1
-    cell = nbformat.read(nb, as_version=4).cells[2]
-    assert cell.metadata["mystnb"]["figure"] == {"name": "fig-demo", "caption": "A demo figure."}
+def test_exercises_have_hints_and_solutions_in_myst():
+    for stem, items in report.EXERCISES.items():
+        assert items, stem
+        for ex in items:
+            assert isinstance(ex, report.Exercise) and ex.task and ex.hint and ex.solution, stem
+    text = report.exercises_markdown("04_pain_sign", report.EXERCISES["04_pain_sign"])
+    assert text.count(":::{exercise}") == len(report.EXERCISES["04_pain_sign"])
+    assert ":label: ex-04_pain_sign-1" in text and ":::{solution} ex-04_pain_sign-1" in text
+    assert ":class: dropdown" in text and "Hint" in text
+    # a plain string is still accepted (no hint, no solution)
+    plain = report.exercises_markdown("x", ["Do this."])
+    assert "Do this." in plain and "solution" not in plain
+
+
+def test_run_time_line_never_passes_a_cached_run_off_as_fresh(tmp_path):
+    from painsign_utils import runner
+
+    assert "not recorded" in report.run_time_line(None, 3)
+    art = tmp_path / "a"
+    art.mkdir()
+    assert runner.artifacts_are_empty(art)
+    for nb, sec in (("00_data", 60.0), ("01_pre", 120.0)):
+        runner.record_timing(art, "t", nb, sec, fresh=True)
+    (art / "x.csv").write_text("1")
+    assert not runner.artifacts_are_empty(art)
+    t = report.load_timings(art)
+    line = report.run_time_line(t, 2)
+    assert "a fresh run (nothing cached) took 3.0 min" in line and "re-run" not in line
+    runner.record_timing(art, "t", "01_pre", 6.0, fresh=False)
+    line = report.run_time_line(report.load_timings(art), 2)
+    assert "a fresh run (nothing cached) took 3.0 min" in line
+    assert "re-run since, reusing cached work: 01_pre (0.1 min, not the time of a fresh run)" in line
+    assert "of which the runner timed 2" in report.run_time_line(report.load_timings(art), 5)
+    only_cached = tmp_path / "b"
+    only_cached.mkdir()
+    runner.record_timing(only_cached, "t", "00_data", 6.0, fresh=False)
+    assert "no fresh run is recorded" in report.run_time_line(report.load_timings(only_cached), 1)
+    runner.record_timing(art, "t", "00_data", 6.0, fresh=False)
+    table = report.timing_table([art])
+    assert table.loc["01_pre", "t fresh (min)"] == 2.0 and table.loc["01_pre", "t cached (min)"] == 0.1
+    assert report.timing_table([tmp_path / "none"]).empty
+    runner.record_timing(art, "t", "02_train", 30.0, fresh=False)
+    shown = report.timing_table([art], text=True)
+    assert shown.loc["02_train", "t fresh (min)"] == "–" and shown.loc["02_train", "t cached (min)"] == "0.5"
+
+
+def test_alert_screen_picks_a_video_whose_sign_jumps(tmp_path):
+    art = tmp_path / "art"
+    (art / "inference" / "ncnn").mkdir(parents=True)
+    t = np.arange(60) / 10
+    flat = pd.DataFrame({"frame": np.arange(60) * 3, "time": t, "prob": 0.2})
+    jump = flat.assign(prob=np.where(t < 3, 0.1, 0.9))
+    flat.to_csv(art / "inference" / "ncnn" / "A.csv", index=False)
+    jump.to_csv(art / "inference" / "ncnn" / "B.csv", index=False)
+    videos = pd.DataFrame({"path": ["x/A.mp4", "x/B.mp4", "x/C.mp4"], "label": ["nopain", "pain", "pain"],
+                           "fps": 30.0, "scenario": ["irregular", "stable_pain", "unstable"]})
+    screen = report.alert_screen(art, "ncnn", videos, alert_delta=0.3, alert_seconds=2.0)
+    assert screen["video"].tolist() == ["A", "B"]  # C has no cached probabilities
+    assert screen.set_index("video").loc["B", "surges"] == 1
+    assert report.pick_alert_video(screen) == "B"  # fires, although A is the preferred scenario
+    assert report.pick_alert_video(screen[screen["video"] == "A"]) == "A"
+    assert report.pick_alert_video(screen.iloc[:0]) is None
 
 
 @pytest.mark.parametrize("stem", sorted(report.EXERCISES))
@@ -172,7 +229,7 @@ def test_exercises_name_parameters_their_notebook_declares(stem):
     import papermill
 
     declared = set(papermill.inspect_notebook(str(path)))
-    named = {t for e in report.EXERCISES[stem] for t in re.findall(r"`([A-Za-z_]\w*)`", e)}
+    named = {t for e in report.EXERCISES[stem] for t in re.findall(r"`([A-Za-z_]\w*)`", e.task)}
     named -= {"demo", "smoke", "paper"}  # profile names
     assert named <= declared, f"{stem}: exercises name undeclared parameters {named - declared}"
 
@@ -184,3 +241,26 @@ def test_command_line_prints_one_command_per_notebook(capsys):
     assert all(ln.startswith("papermill notebooks/") and "-r profile smoke" in ln for ln in lines)
     assert report.main(["commands", "no-such-profile"]) == 2
     assert "unknown profile" in capsys.readouterr().out
+
+
+def test_monitor_prose_follows_what_fired_and_what_was_measured():
+    history = pd.DataFrame({"sign": np.r_[np.full(30, 0.2), np.linspace(0.2, 0.25, 30)]})
+    none = pd.DataFrame(columns=["kind", "frame", "time", "value", "change", "message"])
+    screen = pd.DataFrame({"video": ["a"], "surges": [0], "drops": [0], "max_change": [0.05]})
+    text = report.alert_text(none, history, 30.0, 0.3, 2.0, 1.0, screen)
+    assert text.startswith("**No surge or drop alert fired") and "0.050" in text
+    assert "No test video of this build raised one either" in text and "no no-face alert" in text
+    fired = pd.DataFrame({"kind": ["surge", "no_face"], "frame": [10, 40], "time": [0.3, 1.3],
+                          "value": [0.7, np.nan], "change": [0.4, 1.0], "message": ["", ""]})
+    text = report.alert_text(fired, history, 30.0, 0.3, 2.0, 1.0, screen)
+    assert text.startswith("1 surge/drop alert(s) fired on this video (1 surge)") and "1 no-face alert" in text
+    speed = pd.DataFrame({"model": ["ncnn", "vggface"], "classify naive": [159.0, 12.0],
+                          "e2e optimized": [64.0, 9.0]})
+    summary = report.monitor_summary("V002", 180, none, speed, 30.0, 2, False)
+    assert "180 frames identical" in summary and "On video V002 no alert fired" in summary
+    assert "N-CNN 159, VGG-Face 12 faces a second" in summary
+    assert "N-CNN keeps up with the 30-fps camera, VGG-Face does not" in summary
+    assert "native bfloat16: no" in summary
+    slow = report.monitor_summary("V1", 10, fired, speed.assign(**{"e2e optimized": [5.0, 2.0]}), 30.0, 2, True)
+    assert "no model keeps up" in slow and "raised 2 alert(s) (1 surge, 1 no_face)" in slow
+    assert "not measured" in report.monitor_summary("V1", 10, none, None, 30.0, 2, True)

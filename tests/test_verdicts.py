@@ -1,0 +1,111 @@
+"""Verdicts on the paper's claims, from small hand-made artifacts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from painsign_utils import verdicts
+
+MODELS = ["vggface", "ncnn", "vit_b16"]
+
+
+@pytest.fixture
+def art(tmp_path):
+    a = tmp_path / "art"
+    (a / "training").mkdir(parents=True)
+    (a / "tables").mkdir()
+    (a / "explain").mkdir()
+    (a / "average_faces").mkdir()
+    rng = np.random.default_rng(1)
+    rows = [{"model": m, "fold": f, "accuracy": 0.8, "sensitivity": 0.8, "specificity": 0.8,
+             "auc": base + rng.normal(0, 0.05)}
+            for m, base in zip(MODELS, (0.93, 0.89, 0.89)) for f in range(10)]
+    pd.DataFrame(rows).to_csv(a / "training" / "metrics.csv", index=False)
+    # test videos: every model says "pain" to 9 of 10 pain videos and to 6 of 10 no-pain videos
+    vids = []
+    for m in MODELS:
+        for i in range(20):
+            label = int(i < 10)
+            pred = int(i < 9) if label else int(i < 16)
+            vids.append({"model": m, "video": f"v{i}", "label": label, "prediction": pred,
+                         "mean_prob": 0.2 + 0.6 * pred + 0.01 * i, "threshold": 0.5,
+                         "sign_type": "stable" if i % 3 == 0 else "unstable" if i % 3 == 1 else "irregular"})
+    summary = pd.DataFrame(vids)
+    summary.to_csv(a / "tables" / "video_summary.csv", index=False)
+    summary.to_csv(a / "tables" / "sign_types.csv", index=False)
+    pd.DataFrame([{"model": m, "sign_type": t, "accuracy": acc, "k": 3}
+                  for m in MODELS for t, acc in (("stable", 0.8), ("irregular", 0.6), ("unstable", 0.4))]
+                 ).to_csv(a / "tables" / "table3.csv", index=False)
+    pd.DataFrame([{"model": m, "video": "v1", "Grad-CAM": 0.3, "IG": 0.9} for m in MODELS]
+                 ).to_csv(a / "explain" / "map_stability.csv", index=False)
+    trend = []
+    for m in MODELS:
+        bins = pd.DataFrame({"bin": range(10), "centre": np.arange(10) / 10 + 0.05, "correct": True,
+                             "n_frames": 20, "mean_intensity": np.linspace(0.1, 0.9, 10)})
+        bins.to_csv(a / "average_faces" / f"{m}_bins.csv", index=False)
+        trend.append({"model": m, "rho_bins": 1.0, "p_bins": 0.0001, "n_bins": 10})
+    pd.DataFrame(trend).to_csv(a / "average_faces" / "intensity_trend.csv", index=False)
+    return a
+
+
+def test_every_claim_is_judged_when_artifacts_agree_with_the_paper(art):
+    by_key = {v.key: v for v in verdicts.verdicts(art=art)}
+    assert set(by_key) == {c.__name__ for c in verdicts.CHECKS}
+    assert by_key["sens_spec"].verdict == "yes"  # 90% sensitivity, 40% specificity
+    assert by_key["three_types"].verdict == "yes"
+    assert by_key["stable_better"].verdict == "yes"
+    assert by_key["gradcam_vs_ig"].verdict == "yes"
+    assert by_key["expression_rises"].verdict == "yes"
+    assert by_key["same_type"].verdict == "no"  # every model agrees on every video: 100%, 40 points off
+    assert "40 points" in by_key["same_type"].reason
+    assert by_key["best_model"].verdict in ("yes", "partly")
+    assert "VGG-Face leads" in by_key["best_model"].reason
+    table = verdicts.verdict_table(list(by_key.values()))
+    assert list(table.columns) == ["paper claim", "paper", "this build", "reproduced?", "why"]
+    assert sum(verdicts.verdict_counts(list(by_key.values())).values()) == len(by_key)
+
+
+def test_same_type_is_measured_against_sixty_percent(art):
+    types = pd.read_csv(art / "tables" / "sign_types.csv")
+    # make ViT disagree on 6 of 20 videos: 70% same type -> within 15 points of 60%
+    mask = (types["model"] == "vit_b16") & (types["video"].isin([f"v{i}" for i in range(6)]))
+    types.loc[mask, "sign_type"] = "indeterminate"
+    types.to_csv(art / "tables" / "sign_types.csv", index=False)
+    v = verdicts.same_type(art)
+    assert v.verdict == "yes" and "70.0%" in v.build
+
+
+def test_failing_claims_say_no_with_the_measured_reason(art):
+    pd.DataFrame([{"model": m, "sign_type": t, "accuracy": acc, "k": 2}
+                  for m in MODELS for t, acc in (("stable", 0.3), ("unstable", 0.6))]
+                 ).to_csv(art / "tables" / "table3.csv", index=False)
+    assert verdicts.three_types(art).verdict == "no"
+    assert "0 of 3" in verdicts.three_types(art).reason
+    assert verdicts.stable_better(art).verdict == "no"
+    pd.DataFrame([{"model": m, "video": "v1", "Grad-CAM": 0.9, "IG": np.nan if m == "ncnn" else 0.2}
+                  for m in MODELS]).to_csv(art / "explain" / "map_stability.csv", index=False)
+    v = verdicts.gradcam_vs_ig(art)
+    assert v.verdict == "no" and "N-CNN" in v.reason
+
+
+def test_missing_artifacts_read_not_available(tmp_path):
+    out = verdicts.verdicts(art=tmp_path / "empty")
+    assert len(out) == len(verdicts.CHECKS)
+    assert all(v.verdict == verdicts.NA for v in out)
+    assert all("missing" in v.reason for v in out)
+    assert verdicts.model_quality(tmp_path) is None
+
+
+def test_a_malformed_artifact_is_a_row_not_an_exception(art):
+    (art / "tables" / "table3.csv").write_text("model,sign_type\nncnn,stable\n")
+    v = {x.key: x for x in verdicts.verdicts(art=art)}["stable_better"]
+    assert v.verdict == verdicts.NA and "could not be read" in v.reason
+
+
+def test_model_quality_is_shown_when_present(tmp_path):
+    (tmp_path / "tables").mkdir()
+    pd.DataFrame({"model": ["ncnn"], "val_auc": [0.8], "frame_auc": [0.7]}).to_csv(
+        tmp_path / "tables" / "model_quality.csv", index=False)
+    assert verdicts.model_quality(tmp_path).loc["N-CNN", "val_auc"] == 0.8
