@@ -54,7 +54,7 @@ from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_thr
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
 from .runtime import default_device
 from .runtime import progress as tqdm
-from .storage import atomic_path, read_json, reset_if_changed, write_csv, write_json
+from .storage import atomic_path, read_json, read_table, reset_if_changed, write_csv, write_json
 
 #: Paper Table 2, validation on iCOPE + UNIFESP, mean and sd over the 10 folds, and the Friedman
 #: p-values across models (Ferreira et al., "Disclosing neonatal pain in real-time", Table 2).
@@ -229,7 +229,7 @@ def load_or_make_folds(images: pd.DataFrame, path: str | Path, n_folds: int, see
     """Read ``folds.csv`` if it exists with the same subjects and fold count, else make and save it."""
     path = Path(path)
     if path.exists():
-        folds = pd.read_csv(path)
+        folds = read_table(path)
         if set(folds["subject"]) == set(images["subject"]) and folds["fold"].nunique() == n_folds:
             return folds
     folds = make_folds(images, n_folds, seed)
@@ -370,7 +370,7 @@ def _train_fold(
     params = model.set_phase(1)
     opt = torch.optim.RMSprop(params, lr=cfg.lr)
     if last.exists():
-        ck = torch.load(last, map_location="cpu", weights_only=False)
+        ck = torch.load(last, map_location="cpu", weights_only=True)
         state = ck["state"]
         model.load_state_dict(ck["model"], strict=False)  # shared weights: same seeded init
         opt = torch.optim.RMSprop(model.set_phase(state["phase"]), lr=cfg.lr)
@@ -386,7 +386,7 @@ def _train_fold(
         stalled = state["bad"] >= cfg.patience or state["phase_epoch"] >= budget
         if stalled and phase == 1 and finetune:
             # App. B: when the head stalls, fine-tune from the best head with blocks 4-5 unfrozen.
-            best_sd = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+            best_sd = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             model.load_state_dict(best_sd, strict=False)
             opt = torch.optim.RMSprop(model.set_phase(2), lr=cfg.lr)
             state.update(phase=2, phase_epoch=0, bad=0)
@@ -548,7 +548,7 @@ def _finish_fold(name, model, phase_inputs, images, y, train_idx, val_idx, fold_
                  seconds, timings) -> None:  # fmt: skip
     """Threshold on the training folds, validation metrics, predictions, ``done.json``."""
     best = fold_dir / "best.pt"
-    ck = torch.load(best, map_location="cpu", weights_only=False)
+    ck = torch.load(best, map_location="cpu", weights_only=True)
     model.load_state_dict(ck["state_dict"], strict=False)
     _, trainable = model.split(ck["phase"])
     inputs = phase_inputs[ck["phase"]]
