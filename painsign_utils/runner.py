@@ -297,8 +297,12 @@ def build_html(root: Path = ROOT) -> Path:
     cmd = [exe, "build", str(root), "-n", "-W", "--keep-going", "--quiet"]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-        raise PainsignError(f"jupyter-book build failed:\n{tail}")
+        # One line (the CLI prints one): the first warning or error, and how to see them all.
+        text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+        problems = [ln.strip() for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
+        first = problems[0] if problems else (text.strip().splitlines() or ["no output"])[-1]
+        raise PainsignError(f"jupyter-book build failed ({len(problems)} warning(s)/error(s)); first: {first} "
+                            f"— run `jupyter-book build . -n -W --keep-going` to see all")
     index = root / "_build" / "html" / "index.html"
     if not index.exists():
         raise PainsignError("jupyter-book build finished without _build/html/index.html")
