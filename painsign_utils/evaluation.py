@@ -21,7 +21,9 @@ This module owns:
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -40,6 +42,7 @@ from .sign import (
     threshold_crossings,
     window_for_fps,
 )
+from .storage import atomic_path
 
 # Ferreira et al., "Disclosing neonatal pain in real-time: AI-derived pain sign from continuous
 # assessment of facial expressions": Table 2 (test on iCOPEvid), Table 3, §3 (Pearson r, the 60 %
@@ -156,6 +159,13 @@ def run_video_inference(
         for video in videos.itertuples():
             stem = Path(video.path).stem
             cache = Path(cache_dir) / best.model / f"{stem}.csv"
+            # Each video's probabilities carry what they were computed from (the video file and
+            # its detections): a replaced video or other detections recompute, the rest is reused.
+            key = _input_key(resolve(video.path), resolve(video.detections))
+            keyfile = cache.with_suffix(".key")
+            if cache.exists() and (not keyfile.exists() or keyfile.read_text() != key):
+                print(f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)")
+                cache.unlink()
             elapsed = float("nan")
             if not cache.exists():
                 model = model or loader(resolve(best.checkpoint))
@@ -163,9 +173,20 @@ def run_video_inference(
                 start = time.perf_counter()
                 engine(resolve(video.path), model, dets, cache=cache, progress=progress)
                 elapsed = time.perf_counter() - start
+                with atomic_path(keyfile) as tmp:
+                    tmp.write_text(key)
             rows.append({"model": best.model, "video": stem, "probs": str(cache),
                          "seconds": elapsed})
     return pd.DataFrame(rows)
+
+
+def _input_key(video: Path, detections: Path) -> str:
+    """Digest of a video file's identity (path, size, mtime) and of its detections' content."""
+    from .storage import file_key
+
+    h = hashlib.sha1(json.dumps(file_key(video) if video.exists() else str(video), sort_keys=True).encode())
+    h.update(detections.read_bytes() if detections.exists() else b"")
+    return h.hexdigest()[:16]
 
 
 # -- per-video summaries --------------------------------------------------------------------------

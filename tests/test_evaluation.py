@@ -197,6 +197,21 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
     (tmp_path / "best.pt").write_bytes(b"weights of a later training run")
     ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert calls == {"load": 2, "engine": 4}  # another model: its probabilities are recomputed
+    # Other detections for V2 (a replaced video, another frame step): only V2 is recomputed.
+    pd.DataFrame({"frame": [0, 2], "time": [0, 2 / 30], "found": [True, True]}).to_csv(
+        tmp_path / "d2.csv", index=False)
+    ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
+    assert calls == {"load": 3, "engine": 5}
+    # A video file replaced by another (new size / time) recomputes that video alone.
+    real = pd.DataFrame({"path": ["V3.mp4"], "detections": ["d1.csv"]})
+    (tmp_path / "V3.mp4").write_bytes(b"first recording")
+    ev.run_video_inference(real, best, tmp_path / "cache", resolve, loader, engine)
+    assert calls["engine"] == 6
+    ev.run_video_inference(real, best, tmp_path / "cache", resolve, loader, engine)
+    assert calls["engine"] == 6
+    (tmp_path / "V3.mp4").write_bytes(b"a corrected, longer recording")
+    ev.run_video_inference(real, best, tmp_path / "cache", resolve, loader, engine)
+    assert calls["engine"] == 7
 
 
 def test_label_to_int():
