@@ -90,6 +90,14 @@ def _features(X: pd.DataFrame | np.ndarray) -> np.ndarray:
     return arr
 
 
+def _centroid_table(names: dict[int, str], centres: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """Per cluster: ``cluster, name, entropy, crossings`` (centroid in original units) and ``n``."""
+    k = len(centres)
+    return pd.DataFrame({"cluster": np.arange(k), "name": [names[c] for c in range(k)],
+                         "entropy": centres[:, 0], "crossings": centres[:, 1],
+                         "n": np.bincount(labels, minlength=k)})  # fmt: skip
+
+
 class SignTypeClassifier:
     """Cluster pain signs by (entropy, crossings) and name the clusters stable / irregular / unstable.
 
@@ -153,15 +161,7 @@ class SignTypeClassifier:
         self._set_indeterminate_rule(arr, labels)
         centres = self.scaler_.inverse_transform(self.kmeans_.cluster_centers_)
         centres[np.abs(centres) < 1e-9] = 0.0  # rounding residue of the inverse scaling ("-0.00")
-        self.centroids_ = pd.DataFrame(
-            {
-                "cluster": np.arange(self.k_),
-                "name": [self.names_[c] for c in range(self.k_)],
-                "entropy": centres[:, 0],
-                "crossings": centres[:, 1],
-                "n": np.bincount(labels, minlength=self.k_),
-            }
-        )
+        self.centroids_ = _centroid_table(self.names_, centres, labels)
         return self
 
     def _kmeans(self, k: int) -> KMeans:
@@ -328,15 +328,7 @@ class AuthorsSignTypeClassifier:
                 self.entropy_cut_ = float((by_name["stable"] + by_name["irregular"]) / 2)
             else:
                 self.entropy_cut_ = float(by_name.get("stable", centres[:, 0].min()))
-        self.centroids_ = pd.DataFrame(
-            {
-                "cluster": np.arange(self.k_),
-                "name": [self.names_[c] for c in range(self.k_)],
-                "entropy": centres[:, 0],
-                "crossings": centres[:, 1],
-                "n": np.bincount(labels, minlength=self.k_),
-            }
-        )
+        self.centroids_ = _centroid_table(self.names_, centres, labels)
         return self
 
     @staticmethod
