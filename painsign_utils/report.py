@@ -512,6 +512,10 @@ def _weights(art: Path) -> pd.DataFrame:
     for c in cols:
         if c not in best.columns:
             best[c] = "not recorded"
+    starts = art / "tables" / "model_starts.csv"
+    if starts.exists():  # chapter 02's plain words for each start (e.g. synthetic-face pretraining)
+        said = pd.read_csv(starts).set_index("model")["start"]
+        best["weights_source"] = best["model"].map(said).fillna(best["weights_source"])
     return best[cols].assign(model=best["model"].map(_names()).fillna(best["model"]))
 
 
@@ -1049,6 +1053,12 @@ def why_they_differ(info: dict) -> list[str]:
                        "weights here (no pretrained file was found locally), whereas the paper "
                        "fine-tuned VGG-Face from face-recognition weights and ViT-B/16 from ImageNet "
                        "weights. N-CNN is trained from scratch in both.")
+        synthetic = [r.model for r in w.itertuples() if "synthetic-face pretraining" in str(r.weights_source)]
+        if synthetic:
+            out.append(f"**Synthetic-face pretraining, not VGG-Face / ImageNet.** {', '.join(synthetic)} "
+                       "started from a backbone pretrained here on rendered newborn faces of other "
+                       "identities (identity and facial-action labels), a stand-in for the paper's "
+                       "face-recognition and ImageNet weights, which cannot ship with this book.")
         names = {v: k for k, v in _names().items()}
         small = [f"{r.model} {r.input_size} px (paper {PAPER_SIZES[names[r.model]]} px)"
                  for r in w.itertuples()

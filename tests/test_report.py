@@ -133,6 +133,12 @@ def test_build_info_from_run_json_and_executed_notebooks(tmp_path, art):
     assert "<code>t</code>" in html and "VGG-Face: random init, 64 px input" in html
     why = " ".join(report.why_they_differ(info))
     assert "VGG-Face, N-CNN started from random" in why and "VGG-Face 64 px (paper 224 px)" in why
+    # Chapter 02's words for each start replace the weight file's path.
+    pd.DataFrame({"model": ["vit_b16"], "start": ["synthetic-face pretraining, not ImageNet: 2880 faces"]}).to_csv(
+        art / "tables" / "model_starts.csv", index=False)
+    info = report.build_info("t", root=tmp_path, art=art)
+    assert info["weights"].set_index("model").loc["ViT-B/16", "weights_source"].startswith("synthetic-face")
+    assert "Synthetic-face pretraining, not VGG-Face / ImageNet.** ViT-B/16" in " ".join(report.why_they_differ(info))
     assert report.built_profile(tmp_path / "book") == "t"
 
 
