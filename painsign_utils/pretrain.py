@@ -538,3 +538,51 @@ def prepare_starts(
                         "minutes": card["total_seconds"] / 60})  # fmt: skip
         rows.append(row)
     return out, pd.DataFrame(rows)
+
+
+def linear_probe_auc(features: np.ndarray, y: np.ndarray, groups: np.ndarray, n_splits: int = 5) -> float:
+    """AUC of a regularized logistic regression on frozen features, cross-validated by subject.
+
+    How linearly separable pain is in a backbone's features, on newborns the probe never saw.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    n_splits = min(n_splits, len(np.unique(groups)))
+    if n_splits < 2 or len(np.unique(y)) < 2:
+        return float("nan")
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    p = cross_val_predict(clf, features, y, groups=groups, cv=GroupKFold(n_splits), method="predict_proba")[:, 1]
+    return float(roc_auc_score(y, p))
+
+
+def probe_starts(crops: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: dict[str, Any],
+                 sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:  # fmt: skip
+    """Linear-probe AUC of each backbone from a random start and from the start chapter 02 uses.
+
+    Parameters
+    ----------
+    crops : ndarray, shape (N, H, W, 3), uint8 — the training face crops
+    y : ndarray, shape (N,) — 1 for pain
+    groups : ndarray, shape (N,) — subject of each crop (the probe's folds never split a newborn)
+    weights, sizes : what :func:`prepare_starts` returned, and the input size of each model
+
+    Returns
+    -------
+    DataFrame, one row per pretrainable model: ``model, random_start, this_start``.
+    """
+    rows = []
+    for m, w in weights.items():
+        if m not in PRETRAINABLE:
+            continue
+        torch.manual_seed(seed)
+        random_model = create_model(m, weights="random", input_size=sizes[m])
+        row = {"model": m, "random_start": linear_probe_auc(embed(random_model, crops), y, groups)}
+        if w not in (None, "random"):
+            torch.manual_seed(seed)
+            row["this_start"] = linear_probe_auc(embed(create_model(m, weights=w, input_size=sizes[m]), crops), y, groups)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "random_start", "this_start"])

@@ -59,6 +59,13 @@ def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
     saved = pretrain.export_weights(model)
     for k, v in saved.items():
         assert np.array_equal(v.numpy(), __import__("torch").load(run / "weights.pt")[k].numpy())
+    # The linear probe of chapter 02 scores a random start and this start on labelled faces.
+    crops, ids, targets = pretrain.render_corpus(pretrain.corpus_subjects(5, 6), 8, 32, seed=5, progress=False)
+    y = (targets[:, -1] >= 0.5).astype(int)
+    probe = pretrain.probe_starts(crops, y, ids, {"vggface": run / "weights.pt", "ncnn": None}, {"vggface": 32})
+    assert list(probe["model"]) == ["vggface"]
+    assert probe[["random_start", "this_start"]].notna().all(axis=None)
+    assert ((probe[["random_start", "this_start"]] >= 0) & (probe[["random_start", "this_start"]] <= 1)).all(axis=None)
 
 
 def test_a_pretrained_vit_separates_unseen_identities_better_than_a_random_one(tmp_path):
