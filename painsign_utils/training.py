@@ -240,6 +240,17 @@ def load_or_make_folds(images: pd.DataFrame, path: str | Path, n_folds: int, see
 # ----------------------------------------------------------------------------------------- data
 
 
+def augment_keys(images: pd.DataFrame) -> list[str]:
+    """What seeds each image's augmentations: ``dataset/subject/file name``, not a file path.
+
+    Paths depend on where the project was cloned; seeding by them would make the same seed give
+    other augmentations, and so other tables, in another folder.
+    """
+    source = images["path"] if "path" in images.columns else images["crop"]
+    names = [Path(str(p)).name for p in source]
+    return [f"{d}/{s}/{n}" for d, s, n in zip(images["dataset"].astype(str), images["subject"].astype(str), names)]
+
+
 def training_images(images: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``faces/images.csv`` usable for training: a face was found and its crop exists."""
     need = {"crop", "label", "subject", "dataset"}
@@ -497,12 +508,13 @@ def train_model(
         if not (model_dir / BASE_FILE).exists():
             save_base(model, model_dir / BASE_FILE)
         init_state = {k: v.clone() for k, v in model.trained_state().items()}
-        keys = images["crop"].astype(str).tolist()
+        crops = images["crop"].astype(str).tolist()
+        keys = augment_keys(images)
         aug_key = _digest(keys, size, cfg.n_augment, cfg.seed, cfg.augment.key(), cfg.face_check)
         check = retinaface_check() if cfg.face_check else None
         stack, timings["augment_s"] = _cached_array(
             out_dir / "cache" / f"aug_{size}px_{aug_key}.npy",
-            lambda: augmented_stack(read_crops(keys), keys, cfg.n_augment, size, cfg.seed,
+            lambda: augmented_stack(read_crops(crops), keys, cfg.n_augment, size, cfg.seed,
                                     cfg.augment, check),  # fmt: skip
         )
         phase_inputs = {}
@@ -539,7 +551,7 @@ def train_model(
 def _settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
     """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
     protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
-    return {"input size": model.input_size, "weights": model.weights_source,
+    return {"input size": model.input_size, "weights": model.weights_source, "augment seeds": "dataset/subject/name",
             "training settings": _digest(protocol), "folds": _digest(folds.to_dict("list")),
             "initial weights": fingerprint(model)}  # fmt: skip
 

@@ -225,3 +225,11 @@ def test_config_from_params_and_differences():
     assert "n_augment (ncnn)" in set(over.differences()["setting"])
     with pytest.raises(ConfigError, match="model_overrides"):
         training.config_from_params(model_overrides={"ncnn": {"epochs": 1}}).for_model("ncnn")
+
+
+def test_augmentations_do_not_depend_on_where_the_project_lives():
+    """The same images in two clones (other absolute paths) get the same augmentation seeds."""
+    rows = {"subject": ["s1", "s2"], "dataset": ["d", "d"], "label": ["pain", "nopain"]}
+    here = pd.DataFrame({**rows, "path": ["/a/data/x1.jpg", "/a/data/x2.jpg"], "crop": ["/a/c/x1-1.png", "/a/c/x2-2.png"]})
+    there = pd.DataFrame({**rows, "path": ["/b/c/data/x1.jpg", "/b/c/data/x2.jpg"], "crop": ["/b/x1-9.png", "/b/x2-8.png"]})
+    assert training.augment_keys(here) == training.augment_keys(there) == ["d/s1/x1.jpg", "d/s2/x2.jpg"]
