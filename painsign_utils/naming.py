@@ -85,7 +85,8 @@ def interpretation(checks: pd.DataFrame, indeterminate: pd.Series | None = None)
         return "No sign type could be checked: no cluster was named in this build."
     parts = []
     for model, g in checks.groupby("model", sort=False):
-        types = ", ".join(f"{r.name} ({r.n} videos; H {r.entropy:.2f}, X {r.crossings:.1f})" for r in g.itertuples())
+        types = ", ".join(f"{r.name} ({r.n} video{'s' if r.n != 1 else ''}; H {r.entropy:.2f}, X {r.crossings:.1f})"
+                          for r in g.itertuples())
         missing = [t for t in DEFINED if t not in set(g["name"])]
         bad = g[~g["meets"]]
         verdict = ("each meets the paper's definition" if bad.empty else
