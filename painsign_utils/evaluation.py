@@ -42,7 +42,7 @@ from .sign import (
     threshold_crossings,
     window_for_fps,
 )
-from .storage import atomic_path
+from .storage import atomic_path, find_artifact
 
 # Ferreira et al., "Disclosing neonatal pain in real-time: AI-derived pain sign from continuous
 # assessment of facial expressions": Table 2 (test on iCOPEvid), Table 3, §3 (Pearson r, the 60 %
@@ -153,7 +153,8 @@ def run_video_inference(
     rows = []
     for best in best_models.itertuples():
         # Probabilities cached with another checkpoint (an earlier training run) are not reused.
-        stamp = {"checkpoint": checkpoint_fingerprint(resolve(best.checkpoint))}
+        ckpt = find_artifact(best.checkpoint) if resolve is Path else resolve(best.checkpoint)
+        stamp = {"checkpoint": checkpoint_fingerprint(ckpt)}
         reset_if_changed(Path(cache_dir) / best.model, stamp, f"{best.model} probabilities")
         model = None  # loaded lazily: a fully cached run never builds the model
         for video in videos.itertuples():
@@ -168,7 +169,7 @@ def run_video_inference(
                 cache.unlink()
             elapsed = float("nan")
             if not cache.exists():
-                model = model or loader(resolve(best.checkpoint))
+                model = model or loader(ckpt)
                 dets = pd.read_csv(resolve(video.detections))
                 start = time.perf_counter()
                 engine(resolve(video.path), model, dets, cache=cache, progress=progress)

@@ -793,7 +793,9 @@ def fingerprint(model: PainModel) -> str:
 
 def checkpoint_fingerprint(path: str | Path) -> str:
     """Short digest of a checkpoint file's bytes ("missing" if there is none); no model is built."""
-    path = Path(path)
+    from .storage import find_artifact
+
+    path = find_artifact(path)
     if not path.is_file():
         return "missing"
     h = hashlib.sha1()
@@ -808,9 +810,12 @@ def load_checkpoint(path: str | Path) -> PainModel:
 
     Loaded with ``weights_only=True`` (tensors and plain values; see :func:`safe_load`). A
     checkpoint saved with a shared ``base`` (``best.pt`` beside ``../base.pt``) needs that file
-    too. The result's ``threshold`` and ``weights_source`` come from the checkpoint.
+    too. The result's ``threshold`` and ``weights_source`` come from the checkpoint. A relative path
+    (as ``training/best_models.csv`` stores them) is found below the artifacts folder.
     """
-    path = Path(path)
+    from .storage import find_artifact
+
+    path = find_artifact(path)
     ck = safe_load(path, "checkpoint")
     if not isinstance(ck, dict) or not {"name", "input_size", "state_dict"} <= set(ck):
         raise ModelError(

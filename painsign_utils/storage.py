@@ -65,6 +65,29 @@ def artifacts_root() -> Path:
     return root / "artifacts"
 
 
+def artifact_relative(path: str | Path) -> str:
+    """``path`` relative to :func:`artifacts_root` when it lies below it (how tables store artifact
+    paths, so a moved or re-cloned project still finds them), else unchanged."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(artifacts_root()))
+    except (ValueError, ConfigError):
+        return str(p)
+
+
+def find_artifact(path: str | Path) -> Path:
+    """A path read from an artifact table: absolute as is; relative against :func:`artifacts_root`
+    when the file is there, else against the current folder (older tables)."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    try:
+        below = artifacts_root() / p
+    except ConfigError:
+        return p
+    return below if below.exists() else p
+
+
 def check_profile_name(profile: str) -> str:
     """``profile`` if it is a plain name (letters, digits, ``_``, ``-``), else :class:`ConfigError`.
 
@@ -98,6 +121,7 @@ def resolve_artifact(path: str | Path, profile: str) -> Path:
     """A path stored in an artifact table, as a usable path from any current folder.
 
     Absolute paths are kept. Relative ones are taken relative to the profile's artifacts folder,
+    the artifacts root (how ``best_models.csv`` stores checkpoints: ``<profile>/training/...``),
     or, for tables written by older runs from the project root (``artifacts/<profile>/...``),
     relative to the folder above the artifacts root.
     """
@@ -105,7 +129,7 @@ def resolve_artifact(path: str | Path, profile: str) -> Path:
     if path.is_absolute():
         return path
     art = artifacts_dir(profile, create=False)
-    for base in (art, artifacts_root().parent):
+    for base in (art, artifacts_root(), artifacts_root().parent):
         if (base / path).exists():
             return base / path
     return art / path

@@ -54,7 +54,15 @@ from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_thr
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
 from .runtime import default_device
 from .runtime import progress as tqdm
-from .storage import atomic_path, read_json, read_table, reset_if_changed, write_csv, write_json
+from .storage import (
+    artifact_relative,
+    atomic_path,
+    read_json,
+    read_table,
+    reset_if_changed,
+    write_csv,
+    write_json,
+)
 
 #: Paper Table 2, validation on iCOPE + UNIFESP, mean and sd over the 10 folds, and the Friedman
 #: p-values across models (Ferreira et al., "Disclosing neonatal pain in real-time", Table 2).
@@ -633,7 +641,7 @@ def best_models(metrics: pd.DataFrame, out_dir: str | Path) -> pd.DataFrame:
     for name, g in metrics.groupby("model", sort=False):
         r = g.loc[g["auc"].fillna(-1.0).idxmax()]  # NaN AUC (one class) ranks last
         rows.append({"model": name, "fold": int(r["fold"]),
-                     "checkpoint": str(Path(out_dir) / name / f"fold{int(r['fold'])}" / "best.pt"),
+                     "checkpoint": artifact_relative(Path(out_dir) / name / f"fold{int(r['fold'])}" / "best.pt"),
                      "val_auc": r["auc"], "threshold": r["threshold"],
                      "weights_source": r["weights_source"], "input_size": int(r["input_size"])})  # fmt: skip
     return pd.DataFrame(rows)

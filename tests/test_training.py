@@ -233,3 +233,19 @@ def test_augmentations_do_not_depend_on_where_the_project_lives():
     here = pd.DataFrame({**rows, "path": ["/a/data/x1.jpg", "/a/data/x2.jpg"], "crop": ["/a/c/x1-1.png", "/a/c/x2-2.png"]})
     there = pd.DataFrame({**rows, "path": ["/b/c/data/x1.jpg", "/b/c/data/x2.jpg"], "crop": ["/b/x1-9.png", "/b/x2-8.png"]})
     assert training.augment_keys(here) == training.augment_keys(there) == ["d/s1/x1.jpg", "d/s2/x2.jpg"]
+
+
+def test_best_models_store_checkpoints_relative_to_the_artifacts_folder(tmp_path, monkeypatch):
+    """Tables keep working when the project is moved: checkpoint paths are relative to artifacts/."""
+    from painsign_utils.models import NCNN, checkpoint_fingerprint, load_checkpoint, save_checkpoint
+
+    monkeypatch.setenv("PAINSIGN_ARTIFACTS", str(tmp_path / "artifacts"))
+    out = tmp_path / "artifacts" / "p" / "training"
+    save_checkpoint(NCNN(), out / "ncnn" / "fold1" / "best.pt")
+    metrics = pd.DataFrame({"model": ["ncnn", "ncnn"], "fold": [0, 1], "auc": [0.6, 0.9],
+                            "threshold": [0.5, 0.4], "weights_source": "random init", "input_size": 120})
+    best = training.best_models(metrics, out)
+    assert best.loc[0, "checkpoint"] == "p/training/ncnn/fold1/best.pt"
+    monkeypatch.chdir(tmp_path / "artifacts" / "p")  # any other folder
+    assert load_checkpoint(best.loc[0, "checkpoint"]).name == "ncnn"
+    assert checkpoint_fingerprint(best.loc[0, "checkpoint"]) != "missing"
