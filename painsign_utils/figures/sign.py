@@ -17,6 +17,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -375,8 +376,15 @@ def plot_sign_types(
         ax.set_xlabel("entropy (bits)")
         ax.set_xlim(left=-0.05)
     axes[0, 0].set_ylabel("threshold crossings")
-    axes[0, -1].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    # One legend for every panel: a type that one model lacks still needs its colour explained.
+    seen: dict[str, Any] = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    order = [t for t in TYPE_COLOURS if t in seen] + [k for k in seen if k not in TYPE_COLOURS]
+    fig.legend([seen[k] for k in order], order, fontsize=8, loc="lower center", ncol=len(order),
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
