@@ -98,7 +98,29 @@ def _centroid_table(names: dict[int, str], centres: np.ndarray, labels: np.ndarr
                          "n": np.bincount(labels, minlength=k)})  # fmt: skip
 
 
-class SignTypeClassifier:
+class _SignTypes:
+    """What both sign-type classifiers share once fitted: the fitted check, fit_predict, summary."""
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "kmeans_"):
+            raise DataError(f"{type(self).__name__} is not fitted yet; call fit first")
+
+    def fit_predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """:meth:`fit` then :meth:`predict` on the same signs."""
+        return self.fit(X).predict(X)
+
+    def summary(self) -> dict:
+        """The fitted choice in plain numbers (k, silhouette at k, cuts), for the book's prose."""
+        self._check_fitted()
+        return {
+            "k": self.k_,
+            "silhouette": self.silhouettes_.get(self.k_, float("nan")),
+            "crossings_cut": self.crossings_cut_,
+            "entropy_cut": self.entropy_cut_,
+        }
+
+
+class SignTypeClassifier(_SignTypes):
     """Cluster pain signs by (entropy, crossings) and name the clusters stable / irregular / unstable.
 
     Parameters
@@ -205,9 +227,6 @@ class SignTypeClassifier:
         self.crossings_cut_ = float((lowest_unstable + highest_other) / 2)
 
     # -- prediction -------------------------------------------------------------------------------
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "kmeans_"):
-            raise DataError("SignTypeClassifier is not fitted yet; call fit first")
 
     def predict_cluster(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """k-means cluster id of each sign, shape (n,)."""
@@ -221,28 +240,15 @@ class SignTypeClassifier:
         names[self.is_indeterminate(arr)] = "indeterminate"
         return names
 
-    def fit_predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """:meth:`fit` then :meth:`predict` on the same signs."""
-        return self.fit(X).predict(X)
-
     def is_indeterminate(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Boolean mask, shape (n,): many crossings (>= ``crossings_cut_``) with low entropy."""
         self._check_fitted()
         arr = _features(X)
         return (arr[:, 1] >= self.crossings_cut_) & (arr[:, 0] <= self.entropy_cut_)
 
-    def summary(self) -> dict:
-        """The fitted choice in plain numbers (k, silhouette, cuts), for the book's prose."""
-        self._check_fitted()
-        return {
-            "k": self.k_,
-            "silhouette": self.silhouettes_.get(self.k_, float("nan")),
-            "crossings_cut": self.crossings_cut_,
-            "entropy_cut": self.entropy_cut_,
-        }
 
 
-class AuthorsSignTypeClassifier:
+class AuthorsSignTypeClassifier(_SignTypes):
     """The authors' sign types: k-means with k = 3 on unscaled (entropy, crossings) + an overlay.
 
     Same public attributes and methods as :class:`SignTypeClassifier` (``k_, silhouettes_,
@@ -354,10 +360,6 @@ class AuthorsSignTypeClassifier:
             names[c] = min(dist, key=dist.get)
         return names
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "kmeans_"):
-            raise DataError("AuthorsSignTypeClassifier is not fitted yet; call fit first")
-
     def predict_cluster(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """k-means cluster id of each sign, shape (n,)."""
         self._check_fitted()
@@ -367,25 +369,12 @@ class AuthorsSignTypeClassifier:
         """Sign type of each sign: ``stable | irregular | unstable`` (no indeterminate), shape (n,)."""
         return np.array([self.names_[c] for c in self.predict_cluster(X)], dtype=object)
 
-    def fit_predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
-        """:meth:`fit` then :meth:`predict` on the same signs."""
-        return self.fit(X).predict(X)
-
     def is_indeterminate(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Overlay flag, shape (n,): entropy < ``entropy_cut_`` and crossings > ``irregular_max_``."""
         self._check_fitted()
         arr = _features(X)
         return (arr[:, 1] >= self.crossings_cut_) & (arr[:, 0] < self.entropy_cut_)
 
-    def summary(self) -> dict:
-        """The fitted choice in plain numbers (k, silhouette at k, overlay cuts)."""
-        self._check_fitted()
-        return {
-            "k": self.k_,
-            "silhouette": self.silhouettes_.get(self.k_, float("nan")),
-            "crossings_cut": self.crossings_cut_,
-            "entropy_cut": self.entropy_cut_,
-        }
 
 
 def make_classifier(
