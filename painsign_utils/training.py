@@ -8,9 +8,12 @@ This module owns:
   early stop after 5 epochs without a lower validation loss, the best checkpoint kept; VGG-Face
   fine-tunes its last two conv blocks once its head has stalled; ViT trains its head only
   (:func:`train_model`, :func:`run_cv`);
-* the thresholds (Youden's index on the *training* folds' original images) and the validation
-  metrics, their mean ± sd and Friedman test, Table 2 next to the paper's numbers
-  (:func:`summarize`, :func:`table2`, :func:`best_models`).
+* the thresholds under two rules, from the same run: ``training_folds`` (Youden's index on the
+  training folds' original images, no leak; in ``done.json``) and ``validation_folds`` (the
+  authors' rule, ``protocol: authors``: θ_k = :func:`painsign_utils.metrics.fold_thresholds` on
+  fold k's validation predictions, Table 2 per fold at θ_k, the videos at the mean θ ± sd), see
+  :func:`rule_metrics`; the validation metrics, their mean ± sd and Friedman test, Table 2 next
+  to the paper's numbers (:func:`table2`, :func:`table2_rules`, :func:`best_models`).
 
 Frozen layers are not recomputed: their output for every (image, augmentation) is computed once,
 cached on disk under ``training/cache/`` and reused by every fold and epoch. This is exact because
@@ -48,10 +51,26 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .augment import PAPER_AUGMENT, AugmentParams, augmented_stack, retinaface_check
+from .augment import (
+    PAPER_AUGMENT,
+    AlbumentationsParams,
+    AugmentParams,
+    augment_params,
+    augmented_stack,
+    retinaface_check,
+)
 from .errors import ConfigError, DataError
-from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_threshold
+from .metrics import (
+    METRICS,
+    binary_metrics,
+    fold_thresholds,
+    friedman_test,
+    mean_sd,
+    threshold_summary,
+    youden_threshold,
+)
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
+from .protocol import Protocol, get_protocol
 from .runtime import default_device
 from .runtime import progress as tqdm
 from .storage import (
@@ -83,8 +102,12 @@ PAPER_TABLE2_TEST: dict[str, dict[str, float]] = {
     "vit_b16": {"accuracy": 0.567, "sensitivity": 0.837, "specificity": 0.380, "auc": 0.688},
 }
 
-#: Paper's Youden thresholds of the best models (§3.2): N-CNN 54.2%, VGG-Face 49.4%, ViT 43.1%.
+#: Paper's video thresholds: N-CNN 54.2%, VGG-Face 49.4%, ViT 43.1% (in the authors' code, the means
+#: of the ten per-fold Youden thresholds on the validation folds; N-CNN 0.5420 ± 0.1350).
 PAPER_THRESHOLDS = {"ncnn": 0.542, "vggface": 0.494, "vit_b16": 0.431}
+
+#: Threshold rules (:func:`rule_metrics`).
+THRESHOLD_RULES: tuple[str, ...] = ("validation_folds", "training_folds")
 
 #: Weights no phase trains, identical in every fold (seeded start): stored once per model.
 BASE_FILE = "base.pt"
@@ -110,11 +133,17 @@ class TrainConfig:
         phase, before fine-tuning starts).
     batch_size, lr : int, float
         Mini-batch size and RMSprop learning rate.
+    weight_decay : float
+        RMSprop weight decay (0 in the paper's text; 1e-5 in the authors' code, ``protocol: authors``).
+    finetune_lr : float or None
+        Learning rate of VGG-Face's fine-tuning phase; None uses ``lr`` (the paper's text; the
+        authors' code uses 1e-6).
     n_augment : int
         Augmented copies of each training image (the original is used too).
     input_sizes : dict
         Model name → input side in pixels, where it differs from the paper's.
-    augment : AugmentParams
+    augment : AugmentParams or AlbumentationsParams
+        Keras-style (the paper's text) or albumentations-style (the authors' code) ranges.
     face_check : bool
         Redraw augmentations in which RetinaFace finds no face (slow; geometric check always on).
     cache_features : bool
@@ -136,9 +165,11 @@ class TrainConfig:
     patience: int = 5
     batch_size: int = 16
     lr: float = 1e-4
+    weight_decay: float = 0.0
+    finetune_lr: float | None = None
     n_augment: int = 20
     input_sizes: dict[str, int] = field(default_factory=dict)
-    augment: AugmentParams = PAPER_AUGMENT
+    augment: AugmentParams | AlbumentationsParams = PAPER_AUGMENT
     face_check: bool = True
     cache_features: bool = True
     bf16: bool = False
@@ -160,14 +191,23 @@ class TrainConfig:
 
         return int(self.input_sizes.get(name) or _REGISTRY[name].default_size)
 
+    def phase_lr(self, phase: int) -> float:
+        """Learning rate of a training phase: ``lr``, or ``finetune_lr`` for phase 2 when set."""
+        return float(self.finetune_lr) if phase == 2 and self.finetune_lr is not None else float(self.lr)
+
     def differences(self) -> pd.DataFrame:
-        """What this configuration changes with respect to the paper's protocol."""
+        """What this configuration changes with respect to the paper's text (weight decay,
+        fine-tuning lr and augmentation style included: ``protocol: authors`` follows the authors'
+        code there)."""
         paper = TrainConfig()
         rows = []
         for k in ("n_folds", "max_epochs", "finetune_epochs", "patience", "batch_size", "lr",
-                  "n_augment", "face_check"):  # fmt: skip
+                  "weight_decay", "n_augment", "face_check"):  # fmt: skip
             if getattr(self, k) != getattr(paper, k):
                 rows.append({"setting": k, "paper": getattr(paper, k), "this run": getattr(self, k)})
+        if self.phase_lr(2) != paper.phase_lr(2):
+            rows.append({"setting": "finetune_lr (VGG-Face)", "paper": paper.phase_lr(2),
+                         "this run": self.phase_lr(2)})  # fmt: skip
         for name, over in self.model_overrides.items():
             for k, v in over.items():
                 if k != "input_sizes" and v != getattr(paper, k):
@@ -176,7 +216,10 @@ class TrainConfig:
             if self.input_size(name) != paper.input_size(name):
                 rows.append({"setting": f"input size {name}", "paper": paper.input_size(name),
                              "this run": self.input_size(name)})  # fmt: skip
-        if self.augment != paper.augment:
+        if self.augment.style != paper.augment.style:
+            rows.append({"setting": "augmentation style", "paper": paper.augment.style,
+                         "this run": self.augment.style})  # fmt: skip
+        elif self.augment != paper.augment:
             rows.append({"setting": "augmentation", "paper": paper.augment.key(),
                          "this run": self.augment.key()})  # fmt: skip
         return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
@@ -367,6 +410,11 @@ def _predict(trainable: nn.Module, inputs: _Inputs, idx: np.ndarray, batch: int 
     return torch.sigmoid(_logits(trainable, inputs, idx, batch)).numpy()
 
 
+def _optimizer(model: PainModel, phase: int, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """RMSprop over the parameters ``phase`` trains, at that phase's lr, with ``cfg.weight_decay``."""
+    return torch.optim.RMSprop(model.set_phase(phase), lr=cfg.phase_lr(phase), weight_decay=cfg.weight_decay)
+
+
 def _train_fold(
     model: PainModel,
     phase_inputs: dict[int, _Inputs],
@@ -386,13 +434,12 @@ def _train_fold(
     yt = torch.from_numpy(y.astype(np.float32))
     last, best = fold_dir / "last.pt", fold_dir / "best.pt"
     state = {"phase": 1, "epoch": 0, "phase_epoch": 0, "best_loss": math.inf, "bad": 0, "log": []}
-    params = model.set_phase(1)
-    opt = torch.optim.RMSprop(params, lr=cfg.lr)
+    opt = _optimizer(model, 1, cfg)
     if last.exists():
         ck = torch.load(last, map_location="cpu", weights_only=True)
         state = ck["state"]
         model.load_state_dict(ck["model"], strict=False)  # shared weights: same seeded init
-        opt = torch.optim.RMSprop(model.set_phase(state["phase"]), lr=cfg.lr)
+        opt = _optimizer(model, state["phase"], cfg)
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["torch_rng"])
         if ck.get("cuda_rng") is not None and torch.cuda.is_available():
@@ -407,7 +454,7 @@ def _train_fold(
             # App. B: when the head stalls, fine-tune from the best head with blocks 4-5 unfrozen.
             best_sd = torch.load(best, map_location="cpu", weights_only=True)["state_dict"]
             model.load_state_dict(best_sd, strict=False)
-            opt = torch.optim.RMSprop(model.set_phase(2), lr=cfg.lr)
+            opt = _optimizer(model, 2, cfg)
             state.update(phase=2, phase_epoch=0, bad=0)
             continue
         if stalled:
@@ -559,6 +606,7 @@ def train_model(
 def _settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
     """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
     protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
+    protocol["augment"] = cfg.augment.key()  # the style is part of the key
     return {"input size": model.input_size, "weights": model.weights_source, "augment seeds": "dataset/subject/name",
             "training settings": _digest(protocol), "folds": _digest(folds.to_dict("list")),
             "initial weights": fingerprint(model)}  # fmt: skip
@@ -600,19 +648,24 @@ def run_cv(
     weights: dict[str, str | Path | None] | None = None,
     callback: Callable[[dict], None] | None = None,
     progress: bool = True,
+    threshold_rule: str = "training_folds",
 ) -> pd.DataFrame:
     """Folds + :func:`train_model` for each model; writes ``folds.csv``, ``metrics.csv``, ``best_models.csv``.
 
-    Returns the per-fold metrics of all models (``metrics.csv``).
+    ``threshold_rule`` (the protocol's) sets the thresholds of ``metrics.csv`` (per fold) and of
+    ``best_models.csv`` (the video threshold), see :func:`rule_metrics` and :func:`best_models`;
+    it does not change the training, so switching it never retrains.
+
+    Returns the per-fold metrics of all models under that rule (``metrics.csv``).
     """
     out_dir = Path(out_dir)
     images = training_images(images)
     folds = load_or_make_folds(images, out_dir / "folds.csv", cfg.n_folds, cfg.seed)
     for name in models:
         train_model(name, images, folds, out_dir, cfg, (weights or {}).get(name), callback, progress)
-    metrics = collect_metrics(out_dir, models)
-    write_csv(metrics[["model", "fold", *METRICS, "threshold"]], out_dir / "metrics.csv")
-    write_csv(best_models(metrics, out_dir), out_dir / "best_models.csv")
+    metrics = rule_metrics(collect_metrics(out_dir, models), out_dir, threshold_rule)
+    write_csv(metrics[["model", "fold", *METRICS, "threshold", "threshold_rule"]], out_dir / "metrics.csv")
+    write_csv(best_models(metrics, out_dir, threshold_rule), out_dir / "best_models.csv")
     return metrics
 
 
@@ -635,16 +688,92 @@ def _model_order(col: pd.Series) -> pd.Series:
     return col.map(order) if col.name == "model" else col
 
 
-def best_models(metrics: pd.DataFrame, out_dir: str | Path) -> pd.DataFrame:
-    """Per model, the fold with the highest validation AUC (the paper's choice for testing)."""
+def best_models(metrics: pd.DataFrame, out_dir: str | Path, rule: str = "training_folds") -> pd.DataFrame:
+    """Per model, the fold with the highest validation AUC (the paper's choice for testing).
+
+    ``threshold`` is the video threshold of ``rule``: under ``training_folds`` the best fold's own
+    (training-fold Youden) threshold, ``threshold_sd`` NaN; under ``validation_folds`` the mean of
+    the per-fold θ_k in ``metrics`` (:func:`rule_metrics`), ``threshold_sd`` their ``np.std``.
+    The AUC, and so the best fold, does not depend on the rule.
+    """
+    if rule not in THRESHOLD_RULES:
+        raise ConfigError(f"unknown threshold rule {rule!r}; use one of {', '.join(THRESHOLD_RULES)}")
     rows = []
     for name, g in metrics.groupby("model", sort=False):
         r = g.loc[g["auc"].fillna(-1.0).idxmax()]  # NaN AUC (one class) ranks last
+        if rule == "validation_folds":
+            summ = threshold_summary(g["threshold"].to_numpy(float))
+            thr, sd = summ["mean"], summ["sd"]
+        else:
+            thr, sd = float(r["threshold"]), float("nan")
         rows.append({"model": name, "fold": int(r["fold"]),
                      "checkpoint": artifact_relative(Path(out_dir) / name / f"fold{int(r['fold'])}" / "best.pt"),
-                     "val_auc": r["auc"], "threshold": r["threshold"],
-                     "weights_source": r["weights_source"], "input_size": int(r["input_size"])})  # fmt: skip
+                     "val_auc": r["auc"], "threshold": thr,
+                     "weights_source": r["weights_source"], "input_size": int(r["input_size"]),
+                     "threshold_sd": sd, "threshold_rule": rule})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def read_predictions(out_dir: str | Path, name: str, fold: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (1 pain) and probabilities of a fold's validation predictions (``predictions.csv``)."""
+    path = Path(out_dir) / name / f"fold{int(fold)}" / "predictions.csv"
+    if not path.exists():
+        raise DataError(f"no validation predictions at {path}; re-run chapter 2")
+    pred = read_table(path)
+    return (pred["label"] == "pain").to_numpy(int), pred["prob"].to_numpy(float)
+
+
+def rule_metrics(metrics: pd.DataFrame, out_dir: str | Path, rule: str) -> pd.DataFrame:
+    """Per-fold validation metrics under a threshold rule, from the same trained folds.
+
+    ``training_folds``: ``metrics`` as they are (each fold at its training-fold Youden threshold,
+    :func:`collect_metrics`). ``validation_folds`` (the authors' rule): θ_k =
+    :func:`painsign_utils.metrics.fold_thresholds` on fold k's validation predictions
+    (``predictions.csv``), and the fold's metrics at θ_k; a fold where no threshold beats chance
+    (θ_k = inf, ``roc_curve``'s leading value) counts as 1.0, as :func:`youden_threshold` clips.
+
+    Returns
+    -------
+    DataFrame like ``metrics`` with ``threshold`` and the :data:`METRICS` of the rule, and a
+    ``threshold_rule`` column.
+    """
+    if rule not in THRESHOLD_RULES:
+        raise ConfigError(f"unknown threshold rule {rule!r}; use one of {', '.join(THRESHOLD_RULES)}")
+    out = metrics.copy()
+    if rule == "validation_folds":
+        for i, r in metrics.iterrows():
+            y, p = read_predictions(out_dir, r["model"], int(r["fold"]))
+            theta = float(min(fold_thresholds([(y, p)])[0], 1.0))
+            out.loc[i, "threshold"] = theta
+            for m, v in binary_metrics(y, p, theta).items():
+                out.loc[i, m] = v
+    return out.assign(threshold_rule=rule)
+
+
+def table2_rules(metrics: pd.DataFrame, out_dir: str | Path) -> pd.DataFrame:
+    """Table 2 (validation) under both threshold rules from the same run, one row per model and rule.
+
+    Returns
+    -------
+    DataFrame with ``model, rule, accuracy, sensitivity, specificity, auc`` (means over folds),
+    their ``*_sd`` (``np.std``), ``threshold`` (mean of the per-fold thresholds) and
+    ``threshold_sd``, ``n_folds``. The ``validation_folds`` rows flatter Table 2: their thresholds
+    are chosen on the very predictions they score.
+    """
+    rows = []
+    for rule in THRESHOLD_RULES:
+        per_fold = rule_metrics(metrics, out_dir, rule)
+        for name, g in per_fold.groupby("model", sort=False):
+            row: dict[str, Any] = {"model": name, "rule": rule}
+            for m in METRICS:
+                row[m] = float(g[m].mean())
+            for m in METRICS:
+                row[f"{m}_sd"] = float(g[m].std(ddof=0))
+            row["threshold"] = float(g["threshold"].mean())
+            row["threshold_sd"] = float(g["threshold"].std(ddof=0))
+            row["n_folds"] = len(g)
+            rows.append(row)
+    return pd.DataFrame(rows).sort_values(["model", "rule"], key=_model_order, kind="stable").reset_index(drop=True)
 
 
 def friedman_pvalues(metrics: pd.DataFrame) -> dict[str, float]:
@@ -695,12 +824,17 @@ def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
-    """Youden thresholds per model: mean ± sd over folds, the best fold's, and the paper's."""
+    """Thresholds per model: the per-fold thresholds' mean ± sd (``np.std``), the video threshold
+    of ``best_models.csv`` (its rule) and the paper's (the mean of its validation-fold θ_k)."""
     from .figures import MODEL_NAMES
 
-    thr = metrics.groupby("model", sort=False)["threshold"].agg(mean_sd).rename("ours, all folds").to_frame()
-    thr["ours, best fold"] = thr.index.map(best.set_index("model")["threshold"]).map("{:.1%}".format)
-    thr["paper, best model"] = [f"{PAPER_THRESHOLDS[m]:.1%}" for m in thr.index]
+    thr = metrics.groupby("model", sort=False)["threshold"].agg(
+        lambda t: f"{t.mean():.1%} ± {t.std(ddof=0):.1%}").rename("ours, per fold").to_frame()
+    b = best.set_index("model")
+    thr["ours, videos"] = thr.index.map(b["threshold"]).map("{:.1%}".format)
+    if "threshold_rule" in b.columns:
+        thr["rule"] = thr.index.map(b["threshold_rule"])
+    thr["paper, videos (validation-fold mean)"] = [f"{PAPER_THRESHOLDS[m]:.1%}" for m in thr.index]
     return thr.rename(index=MODEL_NAMES)
 
 
@@ -728,12 +862,30 @@ def read_logs(out_dir: str | Path, models: Sequence[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def config_from_params(**params: Any) -> TrainConfig:
-    """A :class:`TrainConfig` from notebook parameters (unknown keys raise :class:`ConfigError`)."""
+def config_from_params(protocol: str | Protocol | None = None, **params: Any) -> TrainConfig:
+    """A :class:`TrainConfig` from notebook parameters (unknown keys raise :class:`ConfigError`).
+
+    Parameters
+    ----------
+    protocol : {"authors", "causal"}, Protocol or None
+        Sets ``weight_decay``, ``finetune_lr`` and the augmentation style from
+        :func:`painsign_utils.protocol.get_protocol` unless ``params`` gives them (an ``augment``
+        dict then overrides ranges of the protocol's style). None keeps the paper's text.
+    **params
+        :class:`TrainConfig` fields.
+    """
     known = {f for f in TrainConfig.__dataclass_fields__}
     unknown = sorted(set(params) - known)
     if unknown:
         raise ConfigError(f"unknown training parameter(s): {', '.join(unknown)}")
+    style = "keras"
+    if protocol is not None:
+        p = get_protocol(protocol)
+        style = p.augment_style
+        params.setdefault("weight_decay", p.weight_decay)
+        params.setdefault("finetune_lr", p.vgg_finetune_lr)
+        if "augment" not in params:
+            params["augment"] = augment_params(style)
     if "augment" in params and isinstance(params["augment"], dict):
-        params["augment"] = AugmentParams(**{**asdict(PAPER_AUGMENT), **params["augment"]})
+        params["augment"] = augment_params(style, **params["augment"])
     return TrainConfig(**params)

@@ -103,9 +103,40 @@ def test_youden_threshold_uses_training_folds_only(faces, tmp_path, monkeypatch)
         )
     metrics = pd.read_csv(tmp_path / "metrics.csv")
     assert list(metrics.columns) == ["model", "fold", "accuracy", "sensitivity", "specificity",
-                                     "auc", "threshold"]  # fmt: skip
+                                     "auc", "threshold", "threshold_rule"]  # fmt: skip
     best = pd.read_csv(tmp_path / "best_models.csv")
     assert best.loc[0, "fold"] == metrics.loc[metrics["auc"].idxmax(), "fold"]
+    assert best.loc[0, "threshold_rule"] == "training_folds"
+    assert best.loc[0, "threshold"] == pytest.approx(metrics.loc[metrics["auc"].idxmax(), "threshold"])
+
+    # The authors' rule, from the same folds (nothing retrained): θ_k = roc_curve's Youden on fold
+    # k's validation predictions, Table 2 per fold at θ_k, the videos at the mean θ (± np.std).
+    from sklearn.metrics import roc_curve
+
+    mtime = (tmp_path / "ncnn" / "fold0" / "done.json").stat().st_mtime_ns
+    training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False, threshold_rule="validation_folds")
+    assert (tmp_path / "ncnn" / "fold0" / "done.json").stat().st_mtime_ns == mtime
+    val = pd.read_csv(tmp_path / "metrics.csv")
+    thetas = []
+    for k in range(2):
+        pred = pd.read_csv(tmp_path / "ncnn" / f"fold{k}" / "predictions.csv")
+        y = (pred["label"] == "pain").astype(int)
+        fpr, tpr, thr = roc_curve(y, pred["prob"])
+        theta = min(float(thr[np.argmax(tpr - fpr)]), 1.0)
+        thetas.append(theta)
+        row = val[val["fold"] == k].iloc[0]
+        assert row["threshold"] == pytest.approx(theta) and row["threshold_rule"] == "validation_folds"
+        pred_pain = pred["prob"] >= theta
+        assert row["accuracy"] == pytest.approx(float((pred_pain == y.astype(bool)).mean()))
+    best = pd.read_csv(tmp_path / "best_models.csv")
+    assert best.loc[0, "threshold"] == pytest.approx(np.mean(thetas))
+    assert best.loc[0, "threshold_sd"] == pytest.approx(np.std(thetas))
+    assert best.loc[0, "threshold_rule"] == "validation_folds"
+    both = training.table2_rules(training.collect_metrics(tmp_path, ["ncnn"]), tmp_path)
+    assert set(both["rule"]) == {"training_folds", "validation_folds"}
+    at = both.set_index("rule")
+    assert at.loc["validation_folds", "threshold"] == pytest.approx(np.mean(thetas))
+    assert at.loc["validation_folds", "auc"] == pytest.approx(at.loc["training_folds", "auc"])
 
 
 class _Stop(RuntimeError):
@@ -156,6 +187,24 @@ def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path
     training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=2), progress=False, only_folds=[0])
     assert "made with other training settings; discarding" in capsys.readouterr().out
     assert read_json(done)["epochs"] == 2
+    # A changed protocol (weight decay, fine-tuning lr, augmentation style) retrains too.
+    same = {k: v for k, v in _cfg(max_epochs=2).__dict__.items()
+            if k not in ("augment", "weight_decay", "finetune_lr")}
+    authors = training.config_from_params(protocol="authors", **same)
+    assert authors.weight_decay == 1e-5 and authors.augment.style == "albumentations"
+    training.train_model("ncnn", faces, folds, tmp_path, authors, progress=False, only_folds=[0])
+    assert "made with other training settings; discarding" in capsys.readouterr().out
+
+
+def test_protocol_changes_the_training_stamp():
+    model = training.create_model("ncnn", weights="random", input_size=120)
+    folds = pd.DataFrame({"subject": ["a", "b"], "dataset": ["x", "x"], "fold": [0, 1]})
+    stamps = {name: training._settings_stamp(model, training.config_from_params(protocol=name), folds)
+              for name in ("authors", "causal")}  # fmt: skip
+    assert stamps["authors"]["training settings"] != stamps["causal"]["training settings"]
+    for setting in ({"weight_decay": 1e-4}, {"finetune_lr": 1e-5}, {"augment": {"rotate": 10.0}}):
+        other = training._settings_stamp(model, training.config_from_params(protocol="authors", **setting), folds)
+        assert other["training settings"] != stamps["authors"]["training settings"], setting
 
 
 @pytest.mark.slow
@@ -200,7 +249,9 @@ def test_timing_threshold_and_provenance_tables(faces, tmp_path):
     assert timing.loc["N-CNN", "train_s"] == 50.0 and timing.loc["N-CNN", "frozen_features_s"] == 2.0
     best = training.best_models(m, tmp_path)
     thr = training.threshold_table(m, best)
-    assert thr.loc["N-CNN", "ours, best fold"] == "50.0%" and thr.loc["N-CNN", "paper, best model"] == "54.2%"
+    assert thr.loc["N-CNN", "ours, videos"] == "50.0%"
+    assert thr.loc["N-CNN", "paper, videos (validation-fold mean)"] == "54.2%"
+    assert thr.loc["N-CNN", "rule"] == "training_folds"
     text = training.provenance(faces, {"ncnn": "random init"}, 2)
     assert "32 images of 8 newborns" in text and "N-CNN — random init" in text and "2 setting(s)" in text
 
@@ -218,6 +269,14 @@ def test_config_from_params_and_differences():
     diff = cfg.differences()
     assert set(diff["setting"]) == {"n_augment", "max_epochs", "input size vit_b16"}
     assert training.TrainConfig().differences().empty
+    assert training.config_from_params(protocol="causal").differences().empty
+    authors = training.config_from_params(protocol="authors")
+    assert authors.weight_decay == 1e-5 and authors.finetune_lr == 1e-6 and authors.phase_lr(2) == 1e-6
+    assert authors.phase_lr(1) == 1e-4 and authors.augment.style == "albumentations"
+    assert set(authors.differences()["setting"]) == {"weight_decay", "finetune_lr (VGG-Face)",
+                                                     "augmentation style"}  # fmt: skip
+    with pytest.raises(ConfigError, match="unknown protocol"):
+        training.config_from_params(protocol="nope")
     with pytest.raises(ConfigError, match="unknown training parameter"):
         training.config_from_params(epochs=3)
     over = training.config_from_params(model_overrides={"ncnn": {"n_augment": 1}})
