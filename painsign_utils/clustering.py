@@ -566,7 +566,10 @@ def table3(videos: pd.DataFrame, classifiers: dict[str, SignTypeClassifier] | No
     ----------
     videos : DataFrame
         One row per (model, video) with columns ``model, sign_type, label`` (1 pain / 0 no pain),
-        ``mean_prob, threshold, entropy, crossings``.
+        ``mean_prob`` (or the video score ``score``, used when present), ``threshold, entropy,
+        crossings``. Under ``protocol: authors`` a boolean ``indeterminate`` column holds the
+        overlay flag: each model then gets its three cluster types plus an ``indeterminate`` row
+        over the flagged videos (``overlay`` True; they are also counted in their cluster's row).
     classifiers : dict, optional
         Fitted classifiers; adds ``k`` (clusters chosen) and ``clusters`` (k-means clusters merged
         into the type).
@@ -575,8 +578,9 @@ def table3(videos: pd.DataFrame, classifiers: dict[str, SignTypeClassifier] | No
     -------
     DataFrame
         Columns ``model, sign_type, accuracy, sensitivity, specificity, auc, entropy, crossings``
-        (formatted mean ± sd), ``entropy_mean, crossings_mean`` (floats), ``n_pain, n_nopain``
-        and, with classifiers, ``k, clusters``. Rows ordered by model then :data:`SIGN_TYPES`.
+        (formatted mean ± sd), ``entropy_mean, crossings_mean`` (floats), ``n_pain, n_nopain``,
+        ``overlay`` and, with classifiers, ``k, clusters``. Rows ordered by model then
+        :data:`SIGN_TYPES`.
     """
     need = {"model", "sign_type", "label", "mean_prob", "threshold", "entropy", "crossings"}
     if missing := need - set(videos.columns):
@@ -585,15 +589,18 @@ def table3(videos: pd.DataFrame, classifiers: dict[str, SignTypeClassifier] | No
     if (thresholds.map(len) > 1).any():
         raise DataError("each model must have one threshold in table3's input")
     thresholds = thresholds.map(lambda t: float(t[0]))
+    overlay = "indeterminate" in videos.columns and videos["indeterminate"].dtype == bool
+    score = "score" if "score" in videos.columns else "mean_prob"
     rows = []
     for model, per_model in videos.groupby("model", sort=False):
         for sign_type in SIGN_TYPES:
-            g = per_model[per_model["sign_type"] == sign_type]
+            flagged = overlay and sign_type == "indeterminate"
+            g = per_model[per_model["indeterminate"]] if flagged else per_model[per_model["sign_type"] == sign_type]
             if g.empty:
                 continue
             y = g["label"].astype(int).to_numpy()
-            m = binary_metrics(y, g["mean_prob"], thresholds[model])
-            row = {"model": model, "sign_type": sign_type, **m}
+            m = binary_metrics(y, g[score], thresholds[model])
+            row = {"model": model, "sign_type": sign_type, **m, "overlay": bool(flagged)}
             row["entropy"] = mean_sd(g["entropy"], percent=False)
             row["crossings"] = mean_sd(g["crossings"], percent=False)
             row["entropy_mean"] = float(g["entropy"].mean())

@@ -7,9 +7,12 @@ This module owns:
 * :func:`run_video_inference` — per-frame probabilities of every test video with each model's best
   checkpoint, through the project's one engine :func:`painsign_utils.inference.video_probabilities`
   (cached per model and video).
-* :func:`summarize_video` / :func:`summarize_videos` — one row per (model, video): mean probability
-  (the paper's video-level score), prediction against the model's Youden threshold, entropy and
-  threshold crossings of the sign.
+* :func:`summarize_video` / :func:`summarize_videos` — one row per (model, video): the video score
+  (``video_score="sign_mean"``: the mean of the analysis sign, what the authors' code computed;
+  ``"face_mean"``: the mean probability over frames with a face), prediction against the model's
+  threshold, entropy and threshold crossings of the analysis sign (``mode="valid"`` under
+  ``protocol: authors``, ``"causal"`` under ``causal``).
+* :func:`aligned_sign` / :func:`load_signs` — the analysis sign aligned to the frames for plots.
 * :func:`video_metrics` and :func:`table2_test` — Table 2 (test) next to the paper.
 * :func:`pearson_between_models` — Pearson r between models' signs, per video and mean ± sd.
 * What the paper could not measure, with synthetic ground truth: :func:`truth_correlation`
@@ -33,10 +36,9 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from .clustering import SIGN_TYPES
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics, mean_sd
 from .sign import (
-    moving_average,
     pain_sign,
     shannon_entropy,
     threshold_crossings,
@@ -205,9 +207,34 @@ def samples_per_second(times: np.ndarray, fps: float | None = None) -> float:
     return float(fps)
 
 
+def aligned_sign(probs: np.ndarray, window: int, mode: str = "causal") -> np.ndarray:
+    """The analysis sign placed on the frames, same length as ``probs``.
+
+    ``mode="causal"``: :func:`~painsign_utils.sign.pain_sign` itself (one value per frame).
+    ``mode="valid"``: the ``n - window + 1`` samples of the centred filter sit at their centre
+    frames: sample ``j`` (the mean of frames ``j .. j + window - 1``) is placed at frame
+    ``j + (window - 1) // 2``, and the first ``(window - 1) // 2`` and last ``window // 2`` frames
+    are NaN (the filter has no value there). Entropy, crossings and the video score use the
+    unpadded sign; the padding only lines the sign up with the frames for plots and frame-level
+    comparisons (drop the NaN first).
+    """
+    sign = pain_sign(probs, int(window), mode=mode)
+    if mode != "valid":
+        return sign
+    left = (int(window) - 1) // 2
+    out = np.full(np.asarray(probs).shape[0], np.nan)
+    out[left : left + sign.size] = sign
+    return out
+
+
+#: Video scores: ``sign_mean`` (authors: mean of the analysis sign), ``face_mean`` (causal: mean
+#: probability over frames with a face).
+VIDEO_SCORES: tuple[str, ...] = ("sign_mean", "face_mean")
+
+
 def summarize_video(
     probs: pd.DataFrame, threshold: float, window: int | None = None, fps: float | None = None,
-    seconds: float = 1.0,
+    seconds: float = 1.0, mode: str = "causal", video_score: str = "face_mean",
 ) -> dict:
     """Video-level numbers of one model on one video.
 
@@ -216,7 +243,7 @@ def summarize_video(
     probs : DataFrame
         ``frame, time, prob`` (prob NaN where no face).
     threshold : float
-        The model's Youden threshold.
+        The model's video threshold.
     window : int, optional
         Moving-average samples; default ``seconds`` of the analysed samples (30 at 30 fps, fewer
         when frames were subsampled), via :func:`window_for_fps`.
@@ -224,34 +251,56 @@ def summarize_video(
         Sample rate to assume when the timestamps cannot tell it (a single sample).
     seconds : float, default 1.0
         Length of the moving average in seconds when ``window`` is not given.
+    mode : {"causal", "valid"}
+        Sign mode of the analysis sign (:func:`~painsign_utils.sign.pain_sign`): ``"valid"`` is
+        the authors' centred filter (``n - window + 1`` samples), ``"causal"`` the trailing one.
+    video_score : {"face_mean", "sign_mean"}
+        ``"sign_mean"``: the mean of the analysis sign (the authors' code; ``protocol: authors``);
+        ``"face_mean"``: the mean probability over frames with a face (``protocol: causal``).
 
     Returns
     -------
-    dict with ``mean_prob`` (mean over frames with a face: the paper's video score),
-    ``prediction`` (1 if ``mean_prob >= threshold``), ``entropy``, ``crossings``, ``sign_mean``,
-    ``face_fraction``, ``n_samples``, ``window``, ``duration_s``.
+    dict with ``score`` (the video score), ``prediction`` (1 if ``score >= threshold``),
+    ``mean_prob`` (mean over frames with a face), ``sign_mean`` (mean of the analysis sign),
+    ``entropy`` and ``crossings`` (of the analysis sign), ``face_fraction``, ``n_samples``,
+    ``n_sign`` (samples of the analysis sign), ``window``, ``duration_s``, ``sign_mode``,
+    ``video_score``.
     """
+    if video_score not in VIDEO_SCORES:
+        raise ConfigError(f"unknown video score {video_score!r}; use one of {', '.join(VIDEO_SCORES)}")
     p = probs["prob"].to_numpy(dtype=float)
     rate = samples_per_second(probs["time"].to_numpy(), fps)
     w = window or window_for_fps(rate, seconds)
-    sign = pain_sign(p, w)  # DataError if no frame has a face
+    sign = pain_sign(p, w, mode=mode)  # DataError if no frame has a face (or too few for "valid")
     mean_prob = float(np.nanmean(p))
+    sign_mean = float(sign.mean())
+    score = sign_mean if video_score == "sign_mean" else mean_prob
     return {
+        "score": score,
+        "prediction": int(score >= threshold),
         "mean_prob": mean_prob,
-        "prediction": int(mean_prob >= threshold),
         "entropy": shannon_entropy(sign),
         "crossings": threshold_crossings(sign, threshold),
-        "sign_mean": float(sign.mean()),
+        "sign_mean": sign_mean,
         "face_fraction": float(np.mean(~np.isnan(p))),
         "n_samples": int(p.size),
+        "n_sign": int(sign.size),
         "window": int(w),
         "duration_s": float(p.size / rate),
+        "sign_mode": mode,
+        "video_score": video_score,
     }
+
+
+def video_scores(summary: pd.DataFrame) -> pd.Series:
+    """The video score column of a summary: ``score``, or ``mean_prob`` in tables older than it."""
+    return summary["score"] if "score" in summary.columns else summary["mean_prob"]
 
 
 def summarize_videos(
     runs: pd.DataFrame, videos: pd.DataFrame, thresholds: Mapping[str, float],
-    window: int | None = None, seconds: float = 1.0,
+    window: int | None = None, seconds: float = 1.0, mode: str = "causal",
+    video_score: str = "face_mean",
 ) -> pd.DataFrame:
     """:func:`summarize_video` for every (model, video) of :func:`run_video_inference`.
 
@@ -262,15 +311,16 @@ def summarize_videos(
     videos : DataFrame
         Manifest; its ``path`` stem matches ``runs.video``; ``label`` (and ``scenario``,
         ``subject``, ``truth``, ``fps`` when present) are carried over.
-    thresholds : mapping model → Youden threshold.
-    window, seconds :
+    thresholds : mapping model → video threshold.
+    window, seconds, mode, video_score :
         As in :func:`summarize_video`: by default each video's window covers ``seconds`` of its
-        own analysed frames.
+        own analysed frames; ``mode`` and ``video_score`` come from the protocol.
 
     Returns
     -------
     DataFrame, one row per (model, video) with a face: ``model, video, label`` (0/1),
-    ``threshold`` and the :func:`summarize_video` columns. Videos without any face are dropped
+    ``threshold`` and the :func:`summarize_video` columns (``sign_mode`` and ``video_score``
+    record the protocol's choices). Videos without any face are dropped
     and listed in ``attrs["no_face"]``.
     """
     meta = videos.assign(video=[Path(p).stem for p in videos["path"]]).set_index("video")
@@ -283,7 +333,7 @@ def summarize_videos(
             continue
         fps = float(meta.loc[run.video, "fps"]) if "fps" in meta.columns else None
         thr = float(thresholds[run.model])
-        s = summarize_video(probs, thr, window, fps, seconds)
+        s = summarize_video(probs, thr, window, fps, seconds, mode, video_score)
         rows.append({"model": run.model, "video": run.video, **meta.loc[run.video, keep].to_dict(),
                      "threshold": thr, **s})
     out = pd.DataFrame(rows)
@@ -310,7 +360,7 @@ def inference_speed(runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def video_metrics(summary: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy, sensitivity, specificity, AUC per model from the video-level mean probability.
+    """Accuracy, sensitivity, specificity, AUC per model from the video score (:func:`video_scores`).
 
     Returns
     -------
@@ -318,7 +368,7 @@ def video_metrics(summary: pd.DataFrame) -> pd.DataFrame:
     """
     rows = {}
     for model, g in summary.groupby("model", sort=False):
-        m = binary_metrics(g["label"], g["mean_prob"], float(g["threshold"].iloc[0]))
+        m = binary_metrics(g["label"], video_scores(g), float(g["threshold"].iloc[0]))
         rows[model] = {**m, "n": len(g)}
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -391,22 +441,30 @@ def cached_runs(cache_dir: str | Path, summary: pd.DataFrame) -> pd.DataFrame:
 def load_signs(runs: pd.DataFrame, summary: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
     """Per-frame ``frame, time, prob, sign`` for every summarized (model, video).
 
-    Uses the window recorded in ``summary`` so the sign is the one the metrics were computed on.
+    Uses the window and sign mode recorded in ``summary`` (``window``, ``sign_mode``; causal when
+    the column is absent) so the sign is the analysis sign the metrics were computed on, aligned
+    to the frames by :func:`aligned_sign`: under ``valid`` the ``n - window + 1`` samples sit at
+    their centre frames and the first ``(window - 1) // 2`` and last ``window // 2`` rows of
+    ``sign`` are NaN.
     """
-    win = summary.set_index(["model", "video"])["window"]
+    rows = summary.set_index(["model", "video"])
+    modes = rows["sign_mode"] if "sign_mode" in rows.columns else None
     out = {}
     for run in runs.itertuples():
         key = (run.model, run.video)
-        if key not in win.index:
+        if key not in rows.index:
             continue
         probs = pd.read_csv(run.probs)
-        out[key] = probs.assign(sign=pain_sign(probs["prob"].to_numpy(), int(win[key])))
+        mode = str(modes[key]) if modes is not None else "causal"
+        out[key] = probs.assign(sign=aligned_sign(probs["prob"].to_numpy(), int(rows["window"][key]), mode))
     return out
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson r, NaN when either series is constant (r is undefined there)."""
+    """Pearson r over the samples where both are finite, NaN when either is constant there."""
     a, b = np.asarray(a, float), np.asarray(b, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
     if a.size < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     return float(np.corrcoef(a, b)[0, 1])
@@ -414,6 +472,10 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 def pearson_between_models(signs: Mapping[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     """Pearson r between every pair of models' signs on each video (paper §3).
+
+    The signs are :func:`load_signs`' aligned analysis signs; r is taken over the frames where both
+    have a value (NaN padding of the ``valid`` sign left out). The summary's sd is ``np.std``
+    (ddof 0), as the authors computed it.
 
     Returns
     -------
@@ -448,7 +510,11 @@ def pearson_summary(pairs: pd.DataFrame, names: Mapping[str, str] | None = None)
 
 
 def same_type_fraction(summary: pd.DataFrame) -> float:
-    """Fraction of videos that every model put in the same sign type (paper: 60 %)."""
+    """Fraction of videos that every model put in the same sign type (three-way agreement).
+
+    Not the paper's "60 %": that is the *pairwise* rate (:func:`painsign_utils.clustering.pairwise_agreement`);
+    in the authors' outputs all three models agree on 44.2 % of the videos.
+    """
     wide = summary.pivot_table(index="video", columns="model", values="sign_type", aggfunc="first")
     wide = wide.dropna()
     if wide.empty:
@@ -464,6 +530,7 @@ def truth_correlation(
     truths: Mapping[str, pd.DataFrame],
     min_sd: float = 0.05,
     seconds: float = 1.0,
+    mode: str = "causal",
 ) -> pd.DataFrame:
     """Per (model, video): Pearson r between the sign and the latent pain intensity.
 
@@ -482,6 +549,9 @@ def truth_correlation(
         Smallest sd of the smoothed intensity for a video to count as varying.
     seconds : float
         Moving-average length used for the sign (1 s in the paper).
+    mode : {"causal", "valid"}
+        Sign mode of the signs; the intensity is smoothed the same way (aligned as in
+        :func:`aligned_sign`) and frames where either has no value are left out.
 
     Returns
     -------
@@ -495,13 +565,18 @@ def truth_correlation(
         truth = truths[video].set_index("frame")["intensity"]
         intensity = truth.reindex(df["frame"].to_numpy()).to_numpy(dtype=float)
         ok = np.isfinite(intensity)
-        if ok.sum() < 2:
-            continue
-        sign = df["sign"].to_numpy()[ok]
         rate = samples_per_second(df["time"].to_numpy())
-        smoothed = moving_average(intensity[ok], window_for_fps(rate, seconds))
+        w = window_for_fps(rate, seconds)
+        if ok.sum() < max(2, w if mode == "valid" else 2):
+            continue
+        smoothed = aligned_sign(intensity[ok], w, mode)
+        sign = df["sign"].to_numpy()[ok]
+        keep = np.isfinite(sign) & np.isfinite(smoothed)
+        sign, smoothed, raw = sign[keep], smoothed[keep], intensity[ok][keep]
+        if sign.size < 2:
+            continue
         sd = float(np.std(smoothed))
-        rows.append({"model": model, "video": video, "r": _pearson(sign, intensity[ok]),
+        rows.append({"model": model, "video": video, "r": _pearson(sign, raw),
                      "r_smoothed": _pearson(sign, smoothed), "intensity_sd": sd,
                      "varying": sd >= min_sd})
     return pd.DataFrame(rows, columns=["model", "video", "r", "r_smoothed", "intensity_sd", "varying"])
@@ -512,12 +587,14 @@ def oracle_signs(
     truths: Mapping[str, pd.DataFrame],
     seconds: float = 1.0,
     name: str = "perfect classifier",
+    mode: str = "causal",
 ) -> dict[tuple[str, str], pd.DataFrame]:
     """Signs a perfect classifier would give: probability = latent intensity, same frames and gaps.
 
     For each video, the frames and the no-face gaps of the first model's table are kept and the
     probability replaced by the true intensity; the sign is then built exactly as for the models.
-    Its r with the intensity is the ceiling that the causal one-second average allows.
+    Its r with the intensity is the ceiling that the one-second average allows. ``mode`` is the
+    sign mode (the ``sign`` column is aligned as in :func:`aligned_sign`).
 
     Returns
     -------
@@ -534,7 +611,7 @@ def oracle_signs(
             continue
         w = window_for_fps(samples_per_second(df["time"].to_numpy()), seconds)
         out[(name, video)] = pd.DataFrame({"frame": df["frame"], "time": df["time"], "prob": prob,
-                                           "sign": pain_sign(prob, w)})
+                                           "sign": aligned_sign(prob, w, mode)})
     return out
 
 
@@ -547,8 +624,9 @@ def frame_level_auc(
     """Frame-level AUC against the per-frame truth (intensity >= ``pain_cut`` is pain).
 
     Per model, pooled over every analysed frame of every video: ``auc_prob`` scores frames with a
-    face by their raw probability; ``auc_sign`` scores every frame by the sign. With ``summary``
-    the video-level AUC (mean probability vs the video label) is added for comparison.
+    face by their raw probability; ``auc_sign`` scores every frame where the sign has a value
+    (all under ``causal``; not the NaN padding of the ``valid`` sign). With ``summary`` the
+    video-level AUC (video score vs the video label) is added for comparison.
     """
     pooled: dict[str, list] = {}
     for (model, video), df in signs.items():
@@ -564,19 +642,25 @@ def frame_level_auc(
         y = (inten[ok] >= pain_cut).astype(int)
         face = ok & np.isfinite(prob)
         yf = (inten[face] >= pain_cut).astype(int)
-        both = 0 < y.sum() < y.size
         row = {
             "model": model,
             "frames": int(ok.sum()),
             "pain_frames": float(y.mean()) if y.size else float("nan"),
             "auc_prob": float(roc_auc_score(yf, prob[face])) if 0 < yf.sum() < yf.size else float("nan"),
-            "auc_sign": float(roc_auc_score(y, sign[ok])) if both else float("nan"),
+            "auc_sign": _auc(inten, sign, pain_cut),
         }
         if summary is not None:
             g = summary[summary["model"] == model]
-            row["auc_video"] = binary_metrics(g["label"], g["mean_prob"], 0.5)["auc"]
+            row["auc_video"] = binary_metrics(g["label"], video_scores(g), 0.5)["auc"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _auc(intensity: np.ndarray, score: np.ndarray, pain_cut: float) -> float:
+    """AUC of ``score`` against ``intensity >= pain_cut`` where both are finite (NaN: one class)."""
+    ok = np.isfinite(intensity) & np.isfinite(score)
+    y = (intensity[ok] >= pain_cut).astype(int)
+    return float(roc_auc_score(y, score[ok])) if 0 < y.sum() < y.size else float("nan")
 
 
 def scenario_agreement(
@@ -591,6 +675,12 @@ def scenario_agreement(
     (:data:`SCENARIO_TYPES`). ``p_perm`` is the permutation p-value of ``ari``: the share of
     ``n_perm`` label shufflings with an ARI at least as high (with the +1 correction).
     ``agreement`` is the fraction of videos whose type is the expected one.
+
+    Under ``protocol: authors`` indeterminate is an overlay flag (a boolean ``indeterminate``
+    column beside three cluster types). Then a video of a scenario meant to be indeterminate counts
+    as recovered when it is flagged, any other video when its cluster type is the expected one;
+    the ARIs use the flag as a label (flagged videos form their own group, as under ``causal``).
+    Without that column (``causal``) ``sign_type`` is used as it is.
     """
     mapping = dict(mapping or SCENARIO_TYPES)
     rng = np.random.default_rng(seed)
@@ -599,6 +689,11 @@ def scenario_agreement(
         scen = g["scenario"].astype(str).to_numpy()
         types = g["sign_type"].astype(str).to_numpy()
         expected = np.array([mapping.get(s, s) for s in scen])
+        hit = expected == types
+        if "indeterminate" in g.columns and g["indeterminate"].dtype == bool:
+            flag = g["indeterminate"].to_numpy(bool)
+            hit = np.where(expected == "indeterminate", flag, hit)
+            types = np.where(flag, "indeterminate", types)
         ari = adjusted_rand_score(scen, types)
         null = np.array([adjusted_rand_score(scen, rng.permutation(types)) for _ in range(n_perm)])
         rows.append({
@@ -608,7 +703,7 @@ def scenario_agreement(
             "ari_expected": float(adjusted_rand_score(expected, types)),
             "ari_null_95": float(np.quantile(null, 0.95)),
             "p_perm": float((1 + (null >= ari).sum()) / (1 + n_perm)),
-            "agreement": float((expected == types).mean()),
+            "agreement": float(hit.mean()),
         })
     return pd.DataFrame(rows)
 

@@ -20,7 +20,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .evaluation import frame_level_auc, oracle_signs, truth_correlation
+from .clustering import classify_signs
+from .evaluation import frame_level_auc, oracle_signs, scenario_agreement, truth_correlation
+from .protocol import Protocol, get_protocol
 from .sign import shannon_entropy, threshold_crossings
 
 #: Name of the perfect classifier's row.
@@ -40,6 +42,8 @@ def oracle_summary(
     summary: pd.DataFrame,
     threshold: float = 0.5,
     seconds: float = 1.0,
+    mode: str = "causal",
+    video_score: str = "face_mean",
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], pd.DataFrame]]:
     """The oracle's per-video summary, shaped like chapter 03's ``video_summary.csv``.
 
@@ -52,22 +56,29 @@ def oracle_summary(
         The models' video summary (``video, label, scenario`` are carried over).
     threshold : float
         The oracle's decision threshold (the pain cut of the latent intensity).
+    mode, video_score : str
+        The protocol's sign mode and video score (as in
+        :func:`painsign_utils.evaluation.summarize_video`), so the oracle is typed like the models.
 
     Returns
     -------
     summary : DataFrame, one row per video: ``model`` (= ``"oracle"``), ``video, label, scenario,
-        threshold, mean_prob, entropy, crossings``
+        threshold, score, mean_prob, entropy, crossings``
     signs : the oracle's signs, keyed ``("oracle", video)``
     """
-    osigns = oracle_signs(signs, truths, seconds=seconds, name=ORACLE)
+    osigns = oracle_signs(signs, truths, seconds=seconds, name=ORACLE, mode=mode)
     meta = summary.drop_duplicates("video").set_index("video")
     keep = [c for c in ("subject", "label", "scenario") if c in meta.columns]
     rows = []
     for (_, video), df in osigns.items():
         sign = df["sign"].to_numpy()
+        sign = sign[np.isfinite(sign)]  # the aligned "valid" sign is NaN at both ends
+        mean_prob = float(np.nanmean(df["prob"]))
         rows.append({"model": ORACLE, "video": video, **meta.loc[video, keep].to_dict(),
-                     "threshold": threshold, "mean_prob": float(np.nanmean(df["prob"])),
-                     "entropy": shannon_entropy(sign), "crossings": threshold_crossings(sign, threshold)})  # fmt: skip
+                     "threshold": threshold,
+                     "score": float(sign.mean()) if video_score == "sign_mean" else mean_prob,
+                     "mean_prob": mean_prob, "entropy": shannon_entropy(sign),
+                     "crossings": threshold_crossings(sign, threshold)})  # fmt: skip
     return pd.DataFrame(rows), osigns
 
 
@@ -90,6 +101,7 @@ def model_quality(
     val_auc: Mapping[str, float] | None = None,
     pain_cut: float = 0.5,
     seconds: float = 1.0,
+    mode: str = "causal",
 ) -> pd.DataFrame:
     """The model-quality table, the oracle included when it is in ``typed``.
 
@@ -104,6 +116,8 @@ def model_quality(
         :func:`~painsign_utils.evaluation.scenario_agreement` (``model, ari_expected``); empty on
         real data, like ``truths`` (their columns are then NaN).
     val_auc : mapping model → mean validation AUC over the folds (none for the oracle)
+    mode : str
+        Sign mode of ``signs`` (the truth is smoothed the same way for ``truth_r``).
 
     Returns
     -------
@@ -113,7 +127,7 @@ def model_quality(
     nothing = pd.Series(dtype=float)
     if truths:  # synthetic data: frame-level truth exists
         frame = frame_level_auc(signs, truths, pain_cut=pain_cut).set_index("model")["auc_prob"]
-        truth_r = truth_correlation(signs, truths, seconds=seconds)
+        truth_r = truth_correlation(signs, truths, seconds=seconds, mode=mode)
         varying = truth_r[truth_r["varying"]].groupby("model")["r_smoothed"].median()
     else:
         frame = varying = nothing
@@ -126,7 +140,7 @@ def model_quality(
             "model": m,
             "val_auc": float((val_auc or {}).get(m, np.nan)),
             "frame_auc": float(frame.get(m, np.nan)),
-            "video_prob_sd": float(g["mean_prob"].std(ddof=0)),
+            "video_prob_sd": float(g["score" if "score" in g.columns else "mean_prob"].std(ddof=0)),
             "confident_frames": float(confident.get(m, np.nan)),
             "entropy_median": float(g["entropy"].median()),
             "n_types": int(g.loc[g["sign_type"].isin(NAMED_TYPES), "sign_type"].nunique()),
@@ -134,6 +148,53 @@ def model_quality(
             "scenario_ari": float(ari.get(m, np.nan)),
         })
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
+
+
+def health_table(
+    summary: pd.DataFrame,
+    signs: Mapping[tuple[str, str], pd.DataFrame],
+    truths: Mapping[str, pd.DataFrame],
+    agreement: pd.DataFrame,
+    val_auc: Mapping[str, float] | None = None,
+    protocol: str | Protocol = "authors",
+    n_perm: int = 2000,
+    seed: int = 0,
+    **cluster_kwargs,
+) -> pd.DataFrame:
+    """Chapter 05's model-health table: the models and, on synthetic data, the oracle beside them.
+
+    With ``truths`` (synthetic data) the oracle is summarized (:func:`oracle_summary`) with the
+    protocol's sign mode and video score, typed by :func:`painsign_utils.clustering.classify_signs`
+    under the same protocol (overlay flag included), and its scenario agreement is added to
+    ``agreement``. Without them (real data) only the models' rows are computed.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        The models' typed video summary (``sign_types.csv``).
+    signs : mapping (model, video) → DataFrame ``frame, time, prob, sign`` (empty on real data)
+    truths : mapping video → per-frame truth (empty on real data)
+    agreement : DataFrame
+        The models' :func:`~painsign_utils.evaluation.scenario_agreement` (empty on real data).
+    val_auc : mapping model → mean validation AUC
+    protocol : {"authors", "causal"} or Protocol
+    n_perm, seed : permutation test of the oracle's scenario agreement
+    **cluster_kwargs
+        Passed to :func:`~painsign_utils.clustering.classify_signs` (e.g. ``k_min, k_max``).
+
+    Returns
+    -------
+    DataFrame with :data:`QUALITY_COLUMNS` (see :func:`model_quality`).
+    """
+    p = get_protocol(protocol)
+    typed, all_signs = summary, dict(signs)
+    if truths:
+        oracle, osigns = oracle_summary(signs, truths, summary, mode=p.sign_mode, video_score=p.video_score)
+        labels, _ = classify_signs(oracle, p, **cluster_kwargs)
+        oracle = oracle.assign(sign_type=labels["sign_type"].astype(object), indeterminate=labels["indeterminate"])
+        agreement = pd.concat([agreement, scenario_agreement(oracle, n_perm=n_perm, seed=seed)])
+        typed, all_signs = pd.concat([summary, oracle], ignore_index=True), {**signs, **osigns}
+    return model_quality(typed, all_signs, truths, agreement, val_auc, mode=p.sign_mode)
 
 
 def quality_verdicts(quality: pd.DataFrame, targets: Mapping[str, float] | None = None) -> pd.DataFrame:

@@ -63,6 +63,15 @@ ACTIONS = {
 _ACTION_COLOURS = {"ACT": "#f4a6a6", "CHECK": "#fde0a6", "SUPERVISE": "#fde0a6", "NO ACTION": "#bfe3b4"}
 
 
+def _crossing_points(t: np.ndarray, s: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values where a sign crosses ``threshold``, over the samples that have a value
+    (the ``valid`` sign aligned to the frames is NaN at both ends)."""
+    ok = np.isfinite(s)
+    t, s = t[ok], s[ok]
+    idx = crossing_indices(s, threshold) if s.size else np.zeros(0, int)
+    return t[idx], s[idx]
+
+
 def strip_frames(times: np.ndarray, every_s: float = 1.0, max_frames: int = 20) -> np.ndarray:
     """Positions (indices into ``times``) of the frames shown under a sign: one per ``every_s``.
 
@@ -170,8 +179,7 @@ def plot_sign(
         t, s = df["time"].to_numpy(), df["sign"].to_numpy()
         ax.plot(t, s, color=colour, lw=1.8)
         ax.axhline(thresholds[model], color=colour, lw=0.8, ls="--", alpha=0.7)
-        idx = crossing_indices(s, thresholds[model])
-        ax.scatter(t[idx], s[idx], color=colour, marker=MODEL_MARKERS.get(model, "o"), s=36,
+        ax.scatter(*_crossing_points(t, s, thresholds[model]), color=colour, marker=MODEL_MARKERS.get(model, "o"), s=36,
                    edgecolor="k", linewidths=0.6, zorder=3)
         handles.append(Line2D([], [], color=colour, marker=MODEL_MARKERS.get(model, "o"), lw=1.8,
                               markeredgecolor="k", label=_legend_entry(model, summaries[model])))
@@ -291,7 +299,8 @@ def plot_sign_steps(probs: pd.DataFrame, sign: np.ndarray, threshold: float, mod
     Parameters
     ----------
     probs : DataFrame ``time, prob`` (prob NaN where no face)
-    sign : array, shape (n,) — :func:`painsign_utils.sign.pain_sign` of ``probs.prob``
+    sign : array, shape (n,) — the analysis sign aligned to the frames
+        (:func:`painsign_utils.evaluation.aligned_sign`; NaN where the ``valid`` filter has no value)
     """
     from ..sign import interpolate_missing
 
@@ -305,8 +314,7 @@ def plot_sign_steps(probs: pd.DataFrame, sign: np.ndarray, threshold: float, mod
         ax.scatter(t[gap], filled[gap], s=10, marker="x", color="0.2", label="no face: interpolated")
     ax.plot(t, sign, color=colour, lw=2, label=f"{MODEL_NAMES.get(model, model)} pain sign")
     ax.axhline(threshold, color=colour, ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
-    idx = crossing_indices(sign, threshold)
-    ax.scatter(t[idx], sign[idx], color=colour, marker=MODEL_MARKERS.get(model, "o"), s=40,
+    ax.scatter(*_crossing_points(t, np.asarray(sign, float), threshold), color=colour, marker=MODEL_MARKERS.get(model, "o"), s=40,
                edgecolor="k", zorder=3, label="threshold crossing")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("time (s)")
@@ -364,6 +372,12 @@ def plot_sign_types(
             if sel.any():
                 ax.scatter(g["entropy"][sel], g["crossings"][sel] + jitter[sel], s=16, color=colour,
                            alpha=0.8, label=sign_type)
+        if "indeterminate" in g.columns and g["indeterminate"].dtype == bool and g["indeterminate"].any():
+            # protocol authors: the overlay flag, drawn over the three clusters
+            sel = g["indeterminate"].to_numpy(bool)
+            ax.scatter(g["entropy"][sel], g["crossings"][sel] + jitter[sel], s=60, facecolor="none",
+                       edgecolor=TYPE_COLOURS["indeterminate"], lw=1.5, zorder=3,
+                       label="indeterminate (overlay)")
         cent = clf.centroids_
         ax.scatter(cent["entropy"], cent["crossings"], marker="X", s=110, color="k", zorder=4,
                    label="centroids")
