@@ -323,3 +323,20 @@ def test_pairwise_and_three_way_agreement_hand_counted():
         pairwise_agreement(types.drop(columns="sign_type"))
     with pytest.raises(DataError, match="no sign type for model"):
         pairwise_agreement(types, models=["a", "z"])
+
+
+def test_table3_under_the_overlay_has_three_types_plus_the_flagged_row_and_uses_the_video_score():
+    videos = pd.DataFrame({
+        "model": ["m"] * 6, "video": list("abcdef"),
+        "sign_type": ["stable", "stable", "irregular", "irregular", "unstable", "unstable"],
+        "indeterminate": [False, False, False, False, True, False],
+        "label": [1, 0, 1, 0, 1, 0], "threshold": 0.5,
+        "mean_prob": [0.9, 0.1, 0.9, 0.1, 0.9, 0.1],  # face mean: perfect
+        "score": [0.9, 0.6, 0.2, 0.1, 0.9, 0.1],  # the protocol's video score
+        "entropy": [0.1, 0.2, 2.0, 2.1, 1.0, 2.6], "crossings": [0, 0, 1, 2, 9, 8]})
+    t = table3(videos).set_index("sign_type")
+    assert list(t.index) == ["stable", "irregular", "unstable", "indeterminate"]
+    assert t.loc["indeterminate", "overlay"] and not t.loc["unstable", "overlay"]
+    assert t.loc["indeterminate", "n_pain"] == 1 and t.loc["indeterminate", "n_nopain"] == 0
+    assert t.loc["stable", "accuracy"] == pytest.approx(0.5)  # scored by `score`, not mean_prob
+    assert t.loc["irregular", "sensitivity"] == 0.0

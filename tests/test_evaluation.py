@@ -339,3 +339,101 @@ def test_inference_speed_and_cached_runs(tmp_path, runs):
     assert len(rebuilt) == len(summary)
     with pytest.raises(DataError, match="run chapter 3"):
         ev.cached_runs(tmp_path / "nowhere", summary)
+
+
+# -- protocol: authors (valid sign, sign-mean video score) ------------------------------------------
+
+
+def _authors_reference(p: np.ndarray, threshold: float, w: int = 30):
+    """The authors' code, written out: np.interp, np.convolve 'valid', np.histogram, scipy entropy."""
+    from scipy.stats import entropy
+
+    idx = np.arange(p.size)
+    ok = ~np.isnan(p)
+    x = np.interp(idx, idx[ok], p[ok])
+    sign = np.convolve(x, np.ones(w), "valid") / w
+    counts, _ = np.histogram(sign, bins=np.linspace(0, 1, 11))
+    h = entropy(counts / len(sign), base=2)
+    crossings = len(np.where(np.diff(np.sign(sign - threshold)))[0])
+    return sign, h, crossings
+
+
+def test_valid_mode_summary_equals_the_authors_computation():
+    rng = np.random.default_rng(3)
+    for trial in range(5):
+        p = np.clip(0.5 + np.cumsum(rng.normal(0, 0.05, 600)), 0, 1)
+        p[rng.random(600) < 0.15] = np.nan
+        p[:4] = np.nan
+        probs = pd.DataFrame({"frame": np.arange(600), "time": np.arange(600) / 30, "prob": p})
+        thr = float(rng.uniform(0.3, 0.7))
+        ref, h, x = _authors_reference(p, thr)
+        s = ev.summarize_video(probs, thr, mode="valid", video_score="sign_mean")
+        assert s["n_sign"] == 571 and s["sign_mode"] == "valid" and s["video_score"] == "sign_mean"
+        assert s["score"] == pytest.approx(ref.mean()) and s["sign_mean"] == pytest.approx(ref.mean())
+        assert s["prediction"] == int(ref.mean() >= thr)
+        assert s["entropy"] == pytest.approx(h, abs=1e-12)
+        assert s["crossings"] == x  # no sample equals θ exactly on these curves
+        assert s["mean_prob"] == pytest.approx(np.nanmean(p))
+        face = ev.summarize_video(probs, thr, mode="valid", video_score="face_mean")
+        assert face["score"] == pytest.approx(np.nanmean(p)) and face["entropy"] == s["entropy"]
+
+
+def test_video_score_is_validated():
+    probs = pd.DataFrame({"frame": np.arange(40), "time": np.arange(40) / 30, "prob": np.full(40, 0.5)})
+    with pytest.raises(Exception, match="unknown video score"):
+        ev.summarize_video(probs, 0.5, video_score="median")
+
+
+def test_aligned_sign_puts_valid_samples_at_their_centres():
+    p = np.linspace(0, 1, 100)
+    a = ev.aligned_sign(p, 30, "valid")
+    assert a.shape == (100,) and np.isnan(a[:14]).all() and np.isnan(a[-15:]).all()
+    core = np.convolve(p, np.ones(30), "valid") / 30
+    assert np.allclose(a[14:85], core)
+    # on a straight line the centred mean equals the value at the centre (frame j + 14.5)
+    assert a[14] == pytest.approx((p[14] + p[15]) / 2)
+    assert np.array_equal(ev.aligned_sign(p, 30, "causal"), pain_sign(p, 30))
+
+
+def test_load_signs_and_downstream_use_the_summary_sign_mode(tmp_path):
+    rng = np.random.default_rng(0)
+    rows, truths = [], {}
+    for model in ("a", "b"):
+        for v in ("v1", "v2"):
+            p = np.clip(0.5 + np.cumsum(rng.normal(0, 0.04, 120)), 0, 1)
+            p[10:15] = np.nan
+            path = tmp_path / f"{model}_{v}.csv"
+            pd.DataFrame({"frame": np.arange(120), "time": np.arange(120) / 30, "prob": p}).to_csv(path, index=False)
+            rows.append({"model": model, "video": v, "probs": str(path)})
+            truths[v] = pd.DataFrame({"frame": np.arange(120), "intensity": rng.random(120)})
+    runs = pd.DataFrame(rows)
+    videos = pd.DataFrame({"path": ["x/v1.mp4", "x/v2.mp4"], "label": ["pain", "nopain"]})
+    summary = ev.summarize_videos(runs, videos, {"a": 0.5, "b": 0.5}, mode="valid", video_score="sign_mean")
+    assert (summary["sign_mode"] == "valid").all() and (summary["n_sign"] == 91).all()
+    signs = ev.load_signs(runs, summary)
+    s = signs[("a", "v1")]["sign"].to_numpy()
+    assert len(s) == 120 and np.isnan(s).sum() == 29
+    assert np.nanmean(s) == pytest.approx(summary.set_index(["model", "video"]).loc[("a", "v1"), "score"])
+    pairs = ev.pearson_between_models(signs)
+    a, b = signs[("a", "v1")]["sign"].to_numpy(), signs[("b", "v1")]["sign"].to_numpy()
+    ok = np.isfinite(a)
+    assert pairs.loc[pairs["video"] == "v1", "r"].iloc[0] == pytest.approx(np.corrcoef(a[ok], b[ok])[0, 1])
+    assert np.isfinite(ev.frame_level_auc(signs, truths, summary)["auc_sign"]).all()
+    oracle = ev.oracle_signs(signs, truths, mode="valid")
+    assert np.isnan(oracle[("perfect classifier", "v1")]["sign"].to_numpy()).sum() == 29
+    r = ev.truth_correlation(signs, truths, mode="valid")
+    assert len(r) == 4 and r["r"].notna().all()
+    # a table without sign_mode (older runs) is read as causal
+    causal = ev.load_signs(runs, summary.drop(columns="sign_mode"))
+    assert not np.isnan(causal[("a", "v1")]["sign"]).any()
+
+
+def test_scenario_agreement_counts_a_flagged_indeterminate_video_as_recovered():
+    summary = pd.DataFrame({
+        "model": ["m"] * 4, "scenario": ["indeterminate", "indeterminate", "unstable", "stable_rest"],
+        "sign_type": ["unstable", "unstable", "unstable", "stable"],
+        "indeterminate": [True, False, False, False]})
+    got = ev.scenario_agreement(summary, n_perm=10).iloc[0]
+    assert got["agreement"] == pytest.approx(3 / 4)  # the unflagged indeterminate video is missed
+    causal = ev.scenario_agreement(summary.drop(columns="indeterminate"), n_perm=10).iloc[0]
+    assert causal["agreement"] == pytest.approx(2 / 4)
