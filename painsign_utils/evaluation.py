@@ -37,7 +37,7 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from .clustering import SIGN_TYPES
 from .errors import ConfigError, DataError
-from .metrics import METRICS, binary_metrics, mean_sd
+from .metrics import METRICS, binary_metrics
 from .sign import (
     pain_sign,
     shannon_entropy,
@@ -493,15 +493,21 @@ def pearson_between_models(signs: Mapping[tuple[str, str], pd.DataFrame]) -> pd.
     return pd.DataFrame(rows, columns=["video", "model_a", "model_b", "r"])
 
 
+def _mean_sd0(values: pd.Series) -> str:
+    """``mean ± sd`` with ``np.std`` (ddof 0), as the authors reported Pearson r; NaN left out."""
+    v = values.dropna().to_numpy(float)
+    return f"{v.mean():.2f} ± {v.std():.2f}" if v.size else "–"
+
+
 def pearson_summary(pairs: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Mean ± sd of r over videos per model pair, next to the paper's value."""
+    """Mean ± sd (ddof 0, as the authors' ``np.std``) of r over videos per model pair, next to the paper's."""
     names = names or {}
     rows = []
     for (a, b), g in pairs.groupby(["model_a", "model_b"]):
         paper = PAPER["pearson_r"].get((a, b)) or PAPER["pearson_r"].get((b, a))
         rows.append({
             "pair": f"{names.get(a, a)} – {names.get(b, b)}",
-            "r (ours)": mean_sd(g["r"], percent=False),
+            "r (ours)": _mean_sd0(g["r"]),
             "r (paper)": f"{paper[0]:.2f} ± {paper[1]:.2f}" if paper else "–",
             "videos": int(g["r"].notna().sum()),
             "r_mean": float(g["r"].mean()),

@@ -360,7 +360,7 @@ def _authors_reference(p: np.ndarray, threshold: float, w: int = 30):
 
 def test_valid_mode_summary_equals_the_authors_computation():
     rng = np.random.default_rng(3)
-    for trial in range(5):
+    for _ in range(5):
         p = np.clip(0.5 + np.cumsum(rng.normal(0, 0.05, 600)), 0, 1)
         p[rng.random(600) < 0.15] = np.nan
         p[:4] = np.nan

@@ -46,13 +46,15 @@ def explanation_strip(
     show_faces: bool = True,
     levels: int = 5,
     display: int = 128,
+    ig_mode: str | None = None,
 ) -> plt.Figure:
     """Pain sign on top, then rows of frames, Grad-CAM overlays and IG overlays (Figs 1-4).
 
     Parameters
     ----------
     time, sign : sequences of length T
-        Seconds and pain-sign values of every analysed frame.
+        Seconds and pain-sign values of every analysed frame (NaN where the ``valid`` sign has
+        no value).
     threshold : float
         The model's Youden threshold (dashed line).
     frame_times : sequence of length K
@@ -69,6 +71,10 @@ def explanation_strip(
         show faces): the maps stay readable, the infant does not.
     levels, display : int
         k-means levels of the post-processing; side in pixels of each face.
+    ig_mode : {"abs", "clamp"}, optional
+        How the signed IG maps become importance before the post-processing
+        (:func:`painsign_utils.explain.ig_importance`; the protocol's ``ig_postprocess``). None
+        keeps the absolute value. Grad-CAM maps are not affected.
 
     Returns
     -------
@@ -81,15 +87,15 @@ def explanation_strip(
         for c in crops
     ]
 
-    def draw(maps: Sequence[np.ndarray | None]) -> list[np.ndarray | None]:
+    def draw(maps: Sequence[np.ndarray | None], mode: str | None = None) -> list[np.ndarray | None]:
         return [
             None
             if f is None or m is None
-            else overlay(f, postprocess_mask(m, levels, size=display))
+            else overlay(f, postprocess_mask(m, levels, size=display, ig_mode=mode))
             for f, m in zip(faces, maps, strict=True)
         ]
 
-    frames, gradcam, ig = faces, draw(gradcam), draw(ig)
+    frames, gradcam, ig = faces, draw(gradcam), draw(ig, ig_mode)
     k = len(frame_times)
     colour = MODEL_COLOURS.get(model, "k")
     fig = plt.figure(figsize=(max(8.0, 0.75 * k), 2.3 + 3 * max(0.75, 8.0 / max(k, 1) * 0.75)))

@@ -131,7 +131,8 @@ def frame_strip(
 
 def _legend_entry(model: str, s: Mapping) -> str:
     pred = "pain" if s["prediction"] else "no pain"
-    return (f"{MODEL_NAMES.get(model, model)}: mean {100 * s['mean_prob']:.0f}% → {pred} | "
+    score = s.get("score", s["mean_prob"])
+    return (f"{MODEL_NAMES.get(model, model)}: score {100 * score:.0f}% → {pred} | "
             f"entropy {s['entropy']:.2f} | crossings {int(s['crossings'])}")
 
 
@@ -252,7 +253,8 @@ def plot_video_scores(summary: pd.DataFrame) -> plt.Figure:
     """Table 2 (test) as a picture: video-level ROC curves, and each video's mean probability.
 
     Left: ROC curve of the mean probability per model, the dot marking the model's threshold.
-    Right: every video's mean probability by its true label, with each model's threshold.
+    Right: every video's score (``score``, else ``mean_prob``) by its true label, with each
+    model's threshold.
 
     Parameters
     ----------
@@ -267,7 +269,8 @@ def plot_video_scores(summary: pd.DataFrame) -> plt.Figure:
     for i, model in enumerate(models):
         g = summary[summary["model"] == model]
         colour, name = MODEL_COLOURS.get(model, "k"), MODEL_NAMES.get(model, model)
-        y, p, t = g["label"].to_numpy(int), g["mean_prob"].to_numpy(float), float(g["threshold"].iloc[0])
+        score = g["score"] if "score" in g.columns else g["mean_prob"]
+        y, p, t = g["label"].to_numpy(int), score.to_numpy(float), float(g["threshold"].iloc[0])
         if 0 < y.sum() < y.size:
             fpr, tpr, _ = roc_curve(y, p)
             roc.plot(fpr, tpr, color=colour, label=name)
