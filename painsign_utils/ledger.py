@@ -245,6 +245,9 @@ def _threshold_rows(art: Path, models: Sequence[str], videos: pd.DataFrame) -> l
         finite = thetas[np.isfinite(thetas)]
         if not finite.size:
             continue
+        for (fold, _, train_theta), theta_k in zip(folds, thetas, strict=True):
+            rows += [_row(THRESHOLD, f"θ fold {fold}", model, THRESHOLD_RULES[0], theta_k),
+                     _row(THRESHOLD, f"θ fold {fold}", model, THRESHOLD_RULES[1], train_theta)]
         rows += [_row(THRESHOLD, "θ mean", model, THRESHOLD_RULES[0], finite.mean()),
                  _row(THRESHOLD, "θ sd", model, THRESHOLD_RULES[0], finite.std())]
         # The video threshold of each rule: the mean θ_k (authors) or the training-fold θ of the
@@ -398,6 +401,37 @@ def effect_numbers(art: str | Path, augmentation: bool = True) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=NUMBER_COLUMNS)
     out.attrs["videos"] = videos
     return out
+
+
+#: The two variants each element's numbers compare, the authors' first.
+VARIANTS: dict[str, tuple[str, str]] = {
+    SMOOTHING: SIGN_MODES, VIDEO_SCORE: VIDEO_SCORES, THRESHOLD: THRESHOLD_RULES,
+    CLUSTERING: CLUSTERINGS, INDETERMINATE: CLUSTERINGS, AGREEMENT: CLUSTERINGS,
+    PEARSON: SIGN_MODES, IG: IG_MODES, AUGMENTATION: AUGMENT_STYLES,
+}
+
+
+def paired_table(numbers: pd.DataFrame) -> pd.DataFrame:
+    """The quantities measured under both variants, side by side.
+
+    Returns
+    -------
+    DataFrame with columns ``element, quantity, model, authors, causal, difference``
+    (``authors - causal``; ``authors`` is the variant the authors' code uses), in the order of
+    ``numbers``; quantities measured under one variant only are left out.
+    """
+    rows = []
+    keys = numbers[["element", "quantity", "model"]].drop_duplicates()
+    for elem, quantity, model in keys.itertuples(index=False):
+        if elem not in VARIANTS:
+            continue
+        a, c = (_get(numbers, elem, quantity, model, v) for v in VARIANTS[elem])
+        if np.isnan(a) or np.isnan(c):
+            continue
+        rows.append({"element": elem, "quantity": quantity, "model": model, "authors": a,
+                     "causal": c, "difference": a - c})
+    return pd.DataFrame(rows, columns=["element", "quantity", "model", "authors", "causal",
+                                       "difference"])
 
 
 # -- from numbers to words -------------------------------------------------------------------------

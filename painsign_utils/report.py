@@ -826,6 +826,35 @@ EXERCISES: dict[str, list[Exercise]] = {
             "videos per group. On few videos per skin-tone group most differences lie within the "
             "intervals: absence of evidence, not evidence of fairness."),
     ],
+    "10_methods_ledger": [
+        Exercise(
+            "Set `protocol` to causal in the profile's common section, re-run the book "
+            "and open this page again: which column did the chapters follow, and which measured "
+            "effects changed?",
+            "The measured effects are recomputed both ways from the same predictions; what the "
+            "protocol changes is what the chapters trained, reported and classified with.",
+            "The chapters now follow the causal column. The sign, video-score and clustering rows "
+            "are measured on this build's per-frame probabilities both times, so they move only as "
+            "much as the models do (training follows the protocol's augmentation and weight decay, "
+            "so the models differ a little). The threshold row keeps its direction: θ_k is the best "
+            "cut for its own fold under either protocol."),
+        Exercise(
+            "Change `seed` and re-run this chapter alone: which numbers of the ledger move?",
+            "`seed` draws only the augmentations of the test card; k-means runs with a fixed "
+            "random_state.",
+            "Only the augmentation row moves, a little: every other effect is computed without "
+            "randomness from the artifacts of the run. A difference that depended on the seed would "
+            "not be a measured effect of the protocol."),
+        Exercise(
+            "Compare this page under the `smoke` and `demo` profiles: which effects keep their "
+            "direction, and which flip?",
+            "With two folds and a few videos, one video more or less changes a rate by several "
+            "points.",
+            "Sensitivity + specificity at θ_k is never below the training-fold rule's, by "
+            "construction, under every profile. The valid-vs-causal and sign-mean-vs-face-mean rows "
+            "are small and can flip on a small build; the clustering ARI varies most, since few "
+            "videos per type make k-means unstable."),
+    ],
 }
 
 

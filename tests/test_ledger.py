@@ -206,3 +206,19 @@ def test_missing_artifacts_say_which_chapter(tmp_path):
     (art / "tables" / "video_summary.csv").unlink()
     with pytest.raises(DataError, match="chapter 03"):
         ledger.measured_effects(art)
+
+
+def test_paired_table_and_figures(run):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from painsign_utils.figures import ledger as figs
+
+    _, effects = run
+    numbers = effects.attrs["numbers"]
+    paired = ledger.paired_table(numbers)
+    row = paired[(paired["element"] == ledger.THRESHOLD) & (paired["quantity"] == "validation accuracy")
+                 & (paired["model"] == "ncnn")].iloc[0]
+    assert row["difference"] == pytest.approx(row["authors"] - row["causal"])
+    assert len(figs.plot_effects(paired).axes) == 1
+    assert len(figs.plot_fold_thresholds(numbers, ledger.THRESHOLD, ledger.THRESHOLD_RULES).axes) == 2
