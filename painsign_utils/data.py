@@ -512,7 +512,9 @@ def dataset_summary(images: pd.DataFrame | None = None, videos: pd.DataFrame | N
     return pd.DataFrame(rows).set_index("dataset").T
 
 
-#: Paper Table 1 (Ferreira et al.): what the real datasets hold.
+#: Paper Table 1 (Ferreira et al.): what the real datasets hold, as printed. Its iCOPEvid pain /
+#: no-pain counts are transposed: the authors' predictions hold 49 pain and 71 no-pain videos
+#: (N-CNN's sensitivity 0.8163 = 40/49); the numbers are kept as the paper printed them.
 PAPER_TABLE1 = pd.DataFrame(
     {"iCOPE": ["image", 26, 123, 60, 63], "UNIFESP": ["image", 30, 360, 164, 196],
      "iCOPEvid": ["video", 49, 120, 71, 49]},

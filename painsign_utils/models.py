@@ -3,8 +3,8 @@
 This module owns the networks, their weights policy and their input conventions:
 
 * ``"ncnn"`` — N-CNN (Zamzmi et al. 2019), 120×120 RGB in [0, 1], trained from scratch
-  (72,593 parameters with the single-logit head), initialized as Keras does (Glorot-uniform,
-  zero biases): App. A's augmentation settings are Keras' names, so Keras is the likely framework.
+  (72,593 parameters with the single-logit head), initialized with Glorot-uniform weights and zero
+  biases (Keras' defaults; the paper names no initialization).
   One departure: the 8-unit hidden layer starts with bias 0.5 (``FC_BIAS_INIT``), not 0, because
   with zero biases its units die on some folds and the network outputs a constant.
 * ``"vggface"`` — VGG-16 with the face-recognition weights of Parkhi et al. (2015) and the paper's

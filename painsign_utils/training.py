@@ -102,8 +102,9 @@ PAPER_TABLE2_TEST: dict[str, dict[str, float]] = {
     "vit_b16": {"accuracy": 0.567, "sensitivity": 0.837, "specificity": 0.380, "auc": 0.688},
 }
 
-#: Paper's video thresholds: N-CNN 54.2%, VGG-Face 49.4%, ViT 43.1% (in the authors' code, the means
-#: of the ten per-fold Youden thresholds on the validation folds; N-CNN 0.5420 ± 0.1350).
+#: Paper's video thresholds (quoted with Fig. 6): the mean of the ten per-fold Youden thresholds
+#: θ_k, each on its fold's validation predictions (authors' code): N-CNN 54.2%, VGG-Face 49.4%,
+#: ViT 43.1%.
 PAPER_THRESHOLDS = {"ncnn": 0.542, "vggface": 0.494, "vit_b16": 0.431}
 
 #: Threshold rules (:func:`rule_metrics`).

@@ -27,9 +27,9 @@ RULES: dict[str, float] = {
     "high_sensitivity": 0.75,   # "high sensitivity" on the test videos (paper: 81.6-85.7 %)
     "low_specificity": 0.60,    # "low specificity" (paper: 38.0-56.3 %)
     "sens_minus_spec": 0.20,    # ... and sensitivity exceeds specificity by this much (paper: 25-46 pts)
-    "same_type_close": 0.15,    # share of videos with one sign type across models within 15 pts of 60 %
+    "same_type_close": 0.15,    # pairwise share of videos with the same sign type within 15 pts of 60 %
     "same_type_near": 0.25,     # ... within 25 pts: partly
-    "paper_same_type": 0.60,    # the paper's share
+    "paper_same_type": 0.60,    # the paper's share (pairwise: N-CNN / ViT-B/16)
     "k_paper": 3,               # the paper's number of sign types
     "drop_points": 0.05,        # test AUC lower than validation AUC by at least 5 points
 }
@@ -181,21 +181,28 @@ def stable_better(art: Path) -> Verdict:
 
 
 def same_type(art: Path) -> Verdict:
-    """About 60 % of the videos get the same sign type from every model."""
-    from .evaluation import same_type_fraction
+    """About 60 % of the videos get the same sign type from two models (pairwise agreement).
 
-    v = Verdict("same_type", "About 60% of the videos get the same sign type from every model",
-                "60%")
+    The paper's "60 %" is a pairwise rate (the authors' outputs: N-CNN/ViT 0.600, VGG/ViT 0.658,
+    VGG/N-CNN 0.575; all three models agree on 0.442): the build's mean over model pairs is
+    judged against it, and the three-way share is reported beside it.
+    """
+    from .clustering import all_agree_fraction, pairwise_agreement
+
+    v = Verdict("same_type", "About 60% of the videos get the same sign type from two models "
+                "(pairwise agreement)", "60% (pairs 57.5-65.8%; all three 44.2%)")
     types = _read(art, "tables/sign_types.csv", "05")
     if isinstance(types, str):
         v.reason = types
         return v
-    frac = same_type_fraction(types)
-    if not np.isfinite(frac):
-        v.reason = "no video has a sign type from every model."
+    pairs = pairwise_agreement(types)
+    mean = float(pairs["agreement"].mean()) if len(pairs) else float("nan")
+    if not np.isfinite(mean):
+        v.reason = "no video has a sign type from two models."
         return v
-    gap = abs(frac - RULES["paper_same_type"])
-    v.build = f"{_pct(frac)} of {types['video'].nunique()} videos"
+    gap = abs(mean - RULES["paper_same_type"])
+    v.build = (f"{_pct(mean)} mean of {len(pairs)} pairs ({_pct(pairs['agreement'].min())}-"
+               f"{_pct(pairs['agreement'].max())}); all models {_pct(all_agree_fraction(types))}")
     v.verdict = YES if gap <= RULES["same_type_close"] else PARTLY if gap <= RULES["same_type_near"] else NO
     v.reason = (f"{100 * gap:.0f} points from 60% (yes within {100 * RULES['same_type_close']:.0f}, "
                 f"partly within {100 * RULES['same_type_near']:.0f})")

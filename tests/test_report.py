@@ -102,7 +102,8 @@ def test_every_section_reads_the_build(art):
     assert len(sections["pearson"].long) == 3
     t3 = sections["table3"].table
     assert t3.loc[("VGG-Face", "stable"), ("Entropy", "paper")] == "0.35 ± 0.46"
-    assert "same sign type by every model" in sections["table3"].note
+    assert "same sign type by two models (pairwise" in sections["table3"].note
+    assert "(paper: 60%, pairwise); by every model: 100%" in sections["table3"].note
     long_all = report.long_table(list(sections.values()))
     assert set(long_all["section"]) == set(sections)
     assert long_all[["ours", "paper"]].notna().all().all()

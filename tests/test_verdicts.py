@@ -67,14 +67,18 @@ def test_every_claim_is_judged_when_artifacts_agree_with_the_paper(art):
     assert sum(verdicts.verdict_counts(list(by_key.values())).values()) == len(by_key)
 
 
-def test_same_type_is_measured_against_sixty_percent(art):
+def test_same_type_is_pairwise_agreement_against_sixty_percent(art):
     types = pd.read_csv(art / "tables" / "sign_types.csv")
-    # make ViT disagree on 6 of 20 videos: 70% same type -> within 15 points of 60%
-    mask = (types["model"] == "vit_b16") & (types["video"].isin([f"v{i}" for i in range(6)]))
-    types.loc[mask, "sign_type"] = "indeterminate"
+    # ViT changes its type on v0-v5, N-CNN on v6-v11: pairs agree on 70%, 70% and 40% of 20 videos,
+    # mean 60%; all three agree on 8 of 20 (40%)
+    for model, videos in (("vit_b16", range(6)), ("ncnn", range(6, 12))):
+        mask = (types["model"] == model) & (types["video"].isin([f"v{i}" for i in videos]))
+        types.loc[mask, "sign_type"] = "indeterminate"
     types.to_csv(art / "tables" / "sign_types.csv", index=False)
     v = verdicts.same_type(art)
-    assert v.verdict == "yes" and "70.0%" in v.build
+    assert v.verdict == "yes" and "60.0% mean of 3 pairs (40.0%-70.0%)" in v.build
+    assert "all models 40.0%" in v.build
+    assert "pairwise" in v.claim
 
 
 def test_failing_claims_say_no_with_the_measured_reason(art):
