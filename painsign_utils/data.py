@@ -30,6 +30,7 @@ from pathlib import Path, PureWindowsPath
 import pandas as pd
 
 from .errors import DataError
+from .paper import TABLE1
 
 LABELS: tuple[str, ...] = ("pain", "nopain")
 IMAGE_COLUMNS: tuple[str, ...] = ("path", "subject", "dataset", "label")
@@ -512,12 +513,8 @@ def dataset_summary(images: pd.DataFrame | None = None, videos: pd.DataFrame | N
     return pd.DataFrame(rows).set_index("dataset").T
 
 
-#: Paper Table 1 (Ferreira et al.): what the real datasets hold.
-PAPER_TABLE1 = pd.DataFrame(
-    {"iCOPE": ["image", 26, 123, 60, 63], "UNIFESP": ["image", 30, 360, 164, 196],
-     "iCOPEvid": ["video", 49, 120, 71, 49]},
-    index=["data type", "newborns", "total samples", "pain", "no pain"],
-)
+#: Paper Table 1 (:data:`painsign_utils.paper.TABLE1`) as a table: the rows chapter 00 compares.
+PAPER_TABLE1 = pd.DataFrame(TABLE1).loc[["data type", "newborns", "total samples", "pain", "no pain"]]
 
 
 def collect(

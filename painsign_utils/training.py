@@ -52,6 +52,7 @@ from .augment import PAPER_AUGMENT, AugmentParams, augmented_stack, retinaface_c
 from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_threshold
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
+from .paper import TABLE2, THRESHOLDS
 from .runtime import default_device
 from .runtime import progress as tqdm
 from .storage import (
@@ -64,27 +65,8 @@ from .storage import (
     write_json,
 )
 
-#: Paper Table 2, validation on iCOPE + UNIFESP, mean and sd over the 10 folds, and the Friedman
-#: p-values across models (Ferreira et al., "Disclosing neonatal pain in real-time", Table 2).
-PAPER_TABLE2: dict[str, dict[str, tuple[float, float] | float]] = {
-    "vggface": {"accuracy": (0.886, 0.060), "sensitivity": (0.884, 0.090),
-                "specificity": (0.893, 0.097), "auc": (0.930, 0.043)},
-    "ncnn": {"accuracy": (0.836, 0.072), "sensitivity": (0.825, 0.108),
-             "specificity": (0.853, 0.137), "auc": (0.890, 0.054)},
-    "vit_b16": {"accuracy": (0.829, 0.042), "sensitivity": (0.876, 0.069),
-                "specificity": (0.795, 0.095), "auc": (0.891, 0.029)},
-    "p_value": {"accuracy": 0.2405, "sensitivity": 0.5916, "specificity": 0.0550, "auc": 0.2016},
-}  # fmt: skip
-
-#: Paper Table 2, test on iCOPEvid with the best fold of each model (no sd: one model each).
-PAPER_TABLE2_TEST: dict[str, dict[str, float]] = {
-    "vggface": {"accuracy": 0.633, "sensitivity": 0.857, "specificity": 0.479, "auc": 0.712},
-    "ncnn": {"accuracy": 0.667, "sensitivity": 0.816, "specificity": 0.563, "auc": 0.740},
-    "vit_b16": {"accuracy": 0.567, "sensitivity": 0.837, "specificity": 0.380, "auc": 0.688},
-}
-
-#: Paper's Youden thresholds of the best models (§3.2): N-CNN 54.2%, VGG-Face 49.4%, ViT 43.1%.
-PAPER_THRESHOLDS = {"ncnn": 0.542, "vggface": 0.494, "vit_b16": 0.431}
+#: Paper Table 2 (validation) and the Friedman p-values: an alias of :data:`painsign_utils.paper.TABLE2`.
+PAPER_TABLE2 = TABLE2
 
 #: Weights no phase trains, identical in every fold (seeded start): stored once per model.
 BASE_FILE = "base.pt"
@@ -700,7 +682,7 @@ def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
 
     thr = metrics.groupby("model", sort=False)["threshold"].agg(mean_sd).rename("ours, all folds").to_frame()
     thr["ours, best fold"] = thr.index.map(best.set_index("model")["threshold"]).map("{:.1%}".format)
-    thr["paper, best model"] = [f"{PAPER_THRESHOLDS[m]:.1%}" for m in thr.index]
+    thr["paper, best model"] = [f"{THRESHOLDS[m]:.1%}" for m in thr.index]
     return thr.rename(index=MODEL_NAMES)
 
 
