@@ -38,9 +38,10 @@ def add_video_parser(subparsers) -> argparse.ArgumentParser:
         description="Run the real-time monitor over a video file with a trained model.",
     )
     from .cli import bounded_int, fraction, positive_float, probability, profile_name
+    from .registry import list_models
 
     p.add_argument("file", type=Path, help="video file (any format OpenCV reads)")
-    p.add_argument("--model", default="ncnn", choices=("ncnn", "vggface", "vit_b16"),
+    p.add_argument("--model", default="ncnn", choices=list_models(),
                    help="architecture (default: %(default)s)")
     p.add_argument("--weights", type=Path, default=None,
                    help="checkpoint (.pt) from training; default: the best fold of --profile")

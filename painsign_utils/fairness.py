@@ -347,6 +347,6 @@ def gap_sentence(table: pd.DataFrame, attribute: str = "skin_tone") -> str:
 
 
 def _model_name(model: str) -> str:
-    from .figures import MODEL_NAMES
+    from .registry import display_name
 
-    return MODEL_NAMES.get(model, model)
+    return display_name(model)

@@ -43,6 +43,7 @@ from torch import nn
 
 from .errors import ConfigError, ModelError
 from .models import PainModel, create_model, find_weights
+from .registry import get_spec, pretrainable
 from .render import NFCS_ACTIONS, Placement, Subject, expression_from_intensity, place_face
 from .runtime import progress as tqdm
 from .storage import atomic_path, read_json, write_csv, write_json
@@ -52,8 +53,6 @@ from .synthetic import _rng, background, draw_hand, light_gradient, photographic
 PREFIX = "P"
 #: Added to the profile's seed so no pretraining face is drawn from the book's random streams.
 SEED_OFFSET = 7919
-#: Models that have a backbone to pretrain (N-CNN is trained from scratch, as in the paper).
-PRETRAINABLE = ("vggface", "vit_b16")
 #: Regression targets: the eight NFCS actions, then sleep, yawn and the latent intensity.
 TARGETS: tuple[str, ...] = (*NFCS_ACTIONS, "asleep", "yawn", "intensity")
 
@@ -238,7 +237,7 @@ def export_weights(model: PainModel) -> dict[str, torch.Tensor]:
         return {f"features.{k}": v.clone() for k, v in model.features.state_dict().items()}
     if model.name == "vit_b16":
         return {k: v.clone() for k, v in model.vit.state_dict().items() if not k.startswith("head.")}
-    raise ModelError(f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(PRETRAINABLE)}")
+    raise ModelError(f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(pretrainable())}")
 
 
 # ----------------------------------------------------------------------------------- training
@@ -277,8 +276,8 @@ def pretrain(
     """
     cfg = cfg or PretrainConfig()
     cfg.validate()
-    if name not in PRETRAINABLE:
-        raise ModelError(f"cannot pretrain {name!r}; pretrainable: {', '.join(PRETRAINABLE)}")
+    if name not in pretrainable():
+        raise ModelError(f"cannot pretrain {name!r}; pretrainable: {', '.join(pretrainable())}")
     digest = cfg.digest(name, input_size)
     run = Path(root or cache_root()) / f"{name}-{input_size}px-{digest}"
     if (run / "card.json").is_file() and (run / "weights.pt").is_file():
@@ -441,7 +440,7 @@ def starting_weights(
     start : str
         One line for the book: which start the model had.
     """
-    if name not in PRETRAINABLE:
+    if name not in pretrainable():
         return None, "random start, trained from scratch (as in the paper)"
     if weights:
         return weights, f"pretrained weights from {weights}"
@@ -453,7 +452,7 @@ def starting_weights(
     run = pretrain(name, input_size, pretrain_cfg, root=root, progress=progress)
     card = read_card(run)
     return run / "weights.pt", (
-        f"synthetic-face pretraining, not {'VGG-Face' if name == 'vggface' else 'ImageNet'}: "
+        f"synthetic-face pretraining, not {get_spec(name).pretrained}: "
         f"{card['corpus']['faces']} faces of {card['corpus']['identities']} other identities, "
         f"{card['epochs']} epochs"
     )
@@ -489,7 +488,7 @@ def profile_plan(profile: str) -> dict[str, tuple[int, PretrainConfig]]:
     defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
     params = {k: _literal(v) for k, v in defaults.items()}
     params.update(notebook_parameters(nb, prof))
-    models = [m for m in params["models"] if m in PRETRAINABLE and m in (params["pretrain_models"] or ())]
+    models = [m for m in params["models"] if m in pretrainable() and m in (params["pretrain_models"] or ())]
     return {m: (int(params[f"input_size_{m}"]),
                 config_for(m, params["pretrain_settings"], params["pretrain_overrides"], int(params["seed"])))
             for m in models}  # fmt: skip
@@ -576,7 +575,7 @@ def probe_starts(crops: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: 
     """
     rows = []
     for m, w in weights.items():
-        if m not in PRETRAINABLE:
+        if m not in pretrainable():
             continue
         torch.manual_seed(seed)
         random_model = create_model(m, weights="random", input_size=sizes[m])

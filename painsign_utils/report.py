@@ -44,9 +44,9 @@ CHAPTERS = {"00": "00_data", "01": "01_preprocessing", "02": "02_training",
 
 
 def _names() -> dict[str, str]:
-    from .figures import MODEL_NAMES
+    from .registry import DISPLAY_NAMES
 
-    return MODEL_NAMES
+    return DISPLAY_NAMES
 
 
 @dataclass
@@ -996,7 +996,7 @@ def monitor_summary(video: str, identical_frames: int, alerts: pd.DataFrame, spe
         :func:`painsign_utils.speed.speedup_table` (``model, classify naive, e2e optimized``), or
         None when the benchmark was skipped.
     """
-    from .figures import MODEL_NAMES
+    from .registry import display_name
 
     kinds = alerts["kind"].value_counts().to_dict() if len(alerts) else {}
     bullets = [
@@ -1009,7 +1009,7 @@ def monitor_summary(video: str, identical_frames: int, alerts: pd.DataFrame, spe
         "clinical team would tune on recordings of its own unit.",
     ]
     if speed is not None and len(speed):
-        name = lambda m: MODEL_NAMES.get(m, m)  # noqa: E731
+        name = display_name
         keep = [name(m) for m, v in zip(speed["model"], speed["e2e optimized"]) if v >= fps]
         slow = [name(m) for m, v in zip(speed["model"], speed["e2e optimized"]) if v < fps]
         rates = ", ".join(f"{name(m)} {c:.0f}" for m, c in zip(speed["model"], speed["classify naive"]))
@@ -1037,7 +1037,7 @@ def why_they_differ(info: dict) -> list[str]:
     list of str
         Markdown sentences: the data, the starting weights, the input sizes and the profile.
     """
-    from .speed import PAPER_SIZES
+    from .registry import get_spec
 
     out = []
     source = info["data"]["source"]
@@ -1064,10 +1064,10 @@ def why_they_differ(info: dict) -> list[str]:
                        "identities (identity and facial-action labels), a stand-in for the paper's "
                        "face-recognition and ImageNet weights, which cannot ship with this book.")
         names = {v: k for k, v in _names().items()}
-        small = [f"{r.model} {r.input_size} px (paper {PAPER_SIZES[names[r.model]]} px)"
+        small = [f"{r.model} {r.input_size} px (paper {get_spec(names[r.model]).input_size} px)"
                  for r in w.itertuples()
                  if r.model in names and str(r.input_size).isdigit()
-                 and int(r.input_size) != PAPER_SIZES[names[r.model]]]
+                 and int(r.input_size) != get_spec(names[r.model]).input_size]
         if small:
             out.append(f"**Smaller inputs.** To run on a CPU the profile shrank the inputs: {'; '.join(small)}.")
     if info["profile"] != "paper":

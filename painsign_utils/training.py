@@ -53,6 +53,8 @@ from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics, friedman_test, mean_sd, youden_threshold
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
 from .paper import TABLE2, THRESHOLDS
+from .registry import DISPLAY_NAMES as MODEL_NAMES
+from .registry import get_spec
 from .runtime import default_device
 from .runtime import progress as tqdm
 from .storage import (
@@ -138,9 +140,7 @@ class TrainConfig:
 
     def input_size(self, name: str) -> int:
         """Input side used for model ``name``."""
-        from .models import _REGISTRY
-
-        return int(self.input_sizes.get(name) or _REGISTRY[name].default_size)
+        return int(self.input_sizes.get(name) or get_spec(name).input_size)
 
     def differences(self) -> pd.DataFrame:
         """What this configuration changes with respect to the paper's protocol."""
@@ -578,15 +578,17 @@ def run_cv(
     images: pd.DataFrame,
     out_dir: str | Path,
     cfg: TrainConfig,
-    models: Sequence[str] = ("vggface", "ncnn", "vit_b16"),
+    models: Sequence[str] | None = None,
     weights: dict[str, str | Path | None] | None = None,
     callback: Callable[[dict], None] | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Folds + :func:`train_model` for each model; writes ``folds.csv``, ``metrics.csv``, ``best_models.csv``.
 
-    Returns the per-fold metrics of all models (``metrics.csv``).
+    Returns the per-fold metrics of all models (``metrics.csv``); ``models`` defaults to every
+    registered model.
     """
+    models = list_models() if models is None else list(models)
     out_dir = Path(out_dir)
     images = training_images(images)
     folds = load_or_make_folds(images, out_dir / "folds.csv", cfg.n_folds, cfg.seed)
@@ -646,8 +648,6 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
     DataFrame indexed by metric with columns ``(<model display name>, "ours"|"paper")`` and
     ``("p-value", "ours"|"paper")``.
     """
-    from .figures import MODEL_NAMES
-
     p_ours = friedman_pvalues(metrics) if metrics["model"].nunique() >= 3 else {}
     cols: dict[tuple[str, str], list[str]] = {}
     names = [m for m in list_models() if m in set(metrics["model"])]
@@ -668,8 +668,6 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
 def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """Where the training time went, per model (display names): augmentation and frozen-feature
     caches (0 when an earlier run made them), training seconds over all folds, mean epochs."""
-    from .figures import MODEL_NAMES
-
     return metrics.groupby("model", sort=False).agg(
         augment_s=("augment_s", "max"), frozen_features_s=("features_s", "max"),
         train_s=("train_s", "sum"), epochs=("epochs", "mean"),
@@ -678,8 +676,6 @@ def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     """Youden thresholds per model: mean ± sd over folds, the best fold's, and the paper's."""
-    from .figures import MODEL_NAMES
-
     thr = metrics.groupby("model", sort=False)["threshold"].agg(mean_sd).rename("ours, all folds").to_frame()
     thr["ours, best fold"] = thr.index.map(best.set_index("model")["threshold"]).map("{:.1%}".format)
     thr["paper, best model"] = [f"{THRESHOLDS[m]:.1%}" for m in thr.index]
@@ -688,8 +684,6 @@ def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
 
 def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) -> str:
     """One paragraph (Markdown) on which data, weights and protocol produced our Table 2."""
-    from .figures import MODEL_NAMES
-
     synthetic = images["dataset"].astype(str).str.startswith("synthetic").all()
     data_note = "synthetic neonatal faces" if synthetic else ", ".join(sorted(images["dataset"].unique()))
     protocol = (f". The run departs from the paper's protocol in {n_changes} setting(s) listed in "

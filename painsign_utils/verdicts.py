@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import paper
+from .registry import display_name
 from .storage import artifacts_dir
 
 #: Every threshold a verdict uses, in one place (the page prints them).
@@ -37,11 +38,8 @@ RULES: dict[str, float] = {
 
 YES, PARTLY, NO, NA = "yes", "partly", "no", "not available in this build"
 
-_NAMES = {"vggface": "VGG-Face", "ncnn": "N-CNN", "vit_b16": "ViT-B/16"}
-
-
 def _name(model: str) -> str:
-    return _NAMES.get(model, model)
+    return display_name(model)
 
 
 def _pct(x: float) -> str:
@@ -394,6 +392,6 @@ def model_quality(art: str | Path) -> pd.DataFrame | None:
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     if "model" in table:
-        table["model"] = table["model"].map(lambda m: _NAMES.get(m, m))
+        table["model"] = table["model"].map(lambda m: display_name(m))
         table = table.set_index("model")
     return table
