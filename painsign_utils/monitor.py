@@ -708,10 +708,3 @@ def stream_sign(probs: Iterable[float], **kwargs) -> np.ndarray:
     if last is not None:
         parts.append(last.final)
     return np.concatenate(parts) if parts else np.empty(0)
-
-
-def add_video_parser(subparsers):
-    """Register ``painsign video`` (implemented in :mod:`painsign_utils.cli_video`)."""
-    from .cli_video import add_video_parser as _add
-
-    return _add(subparsers)

@@ -47,7 +47,7 @@ from .registry import get_spec, pretrainable
 from .render import NFCS_ACTIONS, Placement, Subject, expression_from_intensity, place_face
 from .runtime import progress as tqdm
 from .storage import atomic_path, read_json, write_csv, write_json
-from .synthetic import _rng, background, draw_hand, light_gradient, photographic
+from .synthetic import background, draw_hand, light_gradient, photographic, rng_for
 
 #: Identity prefix of pretraining subjects: the book's sets use I, U and V (see :mod:`synthetic`).
 PREFIX = "P"
@@ -117,7 +117,7 @@ def cache_root() -> Path:
 def corpus_subjects(seed: int, n: int, first: int = 0) -> list[Subject]:
     """Pretraining identities ``P{first:03d}`` …, drawn from ``seed + SEED_OFFSET``."""
     s = seed + SEED_OFFSET
-    return [Subject.random(_rng(s, PREFIX, i), f"{PREFIX}{i:03d}") for i in range(first, first + n)]
+    return [Subject.random(rng_for(s, PREFIX, i), f"{PREFIX}{i:03d}") for i in range(first, first + n)]
 
 
 def render_face_crop(subject: Subject, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +180,7 @@ def render_corpus(subjects: list[Subject], per_subject: int, size: int, seed: in
     cv2.setNumThreads(1)
     for i in tqdm(range(n), desc=f"rendering {tag} faces", disable=not progress, leave=False):
         subject = subjects[identity[i]]
-        rng = _rng(seed + SEED_OFFSET, tag, subject.id, int(i % per_subject))
+        rng = rng_for(seed + SEED_OFFSET, tag, subject.id, int(i % per_subject))
         images[i], targets[i] = render_face_crop(subject, size, rng)
     return images, identity, targets
 

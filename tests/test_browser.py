@@ -16,9 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from painsign_utils import browser, report
+from painsign_utils import report
 from painsign_utils.errors import ConfigError
 from painsign_utils.storage import artifacts_dir
+
+import browser_check as browser
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
