@@ -7,8 +7,7 @@ when no real pretrained weights are found locally (they always take precedence),
 first pretrained on rendered faces of **subjects disjoint from the book's data sets** (another seed
 and the identity prefix ``P``), with the labels the renderer knows: the identity (what VGG-Face
 was trained on) and the intensity of each NFCS facial action, plus sleep and yawns. The paper's
-transfer protocol then runs unchanged on top (chapter 02). See DESIGN, "Weights, numerics and the
-network".
+transfer protocol then runs unchanged on top (chapter 02). See docs/design.md, "Models and weights".
 
 This module owns:
 

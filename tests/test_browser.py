@@ -79,6 +79,7 @@ def test_checker_catches_a_broken_image_and_links(tmp_path):
     assert result.screenshots == [shot.resolve()] and shot.read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.book
 def test_executed_notebooks_hold_no_error():
     executed = _executed()
     if not executed:
@@ -91,6 +92,7 @@ def test_executed_notebooks_hold_no_error():
 
 
 @pytest.mark.slow
+@pytest.mark.book
 def test_every_page_opens_in_chromium_without_broken_image_or_link():
     executed = _executed()
     if not (HTML / "index.html").exists() or not executed:

@@ -117,7 +117,6 @@ def test_decorator_form_registers_the_class():
         unregister_model("deco_cnn")
 
 
-@pytest.mark.slow
 def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
         tiny, faces, tiny_synth, tmp_path, capsys):
     from painsign_utils.cli import build_parser, main

@@ -142,3 +142,10 @@ def test_test_tooling_lives_under_tests():
 def test_cli_names_every_subcommand_without_caveats():
     text = (PACKAGE / "cli.py").read_text(encoding="utf-8")
     assert "optional while" not in text
+
+
+def test_docstrings_cite_the_design_document_in_the_repository():
+    assert (ROOT / "docs" / "design.md").is_file()
+    stale = [f"{p.relative_to(ROOT)}" for p in PACKAGE.rglob("*.py")
+             if "DESIGN" in p.read_text(encoding="utf-8")]
+    assert not stale, f"cite docs/design.md, not DESIGN: {stale}"
