@@ -604,15 +604,14 @@ def find_weights(name: str) -> Path | None:
     ``HF_HUB_OFFLINE=1`` makes timm read it from there.
     """
     path = _local_weight_file(name)
-    if path is None and os.environ.get("HF_HUB_OFFLINE") == "1":
-        path = _hf_cache_file(get_spec(name).hf_cache)
+    repo = get_spec(name).hf_cache
+    if path is None and repo and os.environ.get("HF_HUB_OFFLINE") == "1":
+        path = _hf_cache_file(repo)
     return path
 
 
-def _hf_cache_file(repo: str | None) -> Path | None:
+def _hf_cache_file(repo: str) -> Path | None:
     """The weight file of Hugging Face repository ``repo`` in the local cache, or None."""
-    if repo is None:
-        return None
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
