@@ -1,11 +1,13 @@
 """painsign_utils: the machinery behind the neonatal pain-sign book.
 
-Modules, each owning one thing: ``render`` (drawing faces), ``synthetic`` (synthetic data sets),
-``data`` (manifests), ``video`` (video files), ``faces`` (detection and crops), ``models`` (the
-model registry), ``augment`` and ``training`` (cross-validated training), ``metrics``, ``inference``
+Modules, each owning one thing: ``paper`` (the paper's published numbers), ``registry`` (the
+model facts), ``render`` (drawing faces), ``synthetic`` (synthetic data sets), ``data``
+(manifests), ``video`` (video files), ``faces`` (detection and crops), ``models`` (the networks and
+their weights), ``augment`` and ``training`` (cross-validated training), ``metrics``, ``inference``
 (per-frame probabilities), ``sign`` (the pain sign), ``clustering`` (sign types), ``evaluation``,
 ``explain`` and ``align`` (attributions, average faces), ``monitor`` (real time), ``figures``,
 ``runner`` (papermill + Jupyter Book), ``storage`` (atomic writes), ``runtime``, ``errors``, ``cli``.
+The design, with which module owns what: ``docs/design.md``.
 """
 
 __version__ = "0.1.0"

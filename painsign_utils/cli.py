@@ -11,15 +11,23 @@ ends its worker processes, and exits with 143 (130 for Ctrl-C).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from .cli_args import (  # noqa: F401 - the option types are part of this module's interface
+    Parser,
+    bounded_int,
+    fraction,
+    output_folder,
+    positive_float,
+    probability,
+    profile_name,
+)
 from .errors import ConfigError, PainsignError
 
 #: Environment variable that makes every error show its traceback (like ``--debug``).
@@ -35,85 +43,6 @@ class Terminated(KeyboardInterrupt):
 
 def _on_sigterm(signum: int, frame: object) -> NoReturn:
     raise Terminated()
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``painsign: error: ...`` and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:  # noqa: D401 - argparse's hook
-        print(f"painsign: error: {message} (see {self.prog} --help)", file=sys.stderr)
-        sys.exit(2)
-
-
-# ----------------------------------------------------------------------------- option types
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """A finite number > 0."""
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
-    return value
-
-
-def probability(text: str) -> float:
-    """A number strictly between 0 and 1 (a classification threshold)."""
-    value = _number(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1 (exclusive)")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A number in (0, 1]."""
-    value = _number(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be in (0, 1]")
-    return value
-
-
-def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer in ``[low, high]``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < low or (high is not None and value > high):
-            span = f">= {low}" if high is None else f"between {low} and {high}"
-            raise argparse.ArgumentTypeError(f"{text!r} must be {span}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
-
-
-def profile_name(text: str) -> str:
-    """A profile *name* (``demo``, ``smoke``, ``paper``...), never a path or a file name."""
-    from .storage import check_profile_name
-
-    try:
-        return check_profile_name(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def output_folder(path: Path, what: str = "--out") -> Path:
-    """Refuse an output folder that is a file, lies under a file, or is not writable (nothing is created)."""
-    from .storage import check_writable_dir
-
-    return check_writable_dir(path, what)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -169,11 +98,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``painsign`` command."""
-    parser = _Parser(prog="painsign", description="The neonatal pain-sign book: synthetic data, the book runner, manifests, videos.")
+    parser = Parser(prog="painsign", description="The neonatal pain-sign book: synthetic data, the book runner, manifests, videos.")
     parser.add_argument("--version", action="version", version=f"painsign {__version__}")
     parser.add_argument("--debug", action="store_true",
                         help=f"show the traceback of an error (also: {DEBUG_ENV}=1)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("synth", help="generate the synthetic image and video sets")
     p.add_argument("--out", type=Path, default=Path("data/synthetic"), help="output folder (default: %(default)s)")
@@ -202,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_check)
 
-    # Straight from cli_video (not through monitor): parsing must not import PyTorch, so that a bad
-    # option is refused in a fraction of a second.
+    # Each subcommand module registers itself; parsing must not import PyTorch, so that a bad option
+    # is refused in a fraction of a second.
     from .cli_pretrain import add_pretrain_parser
     from .cli_video import add_video_parser
 

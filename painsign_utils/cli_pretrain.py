@@ -14,7 +14,9 @@ def add_pretrain_parser(sub: Any) -> None:
     p = sub.add_parser("pretrain", help="pretrain a backbone on synthetic faces (chapter 02 reuses it)",
                        description="Synthetic-face pretraining of VGG-16 or ViT-B/16 with the settings of a "
                                    "profile's chapter 02; the weights and their card are cached per machine.")  # fmt: skip
-    p.add_argument("--model", choices=("vggface", "vit_b16"), action="append",
+    from .registry import pretrainable
+
+    p.add_argument("--model", choices=pretrainable(), action="append",
                    help="model(s) to pretrain (default: every model the profile pretrains)")
     p.add_argument("--profile", default="demo", help="profile whose chapter-02 settings to use (default: %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

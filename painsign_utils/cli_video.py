@@ -37,10 +37,11 @@ def add_video_parser(subparsers) -> argparse.ArgumentParser:
         "video", help="pain sign of a video: per-frame CSV, sign plot, one-line summary",
         description="Run the real-time monitor over a video file with a trained model.",
     )
-    from .cli import bounded_int, fraction, positive_float, probability, profile_name
+    from .cli_args import bounded_int, fraction, positive_float, probability, profile_name
+    from .registry import list_models
 
     p.add_argument("file", type=Path, help="video file (any format OpenCV reads)")
-    p.add_argument("--model", default="ncnn", choices=("ncnn", "vggface", "vit_b16"),
+    p.add_argument("--model", default="ncnn", choices=list_models(),
                    help="architecture (default: %(default)s)")
     p.add_argument("--weights", type=Path, default=None,
                    help="checkpoint (.pt) from training; default: the best fold of --profile")
@@ -116,7 +117,7 @@ def _checked_threshold(value: object, ckpt: Path) -> float:
 
 def video_command(args: argparse.Namespace) -> int:
     """Run the monitor on ``args.file`` and write ``<stem>_<model>_frames.csv``, ``_sign.png``, ``_summary.json``."""
-    from .cli import output_folder
+    from .cli_args import output_folder
     from .figures import save
     from .figures.monitor import plot_monitor
     from .inference import FrameClassifier

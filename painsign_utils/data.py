@@ -30,6 +30,7 @@ from pathlib import Path, PureWindowsPath
 import pandas as pd
 
 from .errors import DataError
+from .paper import TABLE1
 
 LABELS: tuple[str, ...] = ("pain", "nopain")
 IMAGE_COLUMNS: tuple[str, ...] = ("path", "subject", "dataset", "label")
@@ -515,11 +516,8 @@ def dataset_summary(images: pd.DataFrame | None = None, videos: pd.DataFrame | N
 #: Paper Table 1 (Ferreira et al.): what the real datasets hold, as printed. Its iCOPEvid pain /
 #: no-pain counts are transposed: the authors' predictions hold 49 pain and 71 no-pain videos
 #: (N-CNN's sensitivity 0.8163 = 40/49); the numbers are kept as the paper printed them.
-PAPER_TABLE1 = pd.DataFrame(
-    {"iCOPE": ["image", 26, 123, 60, 63], "UNIFESP": ["image", 30, 360, 164, 196],
-     "iCOPEvid": ["video", 49, 120, 71, 49]},
-    index=["data type", "newborns", "total samples", "pain", "no pain"],
-)
+#: As a table (:data:`painsign_utils.paper.TABLE1`): the rows chapter 00 compares.
+PAPER_TABLE1 = pd.DataFrame(TABLE1).loc[["data type", "newborns", "total samples", "pain", "no pain"]]
 
 
 def collect(

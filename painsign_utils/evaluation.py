@@ -3,7 +3,7 @@
 This module owns:
 
 * :data:`PAPER` — the paper's published numbers we compare against (Table 2 test, Table 3, the
-  Youden thresholds, Pearson r between models).
+  Youden thresholds, Pearson r between models): an alias of :data:`painsign_utils.paper.PAPER`.
 * :func:`run_video_inference` — per-frame probabilities of every test video with each model's best
   checkpoint, through the project's one engine :func:`painsign_utils.inference.video_probabilities`
   (cached per model and video).
@@ -38,6 +38,7 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 from .clustering import SIGN_TYPES
 from .errors import ConfigError, DataError
 from .metrics import METRICS, binary_metrics
+from .paper import PAPER, TABLE3, TABLE3_COLUMNS
 from .sign import (
     pain_sign,
     shannon_entropy,
@@ -45,38 +46,6 @@ from .sign import (
     window_for_fps,
 )
 from .storage import atomic_path, find_artifact
-
-# Ferreira et al., "Disclosing neonatal pain in real-time: AI-derived pain sign from continuous
-# assessment of facial expressions": Table 2 (test on iCOPEvid), Table 3, §3 (Pearson r, the 60 %
-# same-type figure, the Youden thresholds quoted with Fig. 6, Brahnam et al.'s best AUC).
-PAPER: dict = {
-    "table2_test": {
-        "vggface": {"accuracy": 0.633, "sensitivity": 0.857, "specificity": 0.479, "auc": 0.712},
-        "ncnn": {"accuracy": 0.667, "sensitivity": 0.816, "specificity": 0.563, "auc": 0.740},
-        "vit_b16": {"accuracy": 0.567, "sensitivity": 0.837, "specificity": 0.380, "auc": 0.688},
-    },
-    "brahnam_auc": 0.798,
-    "thresholds": {"ncnn": 0.542, "vggface": 0.494, "vit_b16": 0.431},
-    "pearson_r": {
-        ("vggface", "ncnn"): (0.52, 0.36),
-        ("vggface", "vit_b16"): (0.49, 0.33),
-        ("ncnn", "vit_b16"): (0.57, 0.37),
-    },
-    "same_type_fraction": 0.60,
-    # model, sign type, accuracy, sensitivity, specificity, AUC, entropy (mean, sd),
-    # crossings (mean, sd), samples pain, samples no pain
-    "table3": [
-        ("vggface", "stable", 0.706, 0.938, 0.500, 0.709, 0.35, 0.46, 0.16, 0.37, 32, 36),
-        ("vggface", "irregular", 0.606, 0.692, 0.550, 0.508, 1.75, 0.64, 2.52, 0.91, 13, 20),
-        ("vggface", "unstable", 0.421, 0.750, 0.333, 0.683, 2.56, 0.46, 6.79, 2.30, 4, 15),
-        ("ncnn", "stable", 0.722, 0.895, 0.629, 0.836, 0.75, 0.66, 0.11, 0.32, 19, 35),
-        ("ncnn", "irregular", 0.714, 0.800, 0.636, 0.752, 2.31, 0.47, 2.43, 0.89, 20, 22),
-        ("ncnn", "unstable", 0.458, 0.700, 0.286, 0.507, 2.61, 0.52, 6.75, 1.42, 10, 14),
-        ("vit_b16", "stable", 0.719, 0.897, 0.571, 0.749, 1.23, 0.79, 0.19, 0.39, 29, 35),
-        ("vit_b16", "irregular", 0.324, 0.692, 0.095, 0.330, 2.64, 0.46, 3.00, 1.13, 13, 21),
-        ("vit_b16", "unstable", 0.500, 0.857, 0.333, 0.610, 2.62, 0.39, 8.00, 2.26, 7, 15),
-    ],
-}
 
 #: Which sign type each synthetic scenario is meant to produce (painsign_utils.synthetic.SCENARIOS).
 SCENARIO_TYPES: dict[str, str] = {
@@ -90,9 +59,7 @@ SCENARIO_TYPES: dict[str, str] = {
 
 def paper_table3() -> pd.DataFrame:
     """The paper's Table 3 as a DataFrame (same column names as :func:`clustering.table3`)."""
-    cols = ["model", "sign_type", "accuracy", "sensitivity", "specificity", "auc", "entropy_mean",
-            "entropy_sd", "crossings_mean", "crossings_sd", "n_pain", "n_nopain"]
-    return pd.DataFrame(PAPER["table3"], columns=cols)
+    return pd.DataFrame(list(TABLE3), columns=list(TABLE3_COLUMNS))
 
 
 # -- inference ------------------------------------------------------------------------------------

@@ -325,7 +325,7 @@ def privacy_filter(rgb: np.ndarray, allowed: bool) -> np.ndarray:
     """``rgb`` unchanged when faces may be shown, else :func:`privacy_blur` of it (uint8 RGB).
 
     Synthetic faces are always allowed; with real data the notebooks pass their ``show_faces``
-    parameter (DESIGN, "Privacy").
+    parameter (docs/design.md, "Conventions", privacy switch).
     """
     img = np.clip(np.asarray(rgb), 0, 255).astype(np.uint8)
     return img if allowed else privacy_blur(img)

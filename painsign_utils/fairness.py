@@ -63,12 +63,12 @@ def synthetic_subject_attributes(subjects: list[str], seed: int) -> pd.DataFrame
     so ``"V007"`` under seed 0 is the same face that chapter 00 rendered.
     """
     from .render import Subject
-    from .synthetic import _rng
+    from .synthetic import rng_for
 
     rows = []
     for sid in dict.fromkeys(map(str, subjects)):
         prefix, index = sid[0], int(sid[1:])
-        skin = Subject.random(_rng(seed, prefix, index), sid).skin
+        skin = Subject.random(rng_for(seed, prefix, index), sid).skin
         rows.append({"subject": sid, "skin_r": float(skin[0]), "skin_g": float(skin[1]),
                      "skin_b": float(skin[2])})
     table = pd.DataFrame(rows, columns=["subject", "skin_r", "skin_g", "skin_b"])
@@ -347,6 +347,6 @@ def gap_sentence(table: pd.DataFrame, attribute: str = "skin_tone") -> str:
 
 
 def _model_name(model: str) -> str:
-    from .figures import MODEL_NAMES
+    from .registry import display_name
 
-    return MODEL_NAMES.get(model, model)
+    return display_name(model)

@@ -17,7 +17,10 @@ Every model is a :class:`PainModel`: it carries its own input size and normaliza
 from (``weights_source``). Each model also splits into a *frozen* part and a *trainable* part
 per training phase (:meth:`PainModel.split`), so training can cache the frozen part's output.
 
-Weights policy (DESIGN "Weights and the network"): nothing is downloaded. ``weights=None`` looks
+The facts about each model (display name, input sizes, weights policy, Grad-CAM layer, transfer
+protocol) are its entry in :mod:`painsign_utils.registry`; this module builds the networks.
+
+Weights policy (docs/design.md, "Models and weights"): nothing is downloaded. ``weights=None`` looks
 for a local file (``$PAINSIGN_WEIGHTS`` folder, ``./weights``, ``~/.cache/painsign/weights``)
 and, for ViT, timm's local Hugging Face cache; if nothing is found it prints one line and starts
 from random weights. ``weights="random"`` starts from random weights silently; a path that does
@@ -51,6 +54,10 @@ import torch
 from torch import nn
 
 from .errors import ModelError
+from .registry import ModelSpec, get_spec, is_registered
+from .registry import list_models as list_models  # re-exported: models.list_models is public
+from .registry import register_model as register_model
+from .registry import unregister_model as unregister_model
 
 #: Environment variable that turns a missing pretrained weight file into an error (the profile
 #: setting ``require_weights``; the runner sets it for the notebooks it executes).
@@ -58,18 +65,6 @@ REQUIRE_WEIGHTS_ENV = "PAINSIGN_REQUIRE_WEIGHTS"
 
 #: Mean of the VGG-Face training images per colour, 0-255, in R, G, B order (Parkhi et al. 2015).
 VGGFACE_MEAN_RGB = (129.1863, 104.7624, 93.5940)
-
-#: Standard weight file names looked up for ``weights=None``, per model.
-WEIGHT_FILES: dict[str, tuple[str, ...]] = {
-    "vggface": ("vgg_face_dag.pth", "vgg_face.pth", "vggface.pth", "VGG_FACE.pth"),
-    "vit_b16": (
-        "vit_b16.pth",
-        "vit_b16.safetensors",
-        "vit_base_patch16_224.pth",
-        "vit_base_patch16_224.safetensors",
-        "model.safetensors",
-    ),
-}
 
 #: timm architecture of the ViT (its default tag is ImageNet-21k pre-trained, fine-tuned on 1k).
 VIT_ARCH = "vit_base_patch16_224"
@@ -103,9 +98,6 @@ class PainModel(nn.Module):
     """
 
     name: str = ""
-    default_size: int = 224
-    #: training phases: ``1`` for all models, ``2`` also for VGG-Face (fine-tuning).
-    phases: tuple[int, ...] = (1,)
 
     def __init__(self, input_size: int) -> None:
         super().__init__()
@@ -198,9 +190,19 @@ class PainModel(nn.Module):
         raise ModelError(f"{self.name} has no backbone to pretrain")
 
     @property
+    def spec(self) -> ModelSpec:
+        """This model's registry entry (:mod:`painsign_utils.registry`)."""
+        return get_spec(self.name)
+
+    @property
+    def phases(self) -> tuple[int, ...]:
+        """Training phases of the registry's transfer protocol: ``(1,)``, or ``(1, 2)`` to fine-tune."""
+        return self.spec.phases
+
+    @property
     def gradcam_layer(self) -> nn.Module:
-        """The module whose activations and gradients Grad-CAM uses."""
-        raise NotImplementedError
+        """The module whose activations and gradients Grad-CAM uses (the registry's ``gradcam_layer``)."""
+        return self.get_submodule(self.spec.gradcam_layer)
 
     reshape_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
 
@@ -243,7 +245,6 @@ class NCNN(PainModel):
     """
 
     name = "ncnn"
-    default_size = 120
 
     def __init__(self, input_size: int = 120) -> None:
         if input_size != 120:
@@ -285,10 +286,6 @@ class NCNN(PainModel):
 
     def split(self, phase: int = 1) -> tuple[nn.Module, nn.Module]:
         return nn.Identity(), self
-
-    @property
-    def gradcam_layer(self) -> nn.Module:
-        return self.merge[0]
 
 
 #: Initial bias of N-CNN's 8-unit hidden layer (see ``NCNN.__init__``; Keras' default is 0).
@@ -362,8 +359,6 @@ class VGGFace(PainModel):
     """
 
     name = "vggface"
-    default_size = 224
-    phases = (1, 2)
 
     def __init__(self, input_size: int = 224) -> None:
         super().__init__(input_size)
@@ -401,10 +396,6 @@ class VGGFace(PainModel):
 
     def embedding(self) -> tuple[nn.Module, int]:
         return nn.Sequential(self.features, nn.AdaptiveAvgPool2d(1), nn.Flatten()), 512
-
-    @property
-    def gradcam_layer(self) -> nn.Module:
-        return self.features[28]  # conv5_3
 
     def load_pretrained(self, path: Path) -> None:
         """Load the convolutional base from a VGG-Face state dict (see module docstring)."""
@@ -444,7 +435,6 @@ class ViTB16(PainModel):
     """
 
     name = "vit_b16"
-    default_size = 224
 
     def __init__(self, input_size: int = 224, hf_pretrained: bool = False) -> None:
         import timm
@@ -474,10 +464,6 @@ class ViTB16(PainModel):
 
     def embedding(self) -> tuple[nn.Module, int]:
         return _ViTBackbone(self.vit), int(self.vit.num_features)
-
-    @property
-    def gradcam_layer(self) -> nn.Module:
-        return self.vit.blocks[-1].norm1
 
     def _tokens_to_map(self, tokens: torch.Tensor) -> torch.Tensor:
         """(N, prefix + G*G, C) tokens → (N, C, G, G) map, dropping the class token."""
@@ -520,14 +506,7 @@ class _ViTBackbone(nn.Module):
         return self.vit.fc_norm(x)
 
 
-# ----------------------------------------------------------------------------------- registry
-
-_REGISTRY: dict[str, type[PainModel]] = {"ncnn": NCNN, "vggface": VGGFace, "vit_b16": ViTB16}
-
-
-def list_models() -> list[str]:
-    """Registry names, in the order of the paper's tables."""
-    return ["vggface", "ncnn", "vit_b16"]
+# -------------------------------------------------------------------------------------- loading
 
 
 def _safe_numpy_globals() -> list:
@@ -609,8 +588,9 @@ def weight_dirs() -> list[Path]:
 
 def _local_weight_file(name: str) -> Path | None:
     """The first weight file for model ``name`` in :func:`weight_dirs`, or None."""
+    files = get_spec(name).weight_files
     for d in weight_dirs():
-        for f in WEIGHT_FILES.get(name, ()):
+        for f in files:
             if (d / f).is_file():
                 return d / f
     return None
@@ -619,32 +599,28 @@ def _local_weight_file(name: str) -> Path | None:
 def find_weights(name: str) -> Path | None:
     """The local pretrained weights :func:`create_model` would use for model ``name``, or None.
 
-    A file in :func:`weight_dirs` first; for ViT-B/16, else the file in the local Hugging Face
-    cache when ``HF_HUB_OFFLINE=1`` makes timm read it from there.
+    A file in :func:`weight_dirs` first; for a model with a Hugging Face repository in its
+    registry entry (ViT-B/16), else the file in the local Hugging Face cache when
+    ``HF_HUB_OFFLINE=1`` makes timm read it from there.
     """
     path = _local_weight_file(name)
-    if path is None and name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1":
-        path = _vit_hf_cache_file()
+    repo = get_spec(name).hf_cache
+    if path is None and repo and os.environ.get("HF_HUB_OFFLINE") == "1":
+        path = _hf_cache_file(repo)
     return path
 
 
-def _vit_hf_cache_file() -> Path | None:
-    """timm's default ViT-B/16 weight file in the local Hugging Face cache, or None."""
+def _hf_cache_file(repo: str) -> Path | None:
+    """The weight file of Hugging Face repository ``repo`` in the local cache, or None."""
     try:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    repo = f"timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
     for f in ("model.safetensors", "pytorch_model.bin"):
         hit = try_to_load_from_cache(repo, f)
         if isinstance(hit, str):
             return Path(hit)
     return None
-
-
-def _vit_in_hf_cache() -> bool:
-    """True when timm's default ViT-B/16 weights are in the local Hugging Face cache."""
-    return _vit_hf_cache_file() is not None
 
 
 def weights_required() -> bool:
@@ -654,11 +630,11 @@ def weights_required() -> bool:
 
 def missing_weights_message(name: str) -> str:
     """One line: which files were looked for, and where, for model ``name``."""
-    what = {"vggface": "VGG-Face", "vit_b16": "ViT-B/16"}.get(name, name)
-    files = " or ".join(WEIGHT_FILES.get(name, ())[:2])
+    spec = get_spec(name)
+    files = " or ".join(spec.weight_files[:2])
     where = ", ".join(str(d) for d in weight_dirs())
-    hf = " (or, with HF_HUB_OFFLINE=1, the Hugging Face cache)" if name == "vit_b16" else ""
-    return f"no pretrained {what} weights found: put {files} in one of {where}{hf}"
+    hf = " (or, with HF_HUB_OFFLINE=1, the Hugging Face cache)" if spec.hf_cache else ""
+    return f"no pretrained {spec.display} weights found: put {files} in one of {where}{hf}"
 
 
 def require_pretrained(names: Sequence[str]) -> dict[str, Path]:
@@ -672,9 +648,7 @@ def require_pretrained(names: Sequence[str]) -> dict[str, Path]:
     """
     found: dict[str, Path] = {}
     for name in names:
-        if name not in _REGISTRY:
-            raise ModelError(f"unknown model {name!r}; choose one of {', '.join(list_models())}")
-        if name == "ncnn":
+        if get_spec(name).pretrained is None:  # trained from scratch (N-CNN)
             continue
         path = find_weights(name)
         if path is None:
@@ -694,50 +668,57 @@ def create_model(
 
     Parameters
     ----------
-    name : {"ncnn", "vggface", "vit_b16"}
+    name : str
+        A registered model (:func:`list_models`: ``"vggface"``, ``"ncnn"``, ``"vit_b16"``).
     weights : path, "random" or None
         A local pretrained weight file (VGG-Face or ViT); ``"random"`` for a random start
         without a message; None to look for local weights and otherwise start randomly after
-        one printed line. Ignored for N-CNN, which the paper trains from scratch.
+        one printed line. Ignored for a model trained from scratch (N-CNN).
     input_size : int, optional
-        Side of the square input; defaults to the paper's (120 for N-CNN, 224 otherwise).
+        Side of the square input; defaults to the registry's ``input_size`` (the paper's).
         CPU profiles shrink VGG-Face and ViT to make training feasible.
     **kw
         Passed to the model class.
     """
-    if name not in _REGISTRY:
-        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(list_models())}")
-    cls = _REGISTRY[name]
-    size = int(input_size or cls.default_size)
-    if name == "ncnn":
-        return cls(size, **kw)
+    spec = get_spec(name)
+    cls = spec.load()
+    size = int(input_size or spec.input_size)
+    if spec.pretrained is None:
+        return _named(cls(size, **kw), spec)
     if weights is not None and str(weights) != "random":
         path = Path(weights)
         if not path.is_file():
             raise ModelError(f"weights file not found: {path}")
-        model = cls(size, **kw)
+        model = _named(cls(size, **kw), spec)
         model.load_pretrained(path)
         return model
     if weights is None:
         path = _local_weight_file(name)
         if path is not None:
-            model = cls(size, **kw)
+            model = _named(cls(size, **kw), spec)
             model.load_pretrained(path)
             return model
-        if name == "vit_b16" and os.environ.get("HF_HUB_OFFLINE") == "1" and _vit_in_hf_cache():
-            model = cls(size, hf_pretrained=True, **kw)  # timm reads the local Hugging Face cache
-            model.weights_source = f"Hugging Face cache: timm/{VIT_ARCH}.augreg2_in21k_ft_in1k"
+        if spec.hf_cache and os.environ.get("HF_HUB_OFFLINE") == "1" and _hf_cache_file(spec.hf_cache):
+            model = _named(cls(size, hf_pretrained=True, **kw), spec)  # timm reads the local cache
+            model.weights_source = f"Hugging Face cache: {spec.hf_cache}"
             return model
         if weights_required():
             raise ModelError(f"require_weights: {missing_weights_message(name)}")
-        what = {"vggface": "VGG-Face", "vit_b16": "ViT-B/16"}[name]
-        files = " or ".join(WEIGHT_FILES[name][:2])
+        what = spec.display
+        files = " or ".join(spec.weight_files[:2])
         _announce(
             name,
             f"No pretrained {what} weights found locally (put {files} in $PAINSIGN_WEIGHTS or "
             f"./weights): training {what} from a random start.",
         )
-    return cls(size, **kw)
+    return _named(cls(size, **kw), spec)
+
+
+def _named(model: PainModel, spec: ModelSpec) -> PainModel:
+    """``model`` carrying its registry name (a registered class need not set ``name`` itself)."""
+    if model.name != spec.name:
+        model.name = spec.name
+    return model
 
 
 def save_checkpoint(
@@ -829,7 +810,7 @@ def load_checkpoint(path: str | Path) -> PainModel:
             raise ModelError(f"{path} needs its shared base weights {base}, which is missing "
                              "(copy the model's whole folder: base.pt and every fold*/best.pt)")
         sd.update(safe_load(base, "base weights"))
-    if name not in _REGISTRY:
+    if not is_registered(name):
         raise ModelError(f"{path} holds an unknown model {name!r}")
     model = create_model(name, weights="random", input_size=int(size))
     try:

@@ -34,20 +34,7 @@ import pandas as pd
 from . import sign as _sign
 from .errors import ConfigError, DataError
 from .inference import CROP_SIZE, FrameClassifier, crop_for_model
-
-#: Paper Table 3 (N-CNN): mean entropy and threshold crossings of each sign type over 20-s videos
-#: (Ferreira et al., Table 3). Used only when no fitted sign-type classifier is given.
-PAPER_SIGN_CENTROIDS: dict[str, tuple[float, float]] = {
-    "stable": (0.75, 0.11),
-    "irregular": (2.31, 2.43),
-    "unstable": (2.61, 6.75),
-}
-#: Their standard deviations (same table), to measure distances in comparable units.
-PAPER_SIGN_SPREADS: dict[str, tuple[float, float]] = {
-    "stable": (0.66, 0.32),
-    "irregular": (0.47, 0.89),
-    "unstable": (0.52, 1.42),
-}
+from .paper import SIGN_CENTROIDS, SIGN_SPREADS
 
 
 def paper_sign_type(entropy: float, crossings: float) -> str:
@@ -57,8 +44,8 @@ def paper_sign_type(entropy: float, crossings: float) -> str:
     (:mod:`painsign_utils.clustering`) is at hand; meant for 20-s windows, like the paper's videos.
     """
     best, best_d = "stable", math.inf
-    for name, (e, c) in PAPER_SIGN_CENTROIDS.items():
-        se, sc = PAPER_SIGN_SPREADS[name]
+    for name, (e, c) in SIGN_CENTROIDS.items():
+        se, sc = SIGN_SPREADS[name]
         d = ((entropy - e) / se) ** 2 + ((crossings - c) / sc) ** 2
         if d < best_d:
             best, best_d = name, d
@@ -721,10 +708,3 @@ def stream_sign(probs: Iterable[float], **kwargs) -> np.ndarray:
     if last is not None:
         parts.append(last.final)
     return np.concatenate(parts) if parts else np.empty(0)
-
-
-def add_video_parser(subparsers):
-    """Register ``painsign video`` (implemented in :mod:`painsign_utils.cli_video`)."""
-    from .cli_video import add_video_parser as _add
-
-    return _add(subparsers)

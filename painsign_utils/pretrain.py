@@ -7,8 +7,7 @@ when no real pretrained weights are found locally (they always take precedence),
 first pretrained on rendered faces of **subjects disjoint from the book's data sets** (another seed
 and the identity prefix ``P``), with the labels the renderer knows: the identity (what VGG-Face
 was trained on) and the intensity of each NFCS facial action, plus sleep and yawns. The paper's
-transfer protocol then runs unchanged on top (chapter 02). See DESIGN, "Weights, numerics and the
-network".
+transfer protocol then runs unchanged on top (chapter 02). See docs/design.md, "Models and weights".
 
 This module owns:
 
@@ -43,17 +42,16 @@ from torch import nn
 
 from .errors import ConfigError, ModelError
 from .models import PainModel, create_model, find_weights
+from .registry import get_spec, pretrainable
 from .render import NFCS_ACTIONS, Placement, Subject, expression_from_intensity, place_face
 from .runtime import progress as tqdm
 from .storage import atomic_path, read_json, write_csv, write_json
-from .synthetic import _rng, background, draw_hand, light_gradient, photographic
+from .synthetic import background, draw_hand, light_gradient, photographic, rng_for
 
 #: Identity prefix of pretraining subjects: the book's sets use I, U and V (see :mod:`synthetic`).
 PREFIX = "P"
 #: Added to the profile's seed so no pretraining face is drawn from the book's random streams.
 SEED_OFFSET = 7919
-#: Models that have a backbone to pretrain (N-CNN is trained from scratch, as in the paper).
-PRETRAINABLE = ("vggface", "vit_b16")
 #: Regression targets: the eight NFCS actions, then sleep, yawn and the latent intensity.
 TARGETS: tuple[str, ...] = (*NFCS_ACTIONS, "asleep", "yawn", "intensity")
 
@@ -118,7 +116,7 @@ def cache_root() -> Path:
 def corpus_subjects(seed: int, n: int, first: int = 0) -> list[Subject]:
     """Pretraining identities ``P{first:03d}`` …, drawn from ``seed + SEED_OFFSET``."""
     s = seed + SEED_OFFSET
-    return [Subject.random(_rng(s, PREFIX, i), f"{PREFIX}{i:03d}") for i in range(first, first + n)]
+    return [Subject.random(rng_for(s, PREFIX, i), f"{PREFIX}{i:03d}") for i in range(first, first + n)]
 
 
 def render_face_crop(subject: Subject, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +179,7 @@ def render_corpus(subjects: list[Subject], per_subject: int, size: int, seed: in
     cv2.setNumThreads(1)
     for i in tqdm(range(n), desc=f"rendering {tag} faces", disable=not progress, leave=False):
         subject = subjects[identity[i]]
-        rng = _rng(seed + SEED_OFFSET, tag, subject.id, int(i % per_subject))
+        rng = rng_for(seed + SEED_OFFSET, tag, subject.id, int(i % per_subject))
         images[i], targets[i] = render_face_crop(subject, size, rng)
     return images, identity, targets
 
@@ -238,7 +236,7 @@ def export_weights(model: PainModel) -> dict[str, torch.Tensor]:
         return {f"features.{k}": v.clone() for k, v in model.features.state_dict().items()}
     if model.name == "vit_b16":
         return {k: v.clone() for k, v in model.vit.state_dict().items() if not k.startswith("head.")}
-    raise ModelError(f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(PRETRAINABLE)}")
+    raise ModelError(f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(pretrainable())}")
 
 
 # ----------------------------------------------------------------------------------- training
@@ -277,8 +275,8 @@ def pretrain(
     """
     cfg = cfg or PretrainConfig()
     cfg.validate()
-    if name not in PRETRAINABLE:
-        raise ModelError(f"cannot pretrain {name!r}; pretrainable: {', '.join(PRETRAINABLE)}")
+    if name not in pretrainable():
+        raise ModelError(f"cannot pretrain {name!r}; pretrainable: {', '.join(pretrainable())}")
     digest = cfg.digest(name, input_size)
     run = Path(root or cache_root()) / f"{name}-{input_size}px-{digest}"
     if (run / "card.json").is_file() and (run / "weights.pt").is_file():
@@ -441,7 +439,7 @@ def starting_weights(
     start : str
         One line for the book: which start the model had.
     """
-    if name not in PRETRAINABLE:
+    if name not in pretrainable():
         return None, "random start, trained from scratch (as in the paper)"
     if weights:
         return weights, f"pretrained weights from {weights}"
@@ -453,7 +451,7 @@ def starting_weights(
     run = pretrain(name, input_size, pretrain_cfg, root=root, progress=progress)
     card = read_card(run)
     return run / "weights.pt", (
-        f"synthetic-face pretraining, not {'VGG-Face' if name == 'vggface' else 'ImageNet'}: "
+        f"synthetic-face pretraining, not {get_spec(name).pretrained}: "
         f"{card['corpus']['faces']} faces of {card['corpus']['identities']} other identities, "
         f"{card['epochs']} epochs"
     )
@@ -489,7 +487,7 @@ def profile_plan(profile: str) -> dict[str, tuple[int, PretrainConfig]]:
     defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
     params = {k: _literal(v) for k, v in defaults.items()}
     params.update(notebook_parameters(nb, prof))
-    models = [m for m in params["models"] if m in PRETRAINABLE and m in (params["pretrain_models"] or ())]
+    models = [m for m in params["models"] if m in pretrainable() and m in (params["pretrain_models"] or ())]
     return {m: (int(params[f"input_size_{m}"]),
                 config_for(m, params["pretrain_settings"], params["pretrain_overrides"], int(params["seed"])))
             for m in models}  # fmt: skip
@@ -576,7 +574,7 @@ def probe_starts(crops: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: 
     """
     rows = []
     for m, w in weights.items():
-        if m not in PRETRAINABLE:
+        if m not in pretrainable():
             continue
         torch.manual_seed(seed)
         random_model = create_model(m, weights="random", input_size=sizes[m])

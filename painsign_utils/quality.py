@@ -2,7 +2,7 @@
 
 The paper's analyses (entropy, crossings, sign types) only mean something when a model's
 probabilities move with the face. This module condenses that into one table,
-``artifacts/<profile>/tables/model_quality.csv`` (DESIGN, "Data contracts"), one row per model:
+``artifacts/<profile>/tables/model_quality.csv`` (docs/design.md, "Data contracts"), one row per model:
 
 ``model, val_auc, frame_auc, video_prob_sd, confident_frames, entropy_median, n_types, truth_r,
 scenario_ari``

@@ -5,9 +5,8 @@ This module owns three things the chapters and the closing comparison page share
 * **Comparison** — :func:`compare_all` reads a build's artifacts (``artifacts/<profile>/``) and sets
   every number we reproduce beside the paper's: Table 1, Table 2 (validation and test), the Youden
   thresholds, Pearson's r between models, Table 3. The paper's numbers are not typed here: they come
-  from the modules that reproduce each table (``data.PAPER_TABLE1``, ``training.PAPER_TABLE2``,
-  ``evaluation.PAPER``). A chapter that has not run yet gives a :class:`Section` with a ``missing``
-  sentence instead of an exception.
+  from :mod:`painsign_utils.paper`, the one place that holds them. A chapter that has not run yet
+  gives a :class:`Section` with a ``missing`` sentence instead of an exception.
 * **Build facts** — :func:`build_info` says which profile, data and weights produced a build, from
   the runner's ``run_*.json``, the executed notebooks' papermill metadata and the artifacts.
 * **Re-running** — :func:`parameters_table` (from the notebook's ``parameters`` cell),
@@ -45,9 +44,9 @@ CHAPTERS = {"00": "00_data", "01": "01_preprocessing", "02": "02_training",
 
 
 def _names() -> dict[str, str]:
-    from .figures import MODEL_NAMES
+    from .registry import DISPLAY_NAMES
 
-    return MODEL_NAMES
+    return DISPLAY_NAMES
 
 
 @dataclass
@@ -105,7 +104,8 @@ def _dataset_key(name: str) -> str | None:
 
 def table1_section(art: Path) -> Section:
     """Table 1: newborns, samples, pain and no pain per dataset, counted from the manifests."""
-    from .data import PAPER_TABLE1, dataset_summary
+    from .data import dataset_summary
+    from .paper import TABLE1
 
     title = "Table 1: the data sets"
     images, videos = art / "manifests" / "images.csv", art / "manifests" / "videos.csv"
@@ -121,8 +121,8 @@ def table1_section(art: Path) -> Section:
         if paper_name is None:
             cols[(name, "paper")] = ["–"] * len(quantities)
             continue
-        cols[(name, f"paper ({paper_name})")] = [int(PAPER_TABLE1.loc[q, paper_name]) for q in quantities]
-        rows += [(f"{paper_name}: {q}", "", float(ours.loc[q, name]), float(PAPER_TABLE1.loc[q, paper_name]))
+        cols[(name, f"paper ({paper_name})")] = [int(TABLE1[paper_name][q]) for q in quantities]
+        rows += [(f"{paper_name}: {q}", "", float(ours.loc[q, name]), float(TABLE1[paper_name][q]))
                  for q in quantities]
     table = pd.DataFrame(cols, index=quantities)
     table.columns = pd.MultiIndex.from_tuples(table.columns)
@@ -132,15 +132,16 @@ def table1_section(art: Path) -> Section:
 
 def table2_validation_section(art: Path) -> Section:
     """Table 2 (validation): mean ± sd over the cross-validation folds, and Friedman p-values."""
-    from .training import PAPER_TABLE2, table2
+    from .paper import TABLE2_VALIDATION
+    from .training import table2
 
     title = "Table 2: validation on the image sets (cross-validation folds)"
     path = art / "training" / "metrics.csv"
     if not path.exists():
         return _missing("table2_validation", title, CHAPTERS["02"], path, art)
     metrics = pd.read_csv(path)
-    rows = [(_METRIC_LABELS[m], model, float(g[m].mean()), PAPER_TABLE2[model][m][0])
-            for model, g in metrics.groupby("model", sort=False) if model in PAPER_TABLE2
+    rows = [(_METRIC_LABELS[m], model, float(g[m].mean()), TABLE2_VALIDATION[model][m][0])
+            for model, g in metrics.groupby("model", sort=False) if model in TABLE2_VALIDATION
             for m in METRICS]
     n_folds = metrics["fold"].nunique()
     return Section("table2_validation", title, table2(metrics), _long("table2_validation", rows),
@@ -150,31 +151,32 @@ def table2_validation_section(art: Path) -> Section:
 
 def table2_test_section(art: Path) -> Section:
     """Table 2 (test): one label per video, the video's mean probability against the threshold."""
-    from .evaluation import PAPER, table2_test, video_metrics
+    from .evaluation import table2_test, video_metrics
+    from .paper import BRAHNAM_AUC, TABLE2_TEST
 
     title = "Table 2: test on the video set"
     path = art / "tables" / "video_summary.csv"
     if not path.exists():
         return _missing("table2_test", title, CHAPTERS["03"], path, art)
     ours = video_metrics(pd.read_csv(path))
-    rows = [(_METRIC_LABELS[m], model, float(ours.loc[model, m]), PAPER["table2_test"][model][m])
-            for model in ours.index if model in PAPER["table2_test"] for m in METRICS]
+    rows = [(_METRIC_LABELS[m], model, float(ours.loc[model, m]), TABLE2_TEST[model][m])
+            for model in ours.index if model in TABLE2_TEST for m in METRICS]
     n = int(ours["n"].iloc[0]) if len(ours) else 0
     return Section("table2_test", title, table2_test(ours, _names()), _long("table2_test", rows),
                    note=f"{n} test videos (`tables/video_summary.csv`). For scale: the best AUC of "
-                        f"Brahnam et al. on iCOPEvid is {100 * PAPER['brahnam_auc']:.1f}%.")
+                        f"Brahnam et al. on iCOPEvid is {100 * BRAHNAM_AUC:.1f}%.")
 
 
 def thresholds_section(art: Path) -> Section:
     """Youden threshold of the best fold per model, beside the paper's video threshold."""
-    from .evaluation import PAPER
+    from .paper import THRESHOLDS
 
     title = "Youden thresholds"
     path = art / "training" / "best_models.csv"
     if not path.exists():
         return _missing("thresholds", title, CHAPTERS["02"], path, art)
     best = pd.read_csv(path)
-    paper = PAPER["thresholds"]
+    paper = THRESHOLDS
     table = pd.DataFrame({
         "model": best["model"].map(_names()).fillna(best["model"]),
         "best fold": best["fold"],
@@ -193,7 +195,8 @@ def thresholds_section(art: Path) -> Section:
 
 def pearson_section(art: Path) -> Section:
     """Pearson's r between the signs of two models, mean ± sd over videos."""
-    from .evaluation import PAPER, pearson_summary
+    from .evaluation import pearson_summary
+    from .paper import pearson_r
 
     title = "Pearson's r between the models' signs"
     path = art / "tables" / "pearson_pairs.csv"
@@ -203,7 +206,7 @@ def pearson_section(art: Path) -> Section:
     table = pearson_summary(pairs, _names())
     rows = []
     for (a, b), g in pairs.groupby(["model_a", "model_b"]):
-        paper = PAPER["pearson_r"].get((a, b)) or PAPER["pearson_r"].get((b, a))
+        paper = pearson_r(a, b)
         if paper and g["r"].notna().any():
             rows.append((f"r {_names().get(a, a)} – {_names().get(b, b)}", "", float(g["r"].mean()), paper[0]))
     return Section("pearson", title, table.drop(columns="r_mean").set_index("pair"), _long("pearson", rows),
@@ -212,7 +215,8 @@ def pearson_section(art: Path) -> Section:
 
 def table3_section(art: Path) -> Section:
     """Table 3: classification and temporal metrics per model and sign type."""
-    from .evaluation import PAPER, paper_table3, same_type_fraction
+    from .evaluation import paper_table3, same_type_fraction
+    from .paper import SAME_TYPE_FRACTION
 
     title = "Table 3: metrics per sign type"
     path = art / "tables" / "table3.csv"
@@ -251,7 +255,7 @@ def table3_section(art: Path) -> Section:
         if len(pairs) and not np.isnan(frac):
             note += (f" Videos put in the same sign type by two models (pairwise, mean of "
                      f"{len(pairs)} pairs): {100 * pairs['agreement'].mean():.0f}% (paper: "
-                     f"{100 * PAPER['same_type_fraction']:.0f}%, pairwise); by every model: "
+                     f"{100 * SAME_TYPE_FRACTION:.0f}%, pairwise); by every model: "
                      f"{100 * frac:.0f}% (authors' outputs: 44%).")
     return Section("table3", title, table, _long("table3", rows), note=note)
 
@@ -1029,7 +1033,7 @@ def monitor_summary(video: str, identical_frames: int, alerts: pd.DataFrame, spe
         :func:`painsign_utils.speed.speedup_table` (``model, classify naive, e2e optimized``), or
         None when the benchmark was skipped.
     """
-    from .figures import MODEL_NAMES
+    from .registry import display_name
 
     kinds = alerts["kind"].value_counts().to_dict() if len(alerts) else {}
     bullets = [
@@ -1042,7 +1046,7 @@ def monitor_summary(video: str, identical_frames: int, alerts: pd.DataFrame, spe
         "clinical team would tune on recordings of its own unit.",
     ]
     if speed is not None and len(speed):
-        name = lambda m: MODEL_NAMES.get(m, m)  # noqa: E731
+        name = display_name
         keep = [name(m) for m, v in zip(speed["model"], speed["e2e optimized"]) if v >= fps]
         slow = [name(m) for m, v in zip(speed["model"], speed["e2e optimized"]) if v < fps]
         rates = ", ".join(f"{name(m)} {c:.0f}" for m, c in zip(speed["model"], speed["classify naive"]))
@@ -1070,7 +1074,7 @@ def why_they_differ(info: dict) -> list[str]:
     list of str
         Markdown sentences: the data, the starting weights, the input sizes and the profile.
     """
-    from .speed import PAPER_SIZES
+    from .registry import get_spec
 
     out = []
     source = info["data"]["source"]
@@ -1097,19 +1101,19 @@ def why_they_differ(info: dict) -> list[str]:
                        "identities (identity and facial-action labels), a stand-in for the paper's "
                        "face-recognition and ImageNet weights, which cannot ship with this book.")
         names = {v: k for k, v in _names().items()}
-        small = [f"{r.model} {r.input_size} px (paper {PAPER_SIZES[names[r.model]]} px)"
+        small = [f"{r.model} {r.input_size} px (paper {get_spec(names[r.model]).input_size} px)"
                  for r in w.itertuples()
                  if r.model in names and str(r.input_size).isdigit()
-                 and int(r.input_size) != PAPER_SIZES[names[r.model]]]
+                 and int(r.input_size) != get_spec(names[r.model]).input_size]
         if small:
             out.append(f"**Smaller inputs.** To run on a CPU the profile shrank the inputs: {'; '.join(small)}.")
     if info["profile"] != "paper":
         out.append(f"**A shorter protocol.** The `{info['profile']}` profile changes the paper's protocol "
                    "to fit its time budget (each chapter states what it changes); the `paper` profile "
                    "keeps it, for a GPU.")
-    from .training import PAPER_TABLE2
+    from .paper import TABLE2_VALIDATION
 
-    top = max(sd for model, row in PAPER_TABLE2.items() if model != "p_value" for _, sd in row.values())
+    top = max(sd for row in TABLE2_VALIDATION.values() for _, sd in row.values())
     out.append("**Small samples.** Each sign type holds only some of the test videos (Table 3 gives the "
                "counts), so one video moves a rate by 100 / (videos of the type) points; the paper's own "
                f"standard deviations over folds reach {100 * top:.1f} points.")

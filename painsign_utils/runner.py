@@ -156,10 +156,10 @@ def check_required_weights(prof: dict, notebooks: list[Path]) -> None:
     os.environ["PAINSIGN_REQUIRE_WEIGHTS"] = "1"
     if not any(nb.stem.startswith("02") for nb in notebooks):
         return
-    from .models import require_pretrained
+    from .models import list_models, require_pretrained
 
     training = next((v for k, v in prof["notebooks"].items() if k.startswith("02")), {})
-    require_pretrained(training.get("models") or ["vggface", "ncnn", "vit_b16"])
+    require_pretrained(training.get("models") or list_models())
 
 
 # -- from an executed notebook to a book page -----------------------------------------------------

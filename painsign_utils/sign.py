@@ -1,7 +1,7 @@
 """The pain sign (paper §2.4) and its two temporal descriptors (§2.5): entropy and threshold crossings.
 
 This module owns the mathematics that turns per-frame pain probabilities into the sign a clinician
-sees, exactly as DESIGN.md fixes it:
+sees, exactly as docs/design.md ("Pain-sign mathematics") fixes it:
 
 * :func:`interpolate_missing` fills frames without a face (NaN) by linear interpolation; leading
   and trailing gaps hold the nearest observed value.

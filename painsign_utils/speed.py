@@ -21,12 +21,11 @@ import torch
 
 from .inference import FrameClassifier
 from .monitor import PainMonitor
+from .registry import get_spec, list_models
 from .sign import pain_sign
 
 #: Below this standard deviation the exact sign counts as flat and its correlation is not reported.
 FLAT_SIGN_SD = 0.01
-#: Paper input sizes (N-CNN 120, VGG-Face and ViT-B/16 224).
-PAPER_SIZES = {"ncnn": 120, "vggface": 224, "vit_b16": 224}
 #: The optimized path's accuracy-trading choices, chosen on this project's 2-core CPU so that every
 #: model keeps up with a 30-fps camera (N-CNN at 200 fps): the detector sees the frame at 400 px
 #: (at 320 px RetinaFace loses most 640x480 synthetic faces) on every 10th classified frame, and
@@ -89,7 +88,7 @@ def per_model(text: str) -> dict[str, int]:
 
 def naive_path(name: str) -> PathSpec:
     """The plain path: paper input size, float32, one frame at a time, full-frame detection."""
-    return PathSpec("naive", input_size=PAPER_SIZES[name])
+    return PathSpec("naive", input_size=get_spec(name).input_size)
 
 
 def render_benchmark_video(path: str | Path, seconds: float = 20.0, fps: float = 30.0,
@@ -392,8 +391,8 @@ def default_paths(sizes: dict[str, int], models: list[str] | None = None, batch_
     """
     classify_every = OPTIMIZED["classify_every"] if classify_every is None else classify_every
     out = {}
-    for name in models or list(PAPER_SIZES):
-        size = sizes.get(name, PAPER_SIZES[name])
+    for name in models or list_models():
+        size = sizes.get(name, get_spec(name).input_size)
         exact = PathSpec("exact", input_size=size, batch_size=batch_size, channels_last=True,
                          reorder=True, prefetch=2 * batch_size)
         opt = replace(exact, label="optimized", quantize=name in quantize, detect_side=detect_side,

@@ -131,14 +131,14 @@ def _key(part: int | str) -> int:
     return int.from_bytes(hashlib.blake2b(part.encode(), digest_size=8).digest(), "little")
 
 
-def _rng(*key: int | str) -> np.random.Generator:
+def rng_for(*key: int | str) -> np.random.Generator:
     """A generator that depends on every part of ``key`` (e.g. seed, image id, frame)."""
     return np.random.default_rng(np.random.SeedSequence([_key(k) for k in key]))
 
 
 def make_subjects(seed: int, prefix: str, n: int) -> list[Subject]:
     """``n`` subjects whose looks depend only on ``(seed, prefix, index)``."""
-    return [Subject.random(_rng(seed, prefix, i), f"{prefix}{i:03d}") for i in range(n)]
+    return [Subject.random(rng_for(seed, prefix, i), f"{prefix}{i:03d}") for i in range(n)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def image_plan(cfg: SynthConfig) -> pd.DataFrame:
         ("synthetic-icope", cfg.icope_subjects, cfg.icope_pain, cfg.icope_nopain),
         ("synthetic-unifesp", cfg.unifesp_subjects, cfg.unifesp_pain, cfg.unifesp_nopain),
     ):
-        rng = _rng(cfg.seed, dataset)
+        rng = rng_for(cfg.seed, dataset)
         prefix = "I" if dataset.endswith("icope") else "U"
         for label, total in (("pain", n_pain), ("nopain", n_nopain)):
             for s, k in enumerate(_split_counts(total, n_sub, rng)):
@@ -253,8 +253,8 @@ def image_plan(cfg: SynthConfig) -> pd.DataFrame:
 def render_image(cfg: SynthConfig, rec: dict) -> tuple[np.ndarray, dict]:
     """Draw one still image; returns the RGB image and its ground truth."""
     prefix = rec["subject"][0]
-    subject = Subject.random(_rng(cfg.seed, prefix, rec["subject_index"]), rec["subject"])
-    rng = _rng(cfg.seed, rec["image_id"])
+    subject = Subject.random(rng_for(cfg.seed, prefix, rec["subject_index"]), rec["subject"])
+    rng = rng_for(cfg.seed, rec["image_id"])
     width, height = cfg.icope_size if prefix == "I" else cfg.unifesp_size
     intensity, asleep, yawn, kind = image_state(rec["label"], rng)
     expr = expression_from_intensity(intensity, subject, rng, asleep=asleep, yawn=yawn)
@@ -293,7 +293,7 @@ def _image_job(args: tuple[SynthConfig, dict, str]) -> dict:
 
 def video_plan(cfg: SynthConfig) -> pd.DataFrame:
     """Which videos exist: id, subject, label and scenario, balanced like iCOPEvid."""
-    rng = _rng(cfg.seed, "videos")
+    rng = rng_for(cfg.seed, "videos")
     rows = []
     for label, total in (("pain", cfg.video_pain), ("nopain", cfg.video_nopain)):
         mix = _VIDEO_MIX[label]
@@ -409,8 +409,8 @@ def _video_job(args: tuple[SynthConfig, dict, str]) -> dict:
            "truth": f"truth/{truth_path.name}"}
     if path.exists() and truth_path.exists():
         return row
-    subject = Subject.random(_rng(cfg.seed, "V", rec["subject_index"]), rec["subject"])
-    rng = _rng(cfg.seed, rec["video_id"])
+    subject = Subject.random(rng_for(cfg.seed, "V", rec["subject_index"]), rec["subject"])
+    rng = rng_for(cfg.seed, rec["video_id"])
     n = int(round(cfg.video_seconds * cfg.video_fps))
     width, height = cfg.video_size
     script = video_script(rec["scenario"], rec["label"], n, cfg.video_fps, rng)
@@ -458,11 +458,11 @@ def _video_job(args: tuple[SynthConfig, dict, str]) -> dict:
             frame = lit[i % len(lit)].copy()
             box, lms = place_face(frame, subject, expr, where, patch=patch)
             if script.hand[i]:
-                draw_hand(frame, _rng(cfg.seed, rec["video_id"], int(i // 15)),
+                draw_hand(frame, rng_for(cfg.seed, rec["video_id"], int(i // 15)),
                           (where.cx + hand_pos[0] * where.unit, where.cy + (0.4 + hand_pos[1] * 0.5) * where.unit),
                           where.unit * 0.55, subject.skin * face_light)
             if script.cloth[i]:
-                draw_cloth(frame, _rng(cfg.seed, rec["video_id"], "cloth"), box)
+                draw_cloth(frame, rng_for(cfg.seed, rec["video_id"], "cloth"), box)
             writer.write(frame)
             boxes[i], marks[i], nfcs[i] = box, lms.ravel(), nfcs_score(expr)
     records = pd.DataFrame({
@@ -612,7 +612,7 @@ def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = Tru
 def render_gallery_face(subject: Subject, intensity: float, size: int = 160, seed: int = 0,
                         asleep: float = 0.0, yawn: float = 0.0) -> np.ndarray:
     """One subject at one intensity on a plain background, for galleries (RGB uint8, square)."""
-    rng = _rng(seed, subject.id, int(intensity * 1000))
+    rng = rng_for(seed, subject.id, int(intensity * 1000))
     frame = np.full((size, size, 3), 225, np.uint8)
     expr: Expression = expression_from_intensity(intensity, subject, rng, asleep=asleep, yawn=yawn, jitter=0.0)
     place_face(frame, subject, expr, Placement(size / 2, size / 2 + size * 0.02, size * 0.3, 0.0))

@@ -70,7 +70,10 @@ from .metrics import (
     youden_threshold,
 )
 from .models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
+from .paper import TABLE2, THRESHOLDS
 from .protocol import Protocol, get_protocol
+from .registry import DISPLAY_NAMES as MODEL_NAMES
+from .registry import get_spec
 from .runtime import default_device
 from .runtime import progress as tqdm
 from .storage import (
@@ -83,29 +86,8 @@ from .storage import (
     write_json,
 )
 
-#: Paper Table 2, validation on iCOPE + UNIFESP, mean and sd over the 10 folds, and the Friedman
-#: p-values across models (Ferreira et al., "Disclosing neonatal pain in real-time", Table 2).
-PAPER_TABLE2: dict[str, dict[str, tuple[float, float] | float]] = {
-    "vggface": {"accuracy": (0.886, 0.060), "sensitivity": (0.884, 0.090),
-                "specificity": (0.893, 0.097), "auc": (0.930, 0.043)},
-    "ncnn": {"accuracy": (0.836, 0.072), "sensitivity": (0.825, 0.108),
-             "specificity": (0.853, 0.137), "auc": (0.890, 0.054)},
-    "vit_b16": {"accuracy": (0.829, 0.042), "sensitivity": (0.876, 0.069),
-                "specificity": (0.795, 0.095), "auc": (0.891, 0.029)},
-    "p_value": {"accuracy": 0.2405, "sensitivity": 0.5916, "specificity": 0.0550, "auc": 0.2016},
-}  # fmt: skip
-
-#: Paper Table 2, test on iCOPEvid with the best fold of each model (no sd: one model each).
-PAPER_TABLE2_TEST: dict[str, dict[str, float]] = {
-    "vggface": {"accuracy": 0.633, "sensitivity": 0.857, "specificity": 0.479, "auc": 0.712},
-    "ncnn": {"accuracy": 0.667, "sensitivity": 0.816, "specificity": 0.563, "auc": 0.740},
-    "vit_b16": {"accuracy": 0.567, "sensitivity": 0.837, "specificity": 0.380, "auc": 0.688},
-}
-
-#: Paper's video thresholds (quoted with Fig. 6): the mean of the ten per-fold Youden thresholds
-#: θ_k, each on its fold's validation predictions (authors' code): N-CNN 54.2%, VGG-Face 49.4%,
-#: ViT 43.1%.
-PAPER_THRESHOLDS = {"ncnn": 0.542, "vggface": 0.494, "vit_b16": 0.431}
+#: Paper Table 2 (validation) and the Friedman p-values: an alias of :data:`painsign_utils.paper.TABLE2`.
+PAPER_TABLE2 = TABLE2
 
 #: Threshold rules (:func:`rule_metrics`).
 THRESHOLD_RULES: tuple[str, ...] = ("validation_folds", "training_folds")
@@ -188,9 +170,7 @@ class TrainConfig:
 
     def input_size(self, name: str) -> int:
         """Input side used for model ``name``."""
-        from .models import _REGISTRY
-
-        return int(self.input_sizes.get(name) or _REGISTRY[name].default_size)
+        return int(self.input_sizes.get(name) or get_spec(name).input_size)
 
     def phase_lr(self, phase: int) -> float:
         """Learning rate of a training phase: ``lr``, or ``finetune_lr`` for phase 2 when set."""
@@ -645,7 +625,7 @@ def run_cv(
     images: pd.DataFrame,
     out_dir: str | Path,
     cfg: TrainConfig,
-    models: Sequence[str] = ("vggface", "ncnn", "vit_b16"),
+    models: Sequence[str] | None = None,
     weights: dict[str, str | Path | None] | None = None,
     callback: Callable[[dict], None] | None = None,
     progress: bool = True,
@@ -657,8 +637,10 @@ def run_cv(
     ``best_models.csv`` (the video threshold), see :func:`rule_metrics` and :func:`best_models`;
     it does not change the training, so switching it never retrains.
 
-    Returns the per-fold metrics of all models under that rule (``metrics.csv``).
+    Returns the per-fold metrics of all models under that rule (``metrics.csv``); ``models``
+    defaults to every registered model.
     """
+    models = list_models() if models is None else list(models)
     out_dir = Path(out_dir)
     images = training_images(images)
     folds = load_or_make_folds(images, out_dir / "folds.csv", cfg.n_folds, cfg.seed)
@@ -794,8 +776,6 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
     DataFrame indexed by metric with columns ``(<model display name>, "ours"|"paper")`` and
     ``("p-value", "ours"|"paper")``.
     """
-    from .figures import MODEL_NAMES
-
     p_ours = friedman_pvalues(metrics) if metrics["model"].nunique() >= 3 else {}
     cols: dict[tuple[str, str], list[str]] = {}
     names = [m for m in list_models() if m in set(metrics["model"])]
@@ -816,8 +796,6 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
 def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """Where the training time went, per model (display names): augmentation and frozen-feature
     caches (0 when an earlier run made them), training seconds over all folds, mean epochs."""
-    from .figures import MODEL_NAMES
-
     return metrics.groupby("model", sort=False).agg(
         augment_s=("augment_s", "max"), frozen_features_s=("features_s", "max"),
         train_s=("train_s", "sum"), epochs=("epochs", "mean"),
@@ -827,22 +805,18 @@ def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
 def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     """Thresholds per model: the per-fold thresholds' mean ± sd (``np.std``), the video threshold
     of ``best_models.csv`` (its rule) and the paper's (the mean of its validation-fold θ_k)."""
-    from .figures import MODEL_NAMES
-
     thr = metrics.groupby("model", sort=False)["threshold"].agg(
         lambda t: f"{t.mean():.1%} ± {t.std(ddof=0):.1%}").rename("ours, per fold").to_frame()
     b = best.set_index("model")
     thr["ours, videos"] = thr.index.map(b["threshold"]).map("{:.1%}".format)
     if "threshold_rule" in b.columns:
         thr["rule"] = thr.index.map(b["threshold_rule"])
-    thr["paper, videos (validation-fold mean)"] = [f"{PAPER_THRESHOLDS[m]:.1%}" for m in thr.index]
+    thr["paper, videos (validation-fold mean)"] = [f"{THRESHOLDS[m]:.1%}" for m in thr.index]
     return thr.rename(index=MODEL_NAMES)
 
 
 def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) -> str:
     """One paragraph (Markdown) on which data, weights and protocol produced our Table 2."""
-    from .figures import MODEL_NAMES
-
     synthetic = images["dataset"].astype(str).str.startswith("synthetic").all()
     data_note = "synthetic neonatal faces" if synthetic else ", ".join(sorted(images["dataset"].unique()))
     protocol = (f". The run departs from the paper's protocol in {n_changes} setting(s) listed in "

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import paper
+from .registry import display_name
 from .storage import artifacts_dir
 
 #: Every threshold a verdict uses, in one place (the page prints them).
@@ -29,18 +31,15 @@ RULES: dict[str, float] = {
     "sens_minus_spec": 0.20,    # ... and sensitivity exceeds specificity by this much (paper: 25-46 pts)
     "same_type_close": 0.15,    # pairwise share of videos with the same sign type within 15 pts of 60 %
     "same_type_near": 0.25,     # ... within 25 pts: partly
-    "paper_same_type": 0.60,    # the paper's share (pairwise: N-CNN / ViT-B/16)
-    "k_paper": 3,               # the paper's number of sign types
+    "paper_same_type": paper.SAME_TYPE_FRACTION,  # the paper's share (§3)
+    "k_paper": paper.N_SIGN_TYPES,  # the paper's number of sign types (§3)
     "drop_points": 0.05,        # test AUC lower than validation AUC by at least 5 points
 }
 
 YES, PARTLY, NO, NA = "yes", "partly", "no", "not available in this build"
 
-_NAMES = {"vggface": "VGG-Face", "ncnn": "N-CNN", "vit_b16": "ViT-B/16"}
-
-
 def _name(model: str) -> str:
-    return _NAMES.get(model, model)
+    return display_name(model)
 
 
 def _pct(x: float) -> str:
@@ -79,6 +78,30 @@ def _share(flags: list[bool]) -> str:
     return PARTLY if any(flags) else NO
 
 
+# -- the paper's side of each claim, from painsign_utils.paper -------------------------------------
+
+
+def _best_model_paper() -> str:
+    """``"VGG-Face AUC 93.0% vs 89.0% and 89.1%; every Friedman p ≥ 0.055"`` (Table 2)."""
+    auc = {m: row["auc"][0] for m, row in paper.TABLE2_VALIDATION.items()}
+    others = " and ".join(_pct(auc[m]) for m in auc if m != "vggface")
+    return (f"VGG-Face AUC {_pct(auc['vggface'])} vs {others}; every Friedman p ≥ "
+            f"{min(paper.FRIEDMAN_P.values()):.3f}")
+
+
+def _sens_spec_paper() -> str:
+    """``"sensitivity 81.6-85.7%, specificity 38.0-56.3%"`` (Table 2, test)."""
+    test = paper.TABLE2_TEST.values()
+    return (f"sensitivity {paper.rate_range([r['sensitivity'] for r in test])}, "
+            f"specificity {paper.rate_range([r['specificity'] for r in test])}")
+
+
+def _stable_better_paper() -> str:
+    """``"accuracy stable 70.6-72.2% vs unstable 42.1-50.0%, every model"`` (Table 3)."""
+    acc = {t: [r[2] for r in paper.TABLE3 if r[1] == t] for t in ("stable", "unstable")}
+    return f"accuracy stable {paper.rate_range(acc['stable'])} vs unstable {paper.rate_range(acc['unstable'])}, every model"
+
+
 # -- the claims -------------------------------------------------------------------------------------
 
 
@@ -87,7 +110,7 @@ def best_model(art: Path) -> Verdict:
     from .training import friedman_pvalues
 
     v = Verdict("best_model", "VGG-Face scores best in validation, with no significant difference "
-                "between the models", "VGG-Face AUC 93.0% vs 89.0% and 89.1%; every Friedman p ≥ 0.055")
+                "between the models", _best_model_paper())
     metrics = _read(art, "training/metrics.csv", "02")
     if isinstance(metrics, str):
         v.reason = metrics
@@ -115,7 +138,7 @@ def best_model(art: Path) -> Verdict:
 def three_types(art: Path) -> Verdict:
     """For every model the silhouette search finds k = 3 sign types."""
     v = Verdict("three_types", "For every model the best number of sign types is three "
-                "(silhouette, k from 2 to 10)", "k = 3 for VGG-Face, N-CNN and ViT-B/16")
+                "(silhouette, k from 2 to 10)", f"k = {paper.N_SIGN_TYPES} for VGG-Face, N-CNN and ViT-B/16")
     t3 = _read(art, "tables/table3.csv", "05")
     if isinstance(t3, str):
         v.reason = t3
@@ -136,7 +159,7 @@ def sens_spec(art: Path) -> Verdict:
     from .evaluation import video_metrics
 
     v = Verdict("sens_spec", "On the test videos, high sensitivity with low specificity (many false "
-                "positives)", "sensitivity 81.6-85.7%, specificity 38.0-56.3%")
+                "positives)", _sens_spec_paper())
     summary = _read(art, "tables/video_summary.csv", "03")
     if isinstance(summary, str):
         v.reason = summary
@@ -156,7 +179,7 @@ def sens_spec(art: Path) -> Verdict:
 def stable_better(art: Path) -> Verdict:
     """Stable signs are classified more accurately than unstable ones (Table 3)."""
     v = Verdict("stable_better", "Videos with stable signs are classified better than videos with "
-                "unstable signs", "accuracy stable 70.6-72.2% vs unstable 42.1-50.0%, every model")
+                "unstable signs", _stable_better_paper())
     t3 = _read(art, "tables/table3.csv", "05")
     if isinstance(t3, str):
         v.reason = t3
@@ -189,8 +212,9 @@ def same_type(art: Path) -> Verdict:
     """
     from .clustering import all_agree_fraction, pairwise_agreement
 
-    v = Verdict("same_type", "About 60% of the videos get the same sign type from two models "
-                "(pairwise agreement)", "60% (pairs 57.5-65.8%; all three 44.2%)")
+    share = _pct(paper.SAME_TYPE_FRACTION).replace(".0%", "%")
+    v = Verdict("same_type", f"About {share} of the videos get the same sign type from two models "
+                "(pairwise agreement)", f"{share} (pairs 57.5-65.8%; all three 44.2%)")
     types = _read(art, "tables/sign_types.csv", "05")
     if isinstance(types, str):
         v.reason = types
@@ -204,7 +228,7 @@ def same_type(art: Path) -> Verdict:
     v.build = (f"{_pct(mean)} mean of {len(pairs)} pairs ({_pct(pairs['agreement'].min())}-"
                f"{_pct(pairs['agreement'].max())}); all models {_pct(all_agree_fraction(types))}")
     v.verdict = YES if gap <= RULES["same_type_close"] else PARTLY if gap <= RULES["same_type_near"] else NO
-    v.reason = (f"{100 * gap:.0f} points from 60% (yes within {100 * RULES['same_type_close']:.0f}, "
+    v.reason = (f"{100 * gap:.0f} points from {share} (yes within {100 * RULES['same_type_close']:.0f}, "
                 f"partly within {100 * RULES['same_type_near']:.0f})")
     return v
 
@@ -282,7 +306,8 @@ def test_drop(art: Path) -> Verdict:
     from .evaluation import video_metrics
 
     v = Verdict("test_drop", "AUC drops from validation on images to one label per test video",
-                "VGG-Face 93.0 → 71.2%, N-CNN 89.0 → 74.0%, ViT-B/16 89.1 → 68.8%")
+                ", ".join(f"{_name(m)} {100 * row['auc'][0]:.1f} → {_pct(paper.TABLE2_TEST[m]['auc'])}"
+                          for m, row in paper.TABLE2_VALIDATION.items()))
     metrics = _read(art, "training/metrics.csv", "02")
     summary = _read(art, "tables/video_summary.csv", "03")
     for x in (metrics, summary):
@@ -374,6 +399,6 @@ def model_quality(art: str | Path) -> pd.DataFrame | None:
     except (pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     if "model" in table:
-        table["model"] = table["model"].map(lambda m: _NAMES.get(m, m))
+        table["model"] = table["model"].map(lambda m: display_name(m))
         table = table.set_index("model")
     return table

@@ -16,9 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from painsign_utils import browser, report
+from painsign_utils import report
 from painsign_utils.errors import ConfigError
 from painsign_utils.storage import artifacts_dir
+
+import browser_check as browser
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -77,6 +79,7 @@ def test_checker_catches_a_broken_image_and_links(tmp_path):
     assert result.screenshots == [shot.resolve()] and shot.read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.book
 def test_executed_notebooks_hold_no_error():
     executed = _executed()
     if not executed:
@@ -89,6 +92,7 @@ def test_executed_notebooks_hold_no_error():
 
 
 @pytest.mark.slow
+@pytest.mark.book
 def test_every_page_opens_in_chromium_without_broken_image_or_link():
     executed = _executed()
     if not (HTML / "index.html").exists() or not executed:

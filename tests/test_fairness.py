@@ -24,11 +24,11 @@ def test_ita_orders_skin_tones_and_groups_them():
 
 def test_synthetic_subjects_are_recreated_from_the_seed():
     from painsign_utils.render import Subject
-    from painsign_utils.synthetic import _rng
+    from painsign_utils.synthetic import rng_for
 
     table = fairness.synthetic_subject_attributes(["V003", "V003", "I001"], seed=0)
     assert table["subject"].tolist() == ["V003", "I001"]
-    skin = Subject.random(_rng(0, "V", 3), "V003").skin
+    skin = Subject.random(rng_for(0, "V", 3), "V003").skin
     assert table.loc[0, ["skin_r", "skin_g", "skin_b"]].to_numpy(dtype=float) == pytest.approx(skin)
     assert set(table["skin_tone"]) <= set(fairness.TONE_ORDER)
 

@@ -14,6 +14,9 @@ from painsign_utils import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Executes and builds the book: left out of ``make test-fast`` (``pytest -m "not book"``).
+pytestmark = pytest.mark.book
+
 
 @pytest.fixture(scope="module")
 def smoke_book():

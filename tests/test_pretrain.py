@@ -43,6 +43,7 @@ def test_corpus_is_seeded_and_labelled():
     assert len({x.tobytes() for x in a}) == 12  # every render differs
 
 
+@pytest.mark.slow  # pretrains backbones: 40-110 s; left out of make test-fast
 def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
     run = pretrain.pretrain("vggface", 32, TINY, root=tmp_path, progress=False)
     card = pretrain.read_card(run)
@@ -68,6 +69,7 @@ def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
     assert ((probe[["random_start", "this_start"]] >= 0) & (probe[["random_start", "this_start"]] <= 1)).all(axis=None)
 
 
+@pytest.mark.slow  # pretrains backbones: 40-110 s; left out of make test-fast
 def test_a_pretrained_vit_separates_unseen_identities_better_than_a_random_one(tmp_path):
     card = pretrain.read_card(pretrain.pretrain("vit_b16", 32, TINY, root=tmp_path, progress=False))
     assert card["unseen_identity_1nn"] > card["unseen_identity_1nn_random"]
@@ -107,7 +109,9 @@ def test_cli_offers_exactly_the_pretrainable_models_and_refuses_bad_input(capsys
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     choices = next(a for a in sub.choices["pretrain"]._actions if a.dest == "model").choices
-    assert tuple(choices) == pretrain.PRETRAINABLE
+    from painsign_utils.registry import pretrainable
+
+    assert list(choices) == pretrainable() == ["vggface", "vit_b16"]
     assert main(["pretrain", "--profile", "no-such-profile"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("painsign: error:")

@@ -1,4 +1,4 @@
-"""The pain-sign API against hand-computed values (DESIGN.md "Pain-sign mathematics")."""
+"""The pain-sign API against hand-computed values (docs/design.md, "Pain-sign mathematics")."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def test_a_perfect_classifier_recovers_the_scenarios_sign_types():
     cfg = synthetic.SynthConfig()
     rows = []
     for rec in synthetic.video_plan(cfg).to_dict("records"):
-        rng = synthetic._rng(cfg.seed, rec["video_id"])
+        rng = synthetic.rng_for(cfg.seed, rec["video_id"])
         script = synthetic.video_script(rec["scenario"], rec["label"], 600, 30.0, rng)
         prob = script.intensity[::3].copy()
         prob[script.cloth[::3]] = np.nan

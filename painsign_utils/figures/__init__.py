@@ -12,12 +12,14 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
+from ..registry import DISPLAY_NAMES
 from ..storage import atomic_path
 
 #: One colour per model, used in every figure.
 MODEL_COLOURS = {"vggface": "#1f77b4", "ncnn": "#d62728", "vit_b16": "#2ca02c"}
-#: Display names of the models.
-MODEL_NAMES = {"vggface": "VGG-Face", "ncnn": "N-CNN", "vit_b16": "ViT-B/16"}
+#: Display names of the models: the registry's own mapping (:data:`painsign_utils.registry.DISPLAY_NAMES`),
+#: not a copy, so a model registered later is named too.
+MODEL_NAMES = DISPLAY_NAMES
 
 
 def use_style() -> None:

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from .errors import ConfigError, PainsignError
+from painsign_utils.errors import ConfigError, PainsignError
 
 #: Flags for a quiet, sandbox-free, offline headless Chromium (it runs as root in containers).
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
