@@ -141,16 +141,15 @@ def three_types(art: Path) -> Verdict:
     if fixed is not None:
         parts, hits = [], []
         for m, sil in fixed.items():
-            if not sil:
-                parts.append(f"{_name(m)}: too few distinct signs for a silhouette")
+            if RULES["k_paper"] not in sil:  # a silhouette needs k <= distinct signs - 1
+                parts.append(f"{_name(m)}: too few distinct signs for a silhouette at k = {RULES['k_paper']}")
                 continue
             best = max(sil, key=lambda k: (sil[k], -k))
-            at3 = sil.get(RULES["k_paper"], float("nan"))
-            parts.append(f"{_name(m)} best k = {best} ({sil[best]:.3f}; k = 3: {at3:.3f})")
+            parts.append(f"{_name(m)} best k = {best} ({sil[best]:.3f}; k = 3: {sil[RULES['k_paper']]:.3f})")
             hits.append(best == RULES["k_paper"])
         v.build = "k fixed at 3 (authors' code); silhouettes: " + ", ".join(parts)
         if not hits:
-            v.reason = "no model has enough distinct signs for a silhouette."
+            v.reason = f"no model has enough distinct signs for a silhouette at k = {RULES['k_paper']}."
             return v
         v.verdict = _share(hits)
         v.reason = (f"the silhouette peaks at k = {RULES['k_paper']} for {sum(hits)} of {len(hits)} "

@@ -137,6 +137,12 @@ def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
     v = verdicts.three_types(art)
     assert v.verdict == "no" and v.build.startswith("k fixed at 3 (authors' code)")
     assert "VGG-Face best k = 2" in v.build and "0 of 3" in v.reason
+    # a model with too few distinct signs for k = 3 is not judged
+    few = AuthorsSignTypeClassifier().fit(pd.DataFrame({"entropy": [0.2, 0.2, 2.5, 2.5, 1.0],
+                                                        "crossings": [0.0, 0.0, 6.0, 6.0, 3.0]}))
+    save_classifiers({**classifiers, "ncnn": few}, art / "clustering" / "sign_types.pkl")
+    v = verdicts.three_types(art)
+    assert "N-CNN: too few distinct signs" in v.build and "0 of 2" in v.reason
     # the causal classifier chooses k itself: the verdict reads table3's k as before
     (art / "clustering" / "sign_types.pkl").unlink()
     assert verdicts.three_types(art).verdict == "yes"
