@@ -28,6 +28,7 @@ import pandas as pd
 
 from .errors import DataError
 from .faces import LANDMARK_COLUMNS
+from .video import rotation
 
 #: The widely used 112 x 112 five-point face template (ArcFace / InsightFace): left eye, right eye,
 #: nose tip, left and right mouth corner. It is a convention, not a measurement.
@@ -146,6 +147,8 @@ def collect_frames(
             df = df.merge(pd.read_csv(truth)[["frame", "intensity"]], on="frame", how="left")
         df.insert(0, "label", v["label"])
         df.insert(0, "video", str(v["path"]))
+        if "rotate" in v.index:  # frames turned as for the detections (iCOPEvid: 90)
+            df["rotate"] = rotation(v["rotate"])
         parts.append(df.dropna(subset=["prob", *LANDMARK_COLUMNS]))
     if not parts:
         raise DataError("no videos to collect frames from")
@@ -186,9 +189,11 @@ def _accumulate_faces(
     by_video: dict[str, set[int]] = defaultdict(set)
     for video, frame in members:
         by_video[video].add(frame)
+    turns = {v: rotation(r) for df in chosen.values() if "rotate" in df
+             for v, r in zip(df["video"], df["rotate"], strict=True)}
     for video in sorted(by_video):
         wanted, last, seen = by_video[video], max(by_video[video]), 0
-        for index, rgb in iter_frames(video):
+        for index, rgb in iter_frames(video, rotate=turns.get(video, 0)):
             if index in wanted:
                 face = align_face(rgb, points[(video, index)], size, scale).astype(np.float64)
                 for model, key in members[(video, index)]:

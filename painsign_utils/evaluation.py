@@ -92,7 +92,8 @@ def run_video_inference(
     Parameters
     ----------
     videos : DataFrame
-        Video manifest with columns ``path, detections`` (paths), one row per video.
+        Video manifest with columns ``path, detections`` (paths), one row per video, and optionally
+        ``rotate`` (degrees clockwise the frames were turned before detection; passed to the engine).
     best_models : DataFrame
         ``training/best_models.csv``: ``model, checkpoint, threshold``.
     cache_dir : path
@@ -113,6 +114,7 @@ def run_video_inference(
         from .models import load_checkpoint as loader
     if engine is None:
         from .inference import video_probabilities as engine
+    from .video import rotation
     for col in ("path", "detections"):
         if col not in videos.columns:
             raise DataError(f"video manifest lacks the {col!r} column")
@@ -131,7 +133,8 @@ def run_video_inference(
             cache = Path(cache_dir) / best.model / f"{stem}.csv"
             # Each video's probabilities carry what they were computed from (the video file and
             # its detections): a replaced video or other detections recompute, the rest is reused.
-            key = _input_key(resolve(video.path), resolve(video.detections))
+            rot = rotation(getattr(video, "rotate", 0))
+            key = _input_key(resolve(video.path), resolve(video.detections)) + (f"-rot{rot}" if rot else "")
             keyfile = cache.with_suffix(".key")
             if cache.exists() and (not keyfile.exists() or keyfile.read_text() != key):
                 print(f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)")
@@ -141,7 +144,9 @@ def run_video_inference(
                 model = model or loader(ckpt)
                 dets = pd.read_csv(resolve(video.detections))
                 start = time.perf_counter()
-                engine(resolve(video.path), model, dets, cache=cache, progress=progress)
+                # frames rotated as for the detections (the manifest's ``rotate``, iCOPEvid 90)
+                engine(resolve(video.path), model, dets, cache=cache, progress=progress,
+                       **({"rotate": rot} if rot else {}))
                 elapsed = time.perf_counter() - start
                 with atomic_path(keyfile) as tmp:
                     tmp.write_text(key)

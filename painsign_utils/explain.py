@@ -519,9 +519,10 @@ def frames_at_interval(
 
 
 def read_face_crops(
-    video_path: str | Path, picks: pd.DataFrame, crop_size: int = 256
+    video_path: str | Path, picks: pd.DataFrame, crop_size: int = 256, rotate: int = 0
 ) -> list[np.ndarray | None]:
-    """Face crops (made as for inference) of the picked frames; None where no face was found."""
+    """Face crops (made as for inference, frames turned clockwise by ``rotate`` degrees as for the
+    detections) of the picked frames; None where no face was found."""
     from .faces import detection_from_row
     from .inference import crop_for_model
     from .video import iter_frames
@@ -529,7 +530,7 @@ def read_face_crops(
     wanted = {int(f): i for i, f in enumerate(picks["frame"])}
     crops: list[np.ndarray | None] = [None] * len(picks)
     last = max(wanted)
-    for index, rgb in iter_frames(video_path):
+    for index, rgb in iter_frames(video_path, rotate=rotate):
         if index in wanted:
             det = detection_from_row(picks.iloc[wanted[index]])
             crops[wanted[index]] = None if det is None else crop_for_model(rgb, det, crop_size)
@@ -571,6 +572,7 @@ def explain_video(
     ig_baseline: str = "black",
     batch_size: int = 8,
     cache: str | Path | None = None,
+    rotate: int = 0,
 ) -> VideoExplanation:
     """Grad-CAM and IG of ``model`` on a video's frames at ``interval_s`` (Figs 1-4's strips).
 
@@ -579,12 +581,13 @@ def explain_video(
     from .storage import atomic_path
 
     picks = frames_at_interval(detections, fps, interval_s, max_frames)
-    crops = read_face_crops(video_path, picks)
+    crops = read_face_crops(video_path, picks, rotate=rotate)
     keep = [i for i, c in enumerate(crops) if c is not None]
     ig = IntegratedGradients(model, baseline=ig_baseline, n_steps=ig_steps)  # validates both
     frames = picks["frame"].to_numpy()[keep].astype(int)
     # The model's fingerprint is part of the settings: another model's maps are never reused.
-    settings = np.array([str(ig_steps), ig_baseline, fingerprint(model)])
+    settings = np.array([str(ig_steps), ig_baseline, fingerprint(model)]
+                        + ([f"rotate {rotate}"] if rotate else []))  # other frames: other crops
     cached = _load_explanations(cache, frames, settings)
     if cached is not None:
         gc_maps, ig_maps, table = cached

@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import ConfigError, DataError, NoFaceError
 from .runtime import progress as tqdm
 from .storage import derived_name, file_key, read_json, write_csv, write_json
-from .video import iter_frames, video_info
+from .video import iter_frames, rotate_clockwise, rotation, video_info  # noqa: F401 - rotate_clockwise re-exported
 
 #: Column names of the five landmarks (RetinaFace order: left eye, right eye, nose, mouth corners).
 LANDMARK_COLUMNS: tuple[str, ...] = (
@@ -260,24 +260,6 @@ class RetinaFaceResNetDetector:
 _DETECTORS["retinaface-resnet50"] = RetinaFaceResNetDetector
 
 
-def rotate_clockwise(rgb: np.ndarray, degrees: int) -> np.ndarray:
-    """Rotate a frame clockwise by 0, 90, 180 or 270 degrees (iCOPEvid frames: 90, before detection).
-
-    Parameters
-    ----------
-    rgb : array (H, W, ...)
-
-    Returns
-    -------
-    array (W, H, ...) for 90 and 270, (H, W, ...) otherwise (a contiguous copy unless 0)
-    """
-    if degrees not in (0, 90, 180, 270):
-        raise ConfigError(f"rotation must be 0, 90, 180 or 270 degrees clockwise, got {degrees!r}")
-    if degrees == 0:
-        return rgb
-    return np.ascontiguousarray(np.rot90(rgb, k=-(degrees // 90), axes=(0, 1)))
-
-
 def crop_box(det: Detection, margin: float = 0.2) -> tuple[int, int, int]:
     """Square crop around a detection: ``(x0, y0, side)`` with ``margin`` of the box size added."""
     x, y, w, h = det.box
@@ -376,6 +358,8 @@ def stale_reason(old: dict | None, new: dict) -> str | None:
     for key in sorted(set(old) | set(new)):
         if key in ("input", "frames_expected", "frames_read", "partial"):
             continue
+        if key == "rotate" and int(old.get(key) or 0) == int(new.get(key) or 0):
+            continue  # keys written before the rotation was recorded read frames unrotated
         if key == "detector" and (old.get(key) is None or new.get(key) is None):
             continue
         if old.get(key) != new.get(key):
@@ -396,6 +380,7 @@ def detect_video(
     require_face: bool = True,
     allow_partial: bool | None = None,
     report: dict | None = None,
+    rotate: int = 0,
 ) -> pd.DataFrame:
     """Detect the best face in every ``step``-th frame of a video.
 
@@ -421,14 +406,19 @@ def detect_video(
     report : dict, optional
         Filled with ``frames_expected``, ``frames_read``, ``partial`` and ``recomputed`` (the
         reason, or None when the cache was used).
+    rotate : {0, 90, 180, 270}
+        Rotate each frame clockwise before detection (a manifest's ``rotate``; iCOPEvid: 90). The
+        boxes and landmarks are in the rotated frame's coordinates, and the rotation is part of the
+        cache key; inference must read the frames with the same rotation.
 
     Returns
     -------
     DataFrame
         Columns :data:`DETECTION_COLUMNS`, one row per analysed frame.
     """
+    rotate = rotation(rotate)
     key = {"input": file_key(path) if Path(path).is_file() else {"path": str(path)},
-           "frame_step": int(step), "detector": detector_settings(detector)}
+           "frame_step": int(step), "detector": detector_settings(detector), "rotate": rotate}
     reason = "no earlier result"
     if cache is not None and Path(cache).exists():
         old = read_json(_key_path(Path(cache))) if _key_path(Path(cache)).exists() else None
@@ -443,7 +433,7 @@ def detect_video(
         info = video_info(path)
         rows = []
         counts = {}
-        frames = iter_frames(path, step=step, allow_partial=allow_partial, report=counts)
+        frames = iter_frames(path, step=step, allow_partial=allow_partial, report=counts, rotate=rotate)
         bar = tqdm(frames, total=-(-info.n_frames // step), desc=Path(path).name,
                    disable=not progress, leave=False)
         for index, rgb in bar:
@@ -551,7 +541,8 @@ def detect_videos(
 
     Adds the columns ``detections`` (CSV path, named by a digest of the video's resolved path),
     ``frame_step``, ``analysis_fps`` (frames analysed per second), ``n_analysed``, ``face_rate``
-    (fraction of analysed frames with a face), ``frames_expected`` and ``frames_read``. A video
+    (fraction of analysed frames with a face), ``frames_expected``, ``frames_read`` and ``rotate``
+    (the manifest's clockwise rotation applied before detection, 0 when it has none). A video
     with no face in any frame raises :class:`NoFaceError` naming it; a damaged one (frames
     missing) raises ``read N of M frames from FILE`` unless ``allow_partial``. A cache made from
     another file or with another ``step`` or detector is recomputed (see :func:`detect_video`).
@@ -564,9 +555,10 @@ def detect_videos(
         fps = float(given) if given is not None and pd.notna(given) else video_info(rec["path"]).fps
         cache = out_dir / derived_name(rec["path"], ".csv")
         counts: dict = {}
+        rot = rotation(rec.get("rotate"))
         table = detect_video(rec["path"], detector, cache=cache, step=step, progress=False,
-                             allow_partial=allow_partial, report=counts)
-        rows.append({**rec, "fps": fps, "detections": str(cache), "frame_step": step,
+                             allow_partial=allow_partial, report=counts, rotate=rot)
+        rows.append({**rec, "rotate": rot, "fps": fps, "detections": str(cache), "frame_step": step,
                      "analysis_fps": fps / step, "n_analysed": len(table),
                      "face_rate": float(table["found"].mean()),
                      "frames_expected": counts.get("frames_expected"),

@@ -259,6 +259,7 @@ def video_probabilities(
     cache: str | Path | None = None,
     progress: bool = True,
     crop_size: int | None = CROP_SIZE,
+    rotate: int = 0,
 ) -> pd.DataFrame:
     """Per-frame pain probability of a video, NaN where no face was found.
 
@@ -277,6 +278,9 @@ def video_probabilities(
         Show a progress bar.
     crop_size : int or None
         Side of the crop handed to ``preprocess`` (256 as in training; None: the box's own size).
+    rotate : {0, 90, 180, 270}
+        Clockwise rotation of every frame before cropping: the one the detections were made with
+        (the manifest's ``rotate``; :func:`painsign_utils.faces.detect_video`).
 
     Returns
     -------
@@ -302,7 +306,7 @@ def video_probabilities(
     step = _common_step(frames)
 
     def crops():
-        for index, rgb in iter_frames(video_path, step=step):
+        for index, rgb in iter_frames(video_path, step=step, rotate=rotate):
             row = wanted.get(index)
             if row is not None:
                 det = detection_from_row(detections.iloc[row])

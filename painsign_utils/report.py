@@ -3,10 +3,13 @@
 This module owns three things the chapters and the closing comparison page share:
 
 * **Comparison** — :func:`compare_all` reads a build's artifacts (``artifacts/<profile>/``) and sets
-  every number we reproduce beside the paper's: Table 1, Table 2 (validation and test), the Youden
-  thresholds, Pearson's r between models, Table 3. The paper's numbers are not typed here: they come
-  from :mod:`painsign_utils.paper`, the one place that holds them. A chapter that has not run yet
-  gives a :class:`Section` with a ``missing`` sentence instead of an exception.
+  every number we reproduce beside the paper's: Table 1, Table 2 (validation, under both threshold
+  rules, and test), the video thresholds (fold means ± sd), Pearson's r between models, Table 3 (with
+  the indeterminate overlay) and the pairwise agreement of sign types. The paper's numbers are not
+  typed here: they come from :mod:`painsign_utils.paper`, the one place that holds them;
+  :data:`AUTHORS_OUTPUTS` holds the few numbers that only the authors' saved outputs give. :func:`protocol_line` says which protocol produced a
+  build's numbers. A chapter that has not run yet gives a :class:`Section` with a ``missing``
+  sentence instead of an exception.
 * **Build facts** — :func:`build_info` says which profile, data and weights produced a build, from
   the runner's ``run_*.json``, the executed notebooks' papermill metadata and the artifacts.
 * **Re-running** — :func:`parameters_table` (from the notebook's ``parameters`` cell),
@@ -144,9 +147,14 @@ def table2_validation_section(art: Path) -> Section:
             for model, g in metrics.groupby("model", sort=False) if model in TABLE2_VALIDATION
             for m in METRICS]
     n_folds = metrics["fold"].nunique()
+    rule = (str(metrics["threshold_rule"].dropna().iloc[0])
+            if "threshold_rule" in metrics and metrics["threshold_rule"].notna().any() else None)
     return Section("table2_validation", title, table2(metrics), _long("table2_validation", rows),
                    note=f"Mean ± standard deviation over this build's {n_folds} validation fold(s) "
-                        "(`training/metrics.csv`); the p-value is the Friedman test across models.")
+                        "(`training/metrics.csv`); the p-value is the Friedman test across models. "
+                        + (f"Each fold is scored at its {RULE_LABELS.get(rule, rule)}; the next table "
+                           "gives both rules." if rule else
+                           "Each fold is scored at its training-fold threshold (older artifacts)."))
 
 
 def table2_test_section(art: Path) -> Section:
@@ -167,30 +175,212 @@ def table2_test_section(art: Path) -> Section:
                         f"Brahnam et al. on iCOPEvid is {100 * BRAHNAM_AUC:.1f}%.")
 
 
-def thresholds_section(art: Path) -> Section:
-    """Youden threshold of the best fold per model, beside the paper's video threshold."""
-    from .paper import THRESHOLDS
+#: Numbers from the authors' saved notebook outputs (``lancet.ipynb``), which the paper rounds or
+#: leaves out: the pairwise "same sign type" rates behind its "60 %", the three-way rate, and the sd
+#: (``np.std``) of N-CNN's ten per-fold thresholds. The paper gives no sd for the other two models.
+AUTHORS_OUTPUTS: dict = {
+    "same_type_pairwise": {("ncnn", "vit_b16"): 0.600, ("vggface", "vit_b16"): 0.658,
+                           ("vggface", "ncnn"): 0.575},
+    "same_type_all": 0.442,
+    "threshold_sd": {"ncnn": 0.135},
+}
+#: The two threshold rules of chapter 02 (``training.THRESHOLD_RULES``), in words.
+RULE_LABELS = {"validation_folds": "validation-fold θ_k (authors' code)",
+               "training_folds": "training-fold θ (paper's text, no leak)"}
+_RULE_PROTOCOL = {"validation_folds": "authors", "training_folds": "causal"}
 
-    title = "Youden thresholds"
+
+def build_protocol(art: Path) -> str | None:
+    """The protocol (``authors`` or ``causal``) that produced a build's numbers, read from its artifacts.
+
+    ``tables/video_summary.csv`` records it (chapter 03); otherwise the threshold rule of
+    ``training/best_models.csv`` (chapter 02) says which; None for older artifacts that record neither.
+    """
+    art = Path(art)
+    summary, best = art / "tables" / "video_summary.csv", art / "training" / "best_models.csv"
+    try:
+        if summary.exists():
+            col = pd.read_csv(summary, usecols=lambda c: c == "protocol")
+            if "protocol" in col and col["protocol"].notna().any():
+                return str(col["protocol"].dropna().iloc[0])
+        if best.exists():
+            col = pd.read_csv(best, usecols=lambda c: c == "threshold_rule")
+            if "threshold_rule" in col and col["threshold_rule"].notna().any():
+                return _RULE_PROTOCOL.get(str(col["threshold_rule"].dropna().iloc[0]))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    return None
+
+
+def protocol_line(art: Path) -> str:
+    """One sentence for the top of the comparison page: which protocol produced its numbers."""
+    proto = build_protocol(art)
+    if proto == "authors":
+        return ("**Protocol of this build: `authors`** — the numbers below were computed as the authors' "
+                "code computed the paper's (centred sign, sign-mean video score, thresholds θ_k on each "
+                "fold's validation predictions with their mean for the videos, k-means with k = 3 on "
+                "unscaled features and the indeterminate overlay), so each is comparable with the "
+                "paper's.")
+    if proto == "causal":
+        return ("**Protocol of this build: `causal`** — the numbers below come from the book's leak-free "
+                "variant (trailing sign, mean probability over frames with a face, training-fold "
+                "thresholds, z-scored k-means with k by silhouette), not from the computation behind "
+                "the paper's numbers: expect differences from the method as well as from the data.")
+    return ("**Protocol of this build: not recorded** — these artifacts predate the `protocol` switch "
+            "(chapters 02-05 of an older version wrote them); re-run them to know which rules produced "
+            "the numbers.")
+
+
+def _pm(mean: float, sd: float | None = None) -> str:
+    """A rate as ``"54.2% ± 13.5%"`` (or ``"54.2%"`` without a finite sd)."""
+    if mean is None or not np.isfinite(mean):
+        return "–"
+    return f"{100 * mean:.1f}%" + (f" ± {100 * sd:.1f}%" if sd is not None and np.isfinite(sd) else "")
+
+
+def _paper_threshold(model: str) -> str:
+    from .paper import PAPER
+
+    if model not in PAPER["thresholds"]:
+        return "–"
+    return _pm(PAPER["thresholds"][model], AUTHORS_OUTPUTS["threshold_sd"].get(model))
+
+
+def table2_rules_section(art: Path) -> Section:
+    """Table 2 (validation) under both threshold rules of the same run (``tables/table2_rules.csv``)."""
+    from .training import PAPER_TABLE2
+
+    title = "Table 2 (validation) under both threshold rules"
+    path = art / "tables" / "table2_rules.csv"
+    if not path.exists():
+        return Section("table2_rules", title, missing=(
+            "Not in this build: `tables/table2_rules.csv` is missing (artifacts written before chapter "
+            "02 recorded both threshold rules; re-run chapter 02 under this profile)."))
+    rules = pd.read_csv(path)
+    build_rule = None
+    metrics_path = art / "training" / "metrics.csv"
+    if metrics_path.exists():
+        rule_col = pd.read_csv(metrics_path, usecols=lambda c: c == "threshold_rule")
+        if "threshold_rule" in rule_col and rule_col["threshold_rule"].notna().any():
+            build_rule = str(rule_col["threshold_rule"].dropna().iloc[0])
+    out, rows = {}, []
+    for r in rules.itertuples():
+        paper = PAPER_TABLE2.get(r.model)
+        rec = {}
+        for m in METRICS:
+            rec[(_METRIC_LABELS[m], "ours")] = _pm(getattr(r, m), getattr(r, f"{m}_sd", None))
+            rec[(_METRIC_LABELS[m], "paper")] = "–" if paper is None else _pm(*paper[m])
+            # The build's own rule is already in the Table 2 section: only the other rule adds points.
+            if paper is not None and r.rule != build_rule and np.isfinite(getattr(r, m)):
+                rows.append((f"{_METRIC_LABELS[m]}, {r.rule.replace('_', ' ')}", r.model,
+                             float(getattr(r, m)), float(paper[m][0])))
+        rec[("Threshold", "ours")] = _pm(r.threshold, getattr(r, "threshold_sd", None))
+        rec[("Threshold", "paper")] = _paper_threshold(r.model) if r.rule == "validation_folds" else "–"
+        out[(_names().get(r.model, r.model), RULE_LABELS.get(r.rule, r.rule))] = rec
+    table = pd.DataFrame.from_dict(out, orient="index")
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    table.index.names = ["model", "threshold rule"]
+    n = int(rules["n_folds"].max()) if "n_folds" in rules and len(rules) else 0
+    return Section("table2_rules", title, table, _long("table2_rules", rows), note=(
+        f"Both rows of a model come from the same {n} trained fold(s); only the threshold differs. "
+        "Mean ± sd (`np.std`) over the folds. The paper's Table 2 was computed with the validation-fold "
+        "rule (each fold scored at the θ_k chosen on its own validation predictions), which flatters "
+        "it: the training-fold row is what the same models score when the threshold is chosen without "
+        "looking at the validation folds. The AUC does not depend on the threshold."
+        + (f" This build's Table 2 above used the {build_rule.replace('_', '-')} rule." if build_rule else "")))
+
+
+def thresholds_section(art: Path) -> Section:
+    """The video thresholds: the mean ± sd of the per-fold Youden thresholds, beside the paper's."""
+    title = "Video thresholds: means of the per-fold Youden thresholds"
     path = art / "training" / "best_models.csv"
     if not path.exists():
         return _missing("thresholds", title, CHAPTERS["02"], path, art)
+    from .paper import PAPER
+
     best = pd.read_csv(path)
-    paper = THRESHOLDS
-    table = pd.DataFrame({
-        "model": best["model"].map(_names()).fillna(best["model"]),
-        "best fold": best["fold"],
-        "validation AUC": [f"{100 * v:.1f}%" for v in best["val_auc"]],
-        "threshold (ours)": [f"{100 * v:.1f}%" for v in best["threshold"]],
-        "threshold (paper)": [f"{100 * paper[m]:.1f}%" if m in paper else "–" for m in best["model"]],
-    }).set_index("model")
-    rows = [("Youden threshold", m, float(t), paper[m]) for m, t in zip(best["model"], best["threshold"])
-            if m in paper]
-    return Section("thresholds", title, table, _long("thresholds", rows),
-                   note="Ours: the fold with the highest validation AUC per model; its threshold "
-                        "maximizes Youden's J on that fold's training data. The paper's: the mean "
-                        "of the ten per-fold thresholds, each maximizing J on its fold's validation "
-                        "predictions (the authors' code), used for the videos.")
+    rules_path = art / "tables" / "table2_rules.csv"
+    rules = pd.read_csv(rules_path).set_index(["model", "rule"]) if rules_path.exists() else None
+    has_rule = "threshold_rule" in best
+    cols: dict[str, list] = {"model": [], "video threshold (ours)": [], "rule": []}
+    if rules is not None:
+        for rule in RULE_LABELS:
+            cols[f"{RULE_LABELS[rule]}, mean ± sd"] = []
+    cols["paper (mean θ_k)"] = []
+    long_rows = []
+    for r in best.itertuples():
+        sd = getattr(r, "threshold_sd", float("nan")) if has_rule else float("nan")
+        rule = str(r.threshold_rule) if has_rule else "training_folds"
+        cols["model"].append(_names().get(r.model, r.model))
+        cols["video threshold (ours)"].append(_pm(r.threshold, sd))
+        cols["rule"].append(RULE_LABELS.get(rule, rule) if has_rule
+                            else "best fold's own threshold (older artifacts)")
+        if rules is not None:
+            for rl in RULE_LABELS:
+                hit = (r.model, rl) in rules.index
+                cols[f"{RULE_LABELS[rl]}, mean ± sd"].append(
+                    _pm(rules.loc[(r.model, rl), "threshold"], rules.loc[(r.model, rl), "threshold_sd"])
+                    if hit else "–")
+        cols["paper (mean θ_k)"].append(_paper_threshold(r.model))
+        if r.model in PAPER["thresholds"]:
+            long_rows.append((f"video threshold ({rule.replace('_', ' ')})", r.model, float(r.threshold),
+                              PAPER["thresholds"][r.model]))
+    table = pd.DataFrame(cols).set_index("model")
+    sds = ", ".join(f"{_names().get(m, m)} ± {100 * v:.1f}%" for m, v in AUTHORS_OUTPUTS["threshold_sd"].items())
+    note = ("Each fold k has a Youden threshold θ_k. Under the validation-fold rule (the authors' code) the "
+            "videos are scored at the mean of the θ_k, ± their sd (`np.std`); under the training-fold rule "
+            "at the best fold's own threshold. The paper's 54.2 % (N-CNN), 49.4 % (VGG-Face) and "
+            "43.1 % (ViT-B/16) are such means over its ten validation-fold θ_k (the authors' code), not "
+            f"the thresholds of single best models; their sds are not published (the authors' outputs "
+            f"give {sds}; none is known for the other models).")
+    if not has_rule:
+        note += (" These artifacts predate the threshold rules: their threshold is the best fold's own, "
+                 "from its training folds.")
+    if rules is None:
+        note += " `tables/table2_rules.csv` is missing, so the per-rule means are not shown (re-run chapter 02)."
+    return Section("thresholds", title, table, _long("thresholds", long_rows), note=note)
+
+
+def agreement_section(art: Path) -> Section:
+    """Same sign type across models: pairwise agreement per model pair and the three-way share."""
+    from .paper import PAPER
+
+    title = "Same sign type across models"
+    path = art / "tables" / "agreement.csv"
+    source = "`tables/agreement.csv`"
+    if path.exists():
+        agree = pd.read_csv(path)
+    else:
+        types = art / "tables" / "sign_types.csv"
+        if not types.exists():
+            return _missing("agreement", title, CHAPTERS["05"], path, art)
+        from .clustering import agreement_table
+
+        typed = pd.read_csv(types, dtype={"video": str, "model": str})
+        agree = agreement_table(typed)
+        source = "`tables/sign_types.csv` (older artifacts without `tables/agreement.csv`)"
+    pairs = AUTHORS_OUTPUTS["same_type_pairwise"]
+    names, ours, paper, n, rows = [], [], [], [], []
+    for r in agree.itertuples():
+        if r.models == "all":
+            label, ref = "all models", AUTHORS_OUTPUTS["same_type_all"]
+        else:
+            a, b = (m.strip() for m in str(r.models).split("/"))
+            label = f"{_names().get(a, a)} / {_names().get(b, b)}"
+            ref = pairs.get((a, b), pairs.get((b, a)))
+        names.append(label)
+        n.append(int(r.n_videos))
+        ours.append(_pm(r.agreement))
+        paper.append(_pm(ref) if ref is not None else "–")
+        if ref is not None and np.isfinite(r.agreement):
+            rows.append((f"same type: {label}", "", float(r.agreement), float(ref)))
+    table = pd.DataFrame({"videos": n, "ours": ours, "paper (authors' outputs)": paper},
+                         index=pd.Index(names, name="models"))
+    return Section("agreement", title, table, _long("agreement", rows), note=(
+        f"Share of the videos typed by the models that they put in the same sign type ({source}). "
+        f"The paper's \"{100 * PAPER['same_type_fraction']:.0f} % of the videos were classified under "
+        "the same sign type across models\" is the pairwise rate of the authors' code (N-CNN / ViT-B/16 "
+        "60.0 %); all three models agree less often (44.2 %)."))
 
 
 def pearson_section(art: Path) -> Section:
@@ -215,8 +405,7 @@ def pearson_section(art: Path) -> Section:
 
 def table3_section(art: Path) -> Section:
     """Table 3: classification and temporal metrics per model and sign type."""
-    from .evaluation import paper_table3, same_type_fraction
-    from .paper import SAME_TYPE_FRACTION
+    from .evaluation import paper_table3
 
     title = "Table 3: metrics per sign type"
     path = art / "tables" / "table3.csv"
@@ -224,7 +413,13 @@ def table3_section(art: Path) -> Section:
         return _missing("table3", title, CHAPTERS["05"], path, art)
     ours = pd.read_csv(path).set_index(["model", "sign_type"])
     paper = paper_table3().set_index(["model", "sign_type"])
+    from .clustering import SIGN_TYPES
+
+    # Ours then the paper's rows, grouped by model (build order) and sign type (SIGN_TYPES order).
     index = ours.index.union(paper.index, sort=False)
+    models = list(dict.fromkeys(index.get_level_values(0)))
+    index = sorted(index, key=lambda k: (models.index(k[0]), SIGN_TYPES.index(k[1])
+                                         if k[1] in SIGN_TYPES else len(SIGN_TYPES)))
     out, rows = {}, []
     for key in index:
         o = ours.loc[key] if key in ours.index else None
@@ -240,29 +435,25 @@ def table3_section(art: Path) -> Section:
             rec[(q.capitalize(), "paper")] = "–" if p is None else f"{p[f'{q}_mean']:.2f} ± {p[f'{q}_sd']:.2f}"
         rec[("Videos pain / no pain", "ours")] = "–" if o is None else f"{int(o['n_pain'])} / {int(o['n_nopain'])}"
         rec[("Videos pain / no pain", "paper")] = "–" if p is None else f"{int(p['n_pain'])} / {int(p['n_nopain'])}"
-        out[(_names().get(key[0], key[0]), key[1])] = rec
+        overlay = o is not None and bool(o.get("overlay", False))
+        out[(_names().get(key[0], key[0]), f"{key[1]} (overlay)" if overlay else key[1])] = rec
     table = pd.DataFrame.from_dict(out, orient="index")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table.index.names = ["model", "sign type"]
     note = "A dash: no video of that type in this build, or a type the paper's table does not list."
-    types = art / "tables" / "sign_types.csv"
-    if types.exists():
-        from .clustering import pairwise_agreement
-
-        typed = pd.read_csv(types, dtype={"video": str, "model": str})
-        frac = same_type_fraction(typed)
-        pairs = pairwise_agreement(typed) if typed["model"].nunique() > 1 else pd.DataFrame()
-        if len(pairs) and not np.isnan(frac):
-            note += (f" Videos put in the same sign type by two models (pairwise, mean of "
-                     f"{len(pairs)} pairs): {100 * pairs['agreement'].mean():.0f}% (paper: "
-                     f"{100 * SAME_TYPE_FRACTION:.0f}%, pairwise); by every model: "
-                     f"{100 * frac:.0f}% (authors' outputs: 44%).")
+    if "overlay" in ours and ours["overlay"].astype(bool).any():
+        note += (" *indeterminate (overlay)*: the videos flagged by the authors' overlay (low entropy, more "
+                 "crossings than every irregular sign), counted in their cluster's row as well; the paper's "
+                 "Table 3 lists the three cluster types only (its single indeterminate N-CNN video, §3, "
+                 "was left out).")
+    elif "indeterminate" in set(ours.index.get_level_values("sign_type")):
+        note += " *indeterminate* is a fourth type here (the causal protocol), not an overlay."
     return Section("table3", title, table, _long("table3", rows), note=note)
 
 
 #: The comparison page's sections, in the order the paper presents them.
-SECTIONS = (table1_section, table2_validation_section, table2_test_section, thresholds_section,
-            pearson_section, table3_section)
+SECTIONS = (table1_section, table2_validation_section, table2_rules_section, table2_test_section,
+            thresholds_section, pearson_section, table3_section, agreement_section)
 
 
 def compare_all(profile: str | None = None, art: str | Path | None = None) -> list[Section]:
@@ -318,9 +509,11 @@ def comparison_figure(long: pd.DataFrame):
     from .figures import MODEL_COLOURS
 
     rates = long[long["section"] != "table1"]
-    markers = {"table2_validation": "o", "table2_test": "s", "thresholds": "D", "pearson": "^", "table3": "v"}
-    labels = {"table2_validation": "Table 2 validation", "table2_test": "Table 2 test",
-              "thresholds": "Youden threshold", "pearson": "Pearson r", "table3": "Table 3"}
+    markers = {"table2_validation": "o", "table2_rules": "P", "table2_test": "s", "thresholds": "D",
+               "pearson": "^", "table3": "v", "agreement": "X"}
+    labels = {"table2_validation": "Table 2 validation", "table2_rules": "Table 2, other threshold rule",
+              "table2_test": "Table 2 test", "thresholds": "video threshold", "pearson": "Pearson r",
+              "table3": "Table 3", "agreement": "same sign type"}
     fig, ax = plt.subplots(figsize=(5.2, 5.0))
     ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", zorder=0)
     ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="paper", ylabel="this build", aspect="equal")

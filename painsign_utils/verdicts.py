@@ -135,10 +135,49 @@ def best_model(art: Path) -> Verdict:
     return v
 
 
+def _fixed_k_silhouettes(art: Path) -> dict[str, dict[int, float]] | None:
+    """Silhouettes per model when chapter 05 fixed k (``protocol: authors``), else None.
+
+    Under the authors' protocol k is 3 whatever the silhouettes say, so Table 3's ``k`` cannot test
+    the paper's claim; the fitted classifiers (``clustering/sign_types.pkl``) keep the silhouettes.
+    """
+    from .clustering import load_classifiers
+
+    path = art / "clustering" / "sign_types.pkl"
+    if not path.exists():
+        return None
+    classifiers = load_classifiers(path)
+    if not classifiers or not all(getattr(c, "n_clusters", None) for c in classifiers.values()):
+        return None
+    return {m: dict(c.silhouettes_) for m, c in classifiers.items()}
+
+
 def three_types(art: Path) -> Verdict:
-    """For every model the silhouette search finds k = 3 sign types."""
+    """For every model the silhouette search finds k = 3 sign types.
+
+    Under ``protocol: authors`` k is fixed at 3 (the authors' code), so the verdict reads the
+    silhouettes chapter 05 still computes for k = 2..10 and asks whether k = 3 scores best.
+    """
     v = Verdict("three_types", "For every model the best number of sign types is three "
                 "(silhouette, k from 2 to 10)", f"k = {paper.N_SIGN_TYPES} for VGG-Face, N-CNN and ViT-B/16")
+    fixed = _fixed_k_silhouettes(art)
+    if fixed is not None:
+        parts, hits = [], []
+        for m, sil in fixed.items():
+            if RULES["k_paper"] not in sil:  # a silhouette needs k <= distinct signs - 1
+                parts.append(f"{_name(m)}: too few distinct signs for a silhouette at k = {RULES['k_paper']}")
+                continue
+            best = max(sil, key=lambda k: (sil[k], -k))
+            parts.append(f"{_name(m)} best k = {best} ({sil[best]:.3f}; k = 3: {sil[RULES['k_paper']]:.3f})")
+            hits.append(best == RULES["k_paper"])
+        v.build = "k fixed at 3 (authors' code); silhouettes: " + ", ".join(parts)
+        if not hits:
+            v.reason = f"no model has enough distinct signs for a silhouette at k = {RULES['k_paper']}."
+            return v
+        v.verdict = _share(hits)
+        v.reason = (f"the silhouette peaks at k = {RULES['k_paper']} for {sum(hits)} of {len(hits)} "
+                    "model(s) (the authors' own: 0.596 at k = 2 against 0.597 at k = 3)")
+        return v
     t3 = _read(art, "tables/table3.csv", "05")
     if isinstance(t3, str):
         v.reason = t3
@@ -215,18 +254,27 @@ def same_type(art: Path) -> Verdict:
     share = _pct(paper.SAME_TYPE_FRACTION).replace(".0%", "%")
     v = Verdict("same_type", f"About {share} of the videos get the same sign type from two models "
                 "(pairwise agreement)", f"{share} (pairs 57.5-65.8%; all three 44.2%)")
-    types = _read(art, "tables/sign_types.csv", "05")
-    if isinstance(types, str):
-        v.reason = types
-        return v
-    pairs = pairwise_agreement(types)
+    if (art / "tables" / "agreement.csv").exists():  # chapter 05's own table (pairs and "all")
+        table = _read(art, "tables/agreement.csv", "05")
+        if isinstance(table, str):
+            v.reason = table
+            return v
+        pairs = table[table["models"] != "all"]
+        everyone = table.loc[table["models"] == "all", "agreement"]
+        all_agree = float(everyone.iloc[0]) if len(everyone) else float("nan")
+    else:
+        types = _read(art, "tables/sign_types.csv", "05")
+        if isinstance(types, str):
+            v.reason = types
+            return v
+        pairs, all_agree = pairwise_agreement(types), all_agree_fraction(types)
     mean = float(pairs["agreement"].mean()) if len(pairs) else float("nan")
     if not np.isfinite(mean):
         v.reason = "no video has a sign type from two models."
         return v
     gap = abs(mean - RULES["paper_same_type"])
     v.build = (f"{_pct(mean)} mean of {len(pairs)} pairs ({_pct(pairs['agreement'].min())}-"
-               f"{_pct(pairs['agreement'].max())}); all models {_pct(all_agree_fraction(types))}")
+               f"{_pct(pairs['agreement'].max())}); all models {_pct(all_agree)}")
     v.verdict = YES if gap <= RULES["same_type_close"] else PARTLY if gap <= RULES["same_type_near"] else NO
     v.reason = (f"{100 * gap:.0f} points from {share} (yes within {100 * RULES['same_type_close']:.0f}, "
                 f"partly within {100 * RULES['same_type_near']:.0f})")

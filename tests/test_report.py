@@ -71,10 +71,11 @@ def art(tmp_path):
 
 def test_missing_artifacts_give_sentences_not_errors(tmp_path):
     sections = report.compare_all(art=tmp_path / "empty")
-    assert [s.key for s in sections] == ["table1", "table2_validation", "table2_test", "thresholds",
-                                         "pearson", "table3"]
+    assert [s.key for s in sections] == ["table1", "table2_validation", "table2_rules", "table2_test",
+                                         "thresholds", "pearson", "table3", "agreement"]
     for s in sections:
-        assert s.table is None and s.missing.startswith("Not reproduced in this build: chapter")
+        assert s.table is None and s.missing.startswith(("Not reproduced in this build: chapter",
+                                                         "Not in this build: `tables/table2_rules.csv`"))
     assert "02_training" in sections[1].missing and "training/metrics.csv" in sections[1].missing
     assert report.long_table(sections).empty
     assert report.comparison_figure(report.long_table(sections)) is not None
@@ -82,7 +83,7 @@ def test_missing_artifacts_give_sentences_not_errors(tmp_path):
 
 def test_every_section_reads_the_build(art):
     sections = {s.key: s for s in report.compare_all(art=art)}
-    assert all(s.missing is None for s in sections.values()), [s.missing for s in sections.values()]
+    assert [k for k, s in sections.items() if s.missing] == ["table2_rules"]  # older artifacts
     # Table 1: counted from the manifests, mapped onto the paper's data set names.
     t1 = sections["table1"].table
     assert t1.loc["total samples", ("synthetic-unifesp", "ours")] == 4
@@ -97,16 +98,100 @@ def test_every_section_reads_the_build(art):
     assert test.loc[("Sensitivity", "vit_b16"), "paper"] == PAPER["table2_test"]["vit_b16"]["sensitivity"]
     assert sections["table2_test"].table.loc["AUC", "N-CNN (paper)"] == "74.0%"
     # Thresholds, Pearson r, Table 3.
-    assert sections["thresholds"].table.loc["N-CNN", "threshold (ours)"] == "55.0%"
-    assert sections["thresholds"].table.loc["N-CNN", "threshold (paper)"] == "54.2%"
+    assert sections["thresholds"].table.loc["N-CNN", "video threshold (ours)"] == "55.0%"
+    assert sections["thresholds"].table.loc["N-CNN", "paper (mean θ_k)"] == "54.2% ± 13.5%"
+    assert sections["thresholds"].table.loc["VGG-Face", "paper (mean θ_k)"] == "49.4%"  # no sd known
+    assert "predate the threshold rules" in sections["thresholds"].note
     assert len(sections["pearson"].long) == 3
     t3 = sections["table3"].table
     assert t3.loc[("VGG-Face", "stable"), ("Entropy", "paper")] == "0.35 ± 0.46"
-    assert "same sign type by two models (pairwise" in sections["table3"].note
-    assert "(paper: 60%, pairwise); by every model: 100%" in sections["table3"].note
+    # Agreement: older artifacts without tables/agreement.csv fall back on sign_types.csv.
+    agree = sections["agreement"]
+    assert agree.table.loc["all models", "ours"] == "100.0%" and "older artifacts" in agree.note
+    assert agree.table.loc["N-CNN / ViT-B/16", "paper (authors' outputs)"] == "60.0%"
+    # Older artifacts: Table 2 under both rules says why it is absent, the rest renders.
+    assert sections["table2_rules"].missing.startswith("Not in this build")
+    assert report.protocol_line(art).startswith("**Protocol of this build: not recorded**")
     long_all = report.long_table(list(sections.values()))
-    assert set(long_all["section"]) == set(sections)
+    assert set(long_all["section"]) == set(sections) - {"table2_rules"}
     assert long_all[["ours", "paper"]].notna().all().all()
+
+
+def _authors_build(art: Path, protocol: str = "authors") -> None:
+    """Add what chapters 02-05 write under the protocol switch: both rules, agreement, the overlay."""
+    from painsign_utils.clustering import agreement_table, table3
+
+    rule = {"authors": "validation_folds", "causal": "training_folds"}[protocol]
+    rows = []
+    for i, m in enumerate(MODELS):
+        for r, shift in (("training_folds", 0.0), ("validation_folds", 0.1)):
+            rows.append({"model": m, "rule": r, "accuracy": 0.6 + shift, "sensitivity": 0.7 + shift,
+                         "specificity": 0.5 + shift, "auc": 0.8, "accuracy_sd": 0.05, "sensitivity_sd": 0.1,
+                         "specificity_sd": 0.1, "auc_sd": 0.02, "threshold": 0.40 + 0.05 * i + shift,
+                         "threshold_sd": 0.1, "n_folds": 3})
+    pd.DataFrame(rows).to_csv(art / "tables" / "table2_rules.csv", index=False)
+    metrics = pd.read_csv(art / "training" / "metrics.csv").assign(threshold_rule=rule)
+    metrics.to_csv(art / "training" / "metrics.csv", index=False)
+    best = pd.read_csv(art / "training" / "best_models.csv")
+    best = best.assign(threshold=[0.50, 0.45, 0.55] if protocol == "authors" else best["threshold"],
+                       threshold_sd=[0.2, 0.1, 0.05] if protocol == "authors" else np.nan, threshold_rule=rule)
+    best.to_csv(art / "training" / "best_models.csv", index=False)
+    summary = pd.read_csv(art / "tables" / "video_summary.csv")
+    summary.insert(2, "protocol", protocol)
+    summary["indeterminate"] = (summary["model"] == "ncnn") & (summary["video"].isin(["v0", "v3"]))
+    summary.to_csv(art / "tables" / "video_summary.csv", index=False)
+    # two models agree on every video, the third on none of them
+    typed = summary.assign(sign_type=np.where(summary["model"] == "vit_b16", "unstable", "stable"))
+    agreement_table(typed, MODELS).to_csv(art / "tables" / "agreement.csv", index=False)
+    table3(summary).to_csv(art / "tables" / "table3.csv", index=False)
+
+
+def test_authors_protocol_page(art):
+    _authors_build(art)
+    assert report.protocol_line(art).startswith("**Protocol of this build: `authors`**")
+    sections = {s.key: s for s in report.compare_all(art=art)}
+    assert all(s.missing is None for s in sections.values()), [s.missing for s in sections.values()]
+    # Table 2 under both rules, each beside the paper's; the paper's threshold only on the authors' rule.
+    rules = sections["table2_rules"].table
+    authors, text = ("N-CNN", report.RULE_LABELS["validation_folds"]), ("N-CNN", report.RULE_LABELS["training_folds"])
+    assert rules.loc[authors, ("Accuracy", "ours")] == "70.0% ± 5.0%"
+    assert rules.loc[text, ("Accuracy", "ours")] == "60.0% ± 5.0%"
+    assert rules.loc[text, ("Accuracy", "paper")] == "83.6% ± 7.2%"
+    assert rules.loc[authors, ("Threshold", "paper")] == "54.2% ± 13.5%"
+    assert rules.loc[text, ("Threshold", "paper")] == "–"
+    # only the rule that Table 2 above does not already show adds points to the figure
+    assert set(sections["table2_rules"].long["quantity"].str.split(", ").str[1]) == {"training folds"}
+    assert "validation-folds rule" in sections["table2_rules"].note
+    # Video thresholds: fold mean ± sd under the build's rule, and both rules' means.
+    thr = sections["thresholds"].table
+    assert thr.loc["VGG-Face", "video threshold (ours)"] == "50.0% ± 20.0%"
+    assert thr.loc["N-CNN", "rule"] == report.RULE_LABELS["validation_folds"]
+    assert thr.loc["ViT-B/16", f"{report.RULE_LABELS['training_folds']}, mean ± sd"] == "50.0% ± 10.0%"
+    assert "not the thresholds of single best models" in sections["thresholds"].note
+    # Table 3: three types plus the indeterminate overlay row (no paper value beside it).
+    t3 = sections["table3"].table
+    assert ("N-CNN", "indeterminate (overlay)") in t3.index
+    assert t3.loc[("N-CNN", "indeterminate (overlay)"), ("Accuracy", "paper")] == "–"
+    assert t3.index.get_level_values(0).tolist()[:4] == ["VGG-Face"] * 3 + ["N-CNN"]
+    assert "counted in their cluster's row" in sections["table3"].note
+    # Pairwise agreement per pair beside the authors' outputs, and the three-way share.
+    ag = sections["agreement"].table
+    assert ag.loc["VGG-Face / N-CNN", "ours"] == "100.0%" and ag.loc["VGG-Face / N-CNN", "paper (authors' outputs)"] == "57.5%"
+    assert ag.loc["N-CNN / ViT-B/16", "ours"] == "0.0%" and ag.loc["VGG-Face / ViT-B/16", "paper (authors' outputs)"] == "65.8%"
+    assert ag.loc["all models", "ours"] == "0.0%" and ag.loc["all models", "paper (authors' outputs)"] == "44.2%"
+    assert "`tables/agreement.csv`" in sections["agreement"].note
+    assert report.comparison_figure(report.long_table(list(sections.values()))) is not None
+
+
+def test_causal_protocol_page_renders_and_says_so(art):
+    _authors_build(art, protocol="causal")
+    assert report.protocol_line(art).startswith("**Protocol of this build: `causal`**")
+    (art / "tables" / "video_summary.csv").unlink()  # the protocol then comes from the threshold rule
+    assert report.protocol_line(art).startswith("**Protocol of this build: `causal`**")
+    sections = {s.key: s for s in report.compare_all(art=art)}
+    assert sections["thresholds"].table.loc["N-CNN", "rule"] == report.RULE_LABELS["training_folds"]
+    assert "training-folds rule" in sections["table2_rules"].note
+    assert set(sections["table2_rules"].long["quantity"].str.split(", ").str[1]) == {"validation folds"}
 
 
 def test_a_malformed_artifact_is_a_sentence(art):

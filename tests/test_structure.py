@@ -22,6 +22,7 @@ STILL_TO_SPLIT = {
     "painsign_utils.evaluation",
     "painsign_utils.explain",
     "painsign_utils.faces",
+    "painsign_utils.ledger",
     "painsign_utils.figures.sign",
     "painsign_utils.models",
     "painsign_utils.monitor",
@@ -31,6 +32,7 @@ STILL_TO_SPLIT = {
     "painsign_utils.speed",
     "painsign_utils.synthetic",
     "painsign_utils.training",
+    "painsign_utils.verdicts",
 }
 
 

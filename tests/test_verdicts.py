@@ -113,3 +113,36 @@ def test_model_quality_is_shown_when_present(tmp_path):
     pd.DataFrame({"model": ["ncnn"], "val_auc": [0.8], "frame_auc": [0.7]}).to_csv(
         tmp_path / "tables" / "model_quality.csv", index=False)
     assert verdicts.model_quality(tmp_path).loc["N-CNN", "val_auc"] == 0.8
+
+
+def test_same_type_reads_chapter_05s_agreement_table(art):
+    # sign_types.csv says every model agrees everywhere (100 %); agreement.csv, when present, wins
+    pd.DataFrame({"models": ["vggface / ncnn", "vggface / vit_b16", "ncnn / vit_b16", "all"],
+                  "n_videos": 20, "agreement": [0.55, 0.65, 0.60, 0.45]}
+                 ).to_csv(art / "tables" / "agreement.csv", index=False)
+    v = verdicts.same_type(art)
+    assert v.verdict == "yes" and "60.0% mean of 3 pairs (55.0%-65.0%); all models 45.0%" == v.build
+
+
+def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
+    from painsign_utils.clustering import AuthorsSignTypeClassifier, save_classifiers
+
+    rng = np.random.default_rng(0)
+    # two tight blobs: k = 2 has the best silhouette, yet the authors' classifier keeps k = 3
+    X = pd.DataFrame({"entropy": np.r_[rng.normal(0.2, 0.02, 15), rng.normal(2.5, 0.02, 15)],
+                      "crossings": np.r_[rng.integers(0, 1, 15), rng.integers(6, 7, 15)].astype(float)})
+    classifiers = {m: AuthorsSignTypeClassifier().fit(X) for m in MODELS}
+    assert all(c.k_ == 3 for c in classifiers.values())  # table3.csv would say k = 3: not evidence
+    save_classifiers(classifiers, art / "clustering" / "sign_types.pkl")
+    v = verdicts.three_types(art)
+    assert v.verdict == "no" and v.build.startswith("k fixed at 3 (authors' code)")
+    assert "VGG-Face best k = 2" in v.build and "0 of 3" in v.reason
+    # a model with too few distinct signs for k = 3 is not judged
+    few = AuthorsSignTypeClassifier().fit(pd.DataFrame({"entropy": [0.2, 0.2, 2.5, 2.5, 1.0],
+                                                        "crossings": [0.0, 0.0, 6.0, 6.0, 3.0]}))
+    save_classifiers({**classifiers, "ncnn": few}, art / "clustering" / "sign_types.pkl")
+    v = verdicts.three_types(art)
+    assert "N-CNN: too few distinct signs" in v.build and "0 of 2" in v.reason
+    # the causal classifier chooses k itself: the verdict reads table3's k as before
+    (art / "clustering" / "sign_types.pkl").unlink()
+    assert verdicts.three_types(art).verdict == "yes"

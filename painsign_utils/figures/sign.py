@@ -91,8 +91,10 @@ def frame_strip(
     allowed: bool = True,
     size: int = 96,
     max_frames: int = 20,
+    rotate: int = 0,
 ) -> list[tuple[float, np.ndarray, bool]]:
-    """Face crops at ``every_s`` intervals, read in one pass over the video.
+    """Face crops at ``every_s`` intervals, read in one pass over the video (frames turned clockwise
+    by ``rotate`` degrees, as for the detections).
 
     Parameters
     ----------
@@ -118,7 +120,7 @@ def frame_strip(
     wanted = {int(r["frame"]): r for _, r in rows.iterrows()}
     last = max(wanted)
     out = []
-    for index, rgb in iter_frames(video_path):
+    for index, rgb in iter_frames(video_path, rotate=rotate):
         if index in wanted:
             row = wanted[index]
             det = detection_from_row(row)
@@ -242,7 +244,10 @@ def plot_video_sign(
     """
     rows = summary[summary["video"] == video].set_index("model")
     traces = {m: signs[(m, video)] for m in rows.index if (m, video) in signs}
-    strip = frame_strip(info["path"], pd.read_csv(info["detections"]), every_s, faces_allowed)
+    from ..video import rotation
+
+    strip = frame_strip(info["path"], pd.read_csv(info["detections"]), every_s, faces_allowed,
+                        rotate=rotation(info.get("rotate")))
     note = None if faces_allowed else "Faces blurred: real data (set show_faces=True to draw them)."
     return plot_sign(traces, rows["threshold"].to_dict(), rows.to_dict("index"), str(info["label"]),
                      strip=strip, truth=pd.read_csv(info["truth"]) if truth else None,
