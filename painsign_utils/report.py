@@ -327,10 +327,11 @@ def thresholds_section(art: Path) -> Section:
                               PAPER["thresholds"][r.model]))
     table = pd.DataFrame(cols).set_index("model")
     sds = ", ".join(f"{_names().get(m, m)} ± {100 * v:.1f}%" for m, v in AUTHORS_OUTPUTS["threshold_sd"].items())
+    published = ", ".join(f"{100 * v:.1f} % ({_names().get(m, m)})" for m, v in PAPER["thresholds"].items())
     note = ("Each fold k has a Youden threshold θ_k. Under the validation-fold rule (the authors' code) the "
             "videos are scored at the mean of the θ_k, ± their sd (`np.std`); under the training-fold rule "
-            "at the best fold's own threshold. The paper's 54.2 % (N-CNN), 49.4 % (VGG-Face) and "
-            "43.1 % (ViT-B/16) are such means over its ten validation-fold θ_k (the authors' code), not "
+            f"at the best fold's own threshold. The paper's {published} are such means over its ten "
+            "validation-fold θ_k (the authors' code), not "
             f"the thresholds of single best models; their sds are not published (the authors' outputs "
             f"give {sds}; none is known for the other models).")
     if not has_rule:
