@@ -12,7 +12,7 @@ from painsign_utils import fairness
 
 
 def test_ita_orders_skin_tones_and_groups_them():
-    from painsign_utils.render import _SKIN_TONES
+    from painsign_utils.render.subject import _SKIN_TONES
 
     ita = fairness.ita_degrees(_SKIN_TONES)
     assert np.all(np.diff(ita) < 0)  # the palette runs from light to dark

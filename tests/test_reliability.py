@@ -406,10 +406,10 @@ def test_failed_notebook_is_kept_with_its_error(tmp_path):
 
 
 def test_a_dying_worker_is_one_line():
-    from painsign_utils.synthetic import _run
+    from painsign_utils.synthetic.workers import run_jobs
 
     with pytest.raises(PainsignError, match="a worker process died while rendering videos"):
-        list(_run([3, 3], os._exit, 2, "videos", False))
+        list(run_jobs([3, 3], os._exit, 2, "videos", False))
 
 
 def test_synth_config_is_written_last_and_interrupted_runs_do_not_block(tmp_path, capsys):
