@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -196,6 +198,11 @@ def test_classifiers_round_trip_through_a_file(tmp_path):
     assert (back["ncnn"].predict(X) == clfs["ncnn"].predict(X)).all()
     with pytest.raises(DataError, match="chapter 5"):
         load_classifiers(tmp_path / "missing.pkl")
+    # The pickle names the public path, so files written before the package was split (and
+    # after) load in either layout.
+    for clf in (clfs["ncnn"], AuthorsSignTypeClassifier().fit(X)):
+        raw = pickle.dumps(clf)
+        assert b"painsign_utils.clustering\x94" in raw and b"painsign_utils.clustering." not in raw
 
 
 # --- protocol: authors (k-means k = 3 on unscaled features, indeterminate as an overlay) ---------

@@ -10,7 +10,14 @@ import pytest
 from painsign_utils import sign
 from painsign_utils.errors import ConfigError, DataError
 from painsign_utils.faces import Detection
-from painsign_utils.monitor import PainMonitor, iter_source, paper_sign_type, stream_sign
+from painsign_utils.monitor import (
+    MonitorSettings,
+    PainMonitor,
+    StreamingSign,
+    iter_source,
+    paper_sign_type,
+    stream_sign,
+)
 
 
 def _probs(rng, n, missing):
@@ -29,6 +36,57 @@ def test_streaming_sign_equals_offline_sign_bit_for_bit(seed):
         for window in (1, 7, 30):
             got = stream_sign(p, window=window)
             assert np.array_equal(got, sign.pain_sign(p, window))
+
+
+def test_the_streaming_sign_alone_is_pure_and_bit_exact():
+    """StreamingSign needs no frames, clock or alerts: its finalized values are pain_sign's, its
+    statistics the offline ones, and its provisional value the sign of the frames so far."""
+    rng = np.random.default_rng(7)
+    p = _probs(rng, 500, 0.4)
+    p[:5] = np.nan
+    p[-7:] = np.nan  # a trailing gap
+    stream = StreamingSign(window=12, threshold=0.4)
+    parts = []
+    for i, x in enumerate(p):
+        parts.append(stream.push(x))
+        if np.isnan(p[: i + 1]).all():
+            assert math.isnan(stream.current())
+        else:
+            assert stream.current() == sign.pain_sign(p[: i + 1], 12)[-1]
+    parts.append(stream.finish())
+    assert stream.finish() is None
+    s = sign.pain_sign(p, 12)
+    assert np.array_equal(np.concatenate(parts), s)
+    assert (stream.n, stream.n_final) == (500, 500)
+    assert stream.crossings == sign.threshold_crossings(s, 0.4)
+    assert stream.entropy == sign.shannon_entropy(s)
+    with pytest.raises(DataError):
+        stream.push(-0.1)
+    with pytest.raises(ConfigError, match="window"):
+        StreamingSign(window=0)
+
+
+def test_settings_record_and_keyword_arguments_make_the_same_monitor():
+    p = np.r_[np.full(60, 0.1), np.full(30, np.nan), np.full(90, 0.9), np.full(90, 0.1)]
+    kwargs = {"fps": 10, "threshold": 0.4, "no_face_seconds": 1.0, "alert_seconds": 1.5, "window": 7}
+    by_kwargs = PainMonitor(**kwargs)
+    by_record = PainMonitor(settings=MonitorSettings(**kwargs))
+    overridden = PainMonitor(settings=MonitorSettings(fps=10, threshold=0.9), **{**kwargs, "fps": 10})
+    for mon in (by_kwargs, by_record, overridden):
+        for x in p:
+            mon.update_prob(x)
+        mon.finish()
+    assert by_record.settings == by_kwargs.settings == overridden.settings
+    for mon in (by_record, overridden):
+        assert mon.alert_table().equals(by_kwargs.alert_table())
+        assert mon.history().equals(by_kwargs.history())
+    assert len(by_kwargs.alerts) == 3  # no face, surge, drop
+    with pytest.raises(ConfigError, match="threshold"):
+        MonitorSettings(threshold=1.5)
+    with pytest.raises(ConfigError, match="MonitorSettings"):
+        PainMonitor(None, None, 30.0)  # the frame rate is a keyword (or a settings field) now
+    with pytest.raises(TypeError):
+        PainMonitor(fsp=30.0)
 
 
 def test_provisional_sign_is_the_offline_sign_of_the_frames_so_far():
@@ -100,7 +158,7 @@ def test_memory_is_bounded_over_long_streams():
     for x in _probs(rng, 30 * 300, 0.1):  # five minutes
         mon.update_prob(x)
     assert len(mon.history()) == 300
-    assert len(mon._ma) == 30 and mon._type_ring.data.shape[0] == 600
+    assert len(mon.stream._ma) == 30 and mon._type_ring.data.shape[0] == 600
     h = mon.history()
     assert h["frame"].iloc[-1] == mon.n - 1
     # History holds the finalized sign of every finalized frame it still has.

@@ -1,0 +1,42 @@
+"""Video-level evaluation and the analyses around the pain sign (paper §2.5, §3, §4).
+
+Submodules, in pipeline order: ``videos`` (per-frame probabilities of the test videos, cached),
+``summary`` (one row per model and video: score, prediction, entropy, crossings), ``tables``
+(Table 2 (test) and Table 3 next to the paper's), ``agreement`` (Pearson r between the models'
+signs), ``truth`` (what synthetic ground truth can tell: r with the latent intensity, frame-level
+AUC, scenario recovery) and ``long`` (long recordings in 20-s segments, last minute / last hour).
+:data:`PAPER` is :data:`painsign_utils.paper.PAPER`. See docs/design.md, "Architecture".
+"""
+
+from ..paper import PAPER
+from .agreement import pearson_between_models, pearson_r, pearson_summary, same_type_fraction
+from .long import horizon_summary, long_recording, segment_types
+from .summary import (
+    VIDEO_SCORES,
+    aligned_sign,
+    inference_speed,
+    load_signs,
+    pick_examples,
+    samples_per_second,
+    summarize_video,
+    summarize_videos,
+    video_scores,
+)
+from .tables import paper_table3, table2_test, video_metrics
+from .truth import (
+    SCENARIO_TYPES,
+    frame_level_auc,
+    oracle_signs,
+    scenario_agreement,
+    truth_correlation,
+)
+from .videos import cached_runs, label_to_int, run_video_inference
+
+__all__ = [
+    "PAPER", "SCENARIO_TYPES", "VIDEO_SCORES", "aligned_sign", "cached_runs", "frame_level_auc",
+    "horizon_summary", "inference_speed", "label_to_int", "load_signs", "long_recording",
+    "oracle_signs", "paper_table3", "pearson_between_models", "pearson_r", "pearson_summary",
+    "pick_examples", "run_video_inference", "samples_per_second", "same_type_fraction",
+    "scenario_agreement", "segment_types", "summarize_video", "summarize_videos", "table2_test",
+    "truth_correlation", "video_metrics", "video_scores",
+]

@@ -1,0 +1,132 @@
+"""Per-frame probabilities of the test videos, cached per model and video (paper §2.5).
+
+* :func:`run_video_inference` — every test video through each model's best checkpoint, via the
+  project's one engine :func:`painsign_utils.inference.video_probabilities` (cached per model and
+  video; a changed checkpoint, video or detections recomputes).
+* :func:`cached_runs` — the same run table rebuilt from the cache (later chapters).
+* :func:`label_to_int` — ``"pain"`` / ``"nopain"`` to 1 / 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..storage import atomic_path, find_artifact
+
+
+def label_to_int(labels: Iterable) -> np.ndarray:
+    """``"pain"`` → 1, ``"nopain"`` → 0 (ints 0/1 pass through); anything else is a DataError."""
+    out = []
+    for v in labels:
+        if v in ("pain", 1, True):
+            out.append(1)
+        elif v in ("nopain", "no pain", 0, False):
+            out.append(0)
+        else:
+            raise DataError(f"unknown video label {v!r}; expected 'pain' or 'nopain'")
+    return np.array(out, dtype=int)
+
+
+def run_video_inference(
+    videos: pd.DataFrame,
+    best_models: pd.DataFrame,
+    cache_dir: str | Path,
+    resolve: Callable[[str], Path] = Path,
+    loader: Callable | None = None,
+    engine: Callable | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Per-frame probabilities of every video with every model's best checkpoint, cached per video.
+
+    Parameters
+    ----------
+    videos : DataFrame
+        Video manifest with columns ``path, detections`` (paths), one row per video, and optionally
+        ``rotate`` (degrees clockwise the frames were turned before detection; passed to the engine).
+    best_models : DataFrame
+        ``training/best_models.csv``: ``model, checkpoint, threshold``.
+    cache_dir : path
+        Probabilities go to ``cache_dir/<model>/<video stem>.csv`` (reused when present).
+    resolve : callable
+        Maps a manifest path to a file (e.g. joins it with the data folder).
+    loader, engine : callable, optional
+        Defaults :func:`painsign_utils.models.load_checkpoint` and
+        :func:`painsign_utils.inference.video_probabilities` (replaceable in tests).
+
+    Returns
+    -------
+    DataFrame
+        One row per (model, video): ``model, video, probs`` (path of the cached CSV with columns
+        ``frame, time, prob``) and ``seconds`` (wall time of the inference; NaN when cached).
+    """
+    if loader is None:
+        from ..models import load_checkpoint as loader
+    if engine is None:
+        from ..inference import video_probabilities as engine
+    from ..video import rotation
+    for col in ("path", "detections"):
+        if col not in videos.columns:
+            raise DataError(f"video manifest lacks the {col!r} column")
+    from ..models import checkpoint_fingerprint
+    from ..storage import reset_if_changed
+
+    rows = []
+    for best in best_models.itertuples():
+        # Probabilities cached with another checkpoint (an earlier training run) are not reused.
+        ckpt = find_artifact(best.checkpoint) if resolve is Path else resolve(best.checkpoint)
+        stamp = {"checkpoint": checkpoint_fingerprint(ckpt)}
+        reset_if_changed(Path(cache_dir) / best.model, stamp, f"{best.model} probabilities")
+        model = None  # loaded lazily: a fully cached run never builds the model
+        for video in videos.itertuples():
+            stem = Path(video.path).stem
+            cache = Path(cache_dir) / best.model / f"{stem}.csv"
+            # Each video's probabilities carry what they were computed from (the video file and
+            # its detections): a replaced video or other detections recompute, the rest is reused.
+            rot = rotation(getattr(video, "rotate", 0))
+            key = _input_key(resolve(video.path), resolve(video.detections)) + (f"-rot{rot}" if rot else "")
+            keyfile = cache.with_suffix(".key")
+            if cache.exists() and (not keyfile.exists() or keyfile.read_text() != key):
+                print(f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)")
+                cache.unlink()
+            elapsed = float("nan")
+            if not cache.exists():
+                model = model or loader(ckpt)
+                dets = pd.read_csv(resolve(video.detections))
+                start = time.perf_counter()
+                # frames rotated as for the detections (the manifest's ``rotate``, iCOPEvid 90)
+                engine(resolve(video.path), model, dets, cache=cache, progress=progress,
+                       **({"rotate": rot} if rot else {}))
+                elapsed = time.perf_counter() - start
+                with atomic_path(keyfile) as tmp:
+                    tmp.write_text(key)
+            rows.append({"model": best.model, "video": stem, "probs": str(cache),
+                         "seconds": elapsed})
+    return pd.DataFrame(rows)
+
+
+def _input_key(video: Path, detections: Path) -> str:
+    """Digest of a video file's identity (path, size, mtime) and of its detections' content."""
+    from ..storage import file_key
+
+    h = hashlib.sha1(json.dumps(file_key(video) if video.exists() else str(video), sort_keys=True).encode())
+    h.update(detections.read_bytes() if detections.exists() else b"")
+    return h.hexdigest()[:16]
+
+
+def cached_runs(cache_dir: str | Path, summary: pd.DataFrame) -> pd.DataFrame:
+    """The ``model, video, probs`` table of :func:`run_video_inference` rebuilt from its cache."""
+    pairs = summary[["model", "video"]].drop_duplicates()
+    paths = [str(Path(cache_dir) / m / f"{v}.csv") for m, v in pairs.itertuples(index=False)]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise DataError(f"{len(missing)} cached probability files are missing (e.g. {missing[0]}); "
+                        "run chapter 3 first")
+    return pairs.assign(probs=paths).reset_index(drop=True)

@@ -1,0 +1,21 @@
+"""The real-time pain monitor: frames in one at a time, the pain sign and its alerts out (paper §4).
+
+Submodules: ``streaming`` (:class:`StreamingSign`, the pure, bit-exact streaming sign and its
+statistics), ``settings`` (:class:`MonitorSettings`, the monitor's settings in one record),
+``alerts`` (:class:`Alert`, the surge/drop rule), ``states`` (:class:`MonitorState`, what the
+monitor shows after each frame), ``sources`` (video file, camera or iterable; decoding ahead) and
+``pipeline`` (:class:`PainMonitor`: detect, crop, classify, then the stream, alerts and sign type).
+The monitor is always causal (docs/design.md, "The two protocols").
+"""
+
+from .alerts import Alert, ChangeAlerts
+from .pipeline import PainMonitor, paper_sign_type, stream_sign
+from .settings import MonitorSettings
+from .sources import iter_source, prefetch
+from .states import MonitorState
+from .streaming import StreamingSign
+
+__all__ = [
+    "Alert", "ChangeAlerts", "MonitorSettings", "MonitorState", "PainMonitor", "StreamingSign",
+    "iter_source", "paper_sign_type", "prefetch", "stream_sign",
+]
