@@ -19,14 +19,15 @@ def render_benchmark_video(path: str | Path, seconds: float = 20.0, fps: float =
                            size: tuple[int, int] = (640, 480), seed: int = 0,
                            scenario: str = "irregular") -> Path:
     """A synthetic 640x480 30-fps clip (hands over the face, a blanket, sudden changes); reused if present."""
-    from .. import synthetic as sy
+    from ..synthetic import SynthConfig
+    from ..synthetic.videos import video_job
 
     path = Path(path)
     if path.exists():
         return path
-    cfg = sy.SynthConfig(seed=seed, video_size=tuple(size), video_seconds=seconds, video_fps=fps)
+    cfg = SynthConfig(seed=seed, video_size=tuple(size), video_seconds=seconds, video_fps=fps)
     rec = dict(video_id=path.stem, subject="B000", subject_index=0, label="pain", scenario=scenario)
-    sy._video_job((cfg, rec, str(path.parent)))  # one video of a chosen scenario
+    video_job((cfg, rec, str(path.parent)))  # one video of a chosen scenario
     return path
 
 
