@@ -1,7 +1,7 @@
 """The ``painsign`` command line's option types and parser class, shared by every subcommand.
 
 :mod:`painsign_utils.cli` builds the command from them, and the subcommand modules
-(:mod:`painsign_utils.cli_video`, :mod:`painsign_utils.cli_pretrain`) use them without importing
+(``cli_synth``, ``cli_book``, ``cli_check``, ``cli_pretrain``, ``cli_video``) use them without importing
 the command itself (no import cycle). Nothing here imports PyTorch.
 """
 

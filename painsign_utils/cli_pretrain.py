@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def add_pretrain_parser(sub: Any) -> None:
+def register(sub: Any) -> None:
     """Register ``painsign pretrain`` on the CLI's subparsers."""
     p = sub.add_parser("pretrain", help="pretrain a backbone on synthetic faces (chapter 02 reuses it)",
                        description="Synthetic-face pretraining of VGG-16 or ViT-B/16 with the settings of a "

@@ -3,7 +3,7 @@
 Owns the ``video`` subcommand: it runs :class:`painsign_utils.monitor.PainMonitor` over a video file
 with a trained model and writes the per-frame CSV, the sign plot and a one-line summary (mean
 probability, prediction, entropy, crossings, sign type). ``painsign_utils.cli`` registers it through
-:func:`add_video_parser`.
+:func:`register`.
 
 Everything that can be checked is checked before the first frame is decoded: the options' ranges,
 that ``--out`` is a writable folder, the checkpoint and its threshold. A damaged video whose frames
@@ -31,7 +31,7 @@ AGREEMENT_SAMPLE = 64
 DEFAULT_BATCH = {"ncnn": 4}
 
 
-def add_video_parser(subparsers) -> argparse.ArgumentParser:
+def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``video`` subcommand to ``painsign``'s subparsers."""
     p = subparsers.add_parser(
         "video", help="pain sign of a video: per-frame CSV, sign plot, one-line summary",

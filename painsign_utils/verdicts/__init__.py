@@ -1,0 +1,33 @@
+"""A verdict on each claim of the paper, computed from one build's artifacts.
+
+Each function of :data:`CHECKS` reads what the chapters wrote under ``artifacts/<profile>/``, applies
+a rule whose thresholds are written in one place (:data:`RULES`), and returns a :class:`Verdict`:
+the paper's claim, what this build measured, and ``yes`` / ``partly`` / ``no`` with the measured
+reason. A claim whose artifacts are missing (a chapter that did not run, a profile that skipped a
+model) gets ``not available in this build`` and says which file it needed — never an exception.
+
+The verdicts judge the *pattern* the paper reports, not its values: with synthetic data and short
+CPU training the values cannot match, but the paper's qualitative claims can hold or fail.
+Submodules: :mod:`.common` (rules, :class:`Verdict`), the claims by subject (:mod:`.models`,
+:mod:`.signs`, :mod:`.explanations`) and :mod:`.table` (all of them, as a table). See docs/design.md.
+"""
+
+from .common import NA, NO, PARTLY, RULES, YES, Verdict
+from .explanations import expression_rises, gradcam_vs_ig
+from .models import best_model, sens_spec, test_drop
+from .signs import same_type, stable_better, three_types
+from .table import (
+    CHECKS,
+    model_quality,
+    rules_markdown,
+    verdict_counts,
+    verdict_markdown,
+    verdict_table,
+    verdicts,
+)
+
+__all__ = [
+    "CHECKS", "NA", "NO", "PARTLY", "RULES", "YES", "Verdict", "best_model", "expression_rises",
+    "gradcam_vs_ig", "model_quality", "rules_markdown", "same_type", "sens_spec", "stable_better",
+    "test_drop", "three_types", "verdict_counts", "verdict_markdown", "verdict_table", "verdicts",
+]
