@@ -188,7 +188,7 @@ def display_name(name: str) -> str:
 register_model(ModelSpec(
     name="vggface",
     display="VGG-Face",
-    factory="painsign_utils.models:VGGFace",
+    factory="painsign_utils.models.vgg:VGGFace",
     input_size=224,
     cpu_input_size=64,
     normalization="BGR, 0-255 minus the VGG-Face mean colour (Parkhi et al. 2015)",
@@ -200,7 +200,7 @@ register_model(ModelSpec(
 register_model(ModelSpec(
     name="ncnn",
     display="N-CNN",
-    factory="painsign_utils.models:NCNN",
+    factory="painsign_utils.models.ncnn:NCNN",
     input_size=120,
     normalization="RGB in [0, 1]",
     transfer="scratch",
@@ -209,7 +209,7 @@ register_model(ModelSpec(
 register_model(ModelSpec(
     name="vit_b16",
     display="ViT-B/16",
-    factory="painsign_utils.models:ViTB16",
+    factory="painsign_utils.models.vit:ViTB16",
     input_size=224,
     cpu_input_size=64,
     normalization="RGB, timm's ImageNet mean and standard deviation",

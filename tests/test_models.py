@@ -9,13 +9,13 @@ import torch
 from painsign_utils.errors import ModelError
 from painsign_utils.models import (
     VGGFace,
-    _vgg_dag_names,
     create_model,
     list_models,
     load_checkpoint,
     save_base,
     save_checkpoint,
 )
+from painsign_utils.models.vgg import _vgg_dag_names
 
 
 @pytest.fixture(autouse=True)
@@ -54,9 +54,9 @@ def test_missing_weights_file_is_one_clear_line(tmp_path):
 
 
 def test_no_local_weights_prints_one_line_and_starts_randomly(capsys):
-    import painsign_utils.models as models
+    from painsign_utils.models import weights
 
-    models._announced.discard("vggface")
+    weights._announced.discard("vggface")
     m1 = create_model("vggface", input_size=32)
     create_model("vggface", input_size=32)
     err = capsys.readouterr().err.strip().splitlines()

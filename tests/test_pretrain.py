@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -53,7 +55,7 @@ def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
     stamp = (run / "weights.pt").stat().st_mtime_ns
     again = pretrain.pretrain("vggface", 32, TINY, root=tmp_path, progress=False)
     assert again == run and (run / "weights.pt").stat().st_mtime_ns == stamp
-    other = pretrain.pretrain("vggface", 32, pretrain.replace(TINY, epochs=1), root=tmp_path, progress=False)
+    other = pretrain.pretrain("vggface", 32, replace(TINY, epochs=1), root=tmp_path, progress=False)
     assert other != run and pretrain.read_card(other)["epochs"] == 1
     # The weights load like real pretrained weights and carry the pretrained base.
     model = create_model("vggface", weights=run / "weights.pt", input_size=32)
@@ -92,7 +94,7 @@ def test_bad_settings_fail_in_one_line():
     with pytest.raises(ConfigError, match="unknown pretraining setting"):
         pretrain.config_for("vggface", {"epochz": 3})
     with pytest.raises(ConfigError, match="epochs"):
-        pretrain.pretrain("vggface", 32, pretrain.replace(TINY, epochs=0), progress=False)
+        pretrain.pretrain("vggface", 32, replace(TINY, epochs=0), progress=False)
     with pytest.raises(ModelError, match="cannot pretrain"):
         pretrain.pretrain("ncnn", 120, TINY, progress=False)
 

@@ -350,8 +350,8 @@ def test_require_weights_stops_at_once(tmp_path, monkeypatch):
     from painsign_utils import models, runner
 
     monkeypatch.setenv("PAINSIGN_WEIGHTS", str(tmp_path))
-    monkeypatch.setattr(models, "weight_dirs", lambda: [tmp_path])
-    monkeypatch.setattr(models, "_hf_cache_file", lambda repo: None)
+    monkeypatch.setattr(models.weights, "weight_dirs", lambda: [tmp_path])
+    monkeypatch.setattr(models.weights, "hf_cache_file", lambda repo: None)
     with pytest.raises(ModelError, match="require_weights: no pretrained VGG-Face weights found"):
         models.require_pretrained(["ncnn", "vggface"])
     assert models.require_pretrained(["ncnn"]) == {}
@@ -373,8 +373,8 @@ def test_find_weights_reports_the_hugging_face_cache(tmp_path, monkeypatch):
     from painsign_utils import models
 
     cached = tmp_path / "hub" / "model.safetensors"
-    monkeypatch.setattr(models, "weight_dirs", lambda: [tmp_path / "none"])
-    monkeypatch.setattr(models, "_hf_cache_file", lambda repo: cached)
+    monkeypatch.setattr(models.weights, "weight_dirs", lambda: [tmp_path / "none"])
+    monkeypatch.setattr(models.weights, "hf_cache_file", lambda repo: cached)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     assert models.find_weights("vit_b16") is None  # timm would not read the cache
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

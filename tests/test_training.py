@@ -11,7 +11,7 @@ import torch
 from painsign_utils import training
 from painsign_utils.errors import ConfigError, DataError
 from painsign_utils.metrics import youden_threshold
-from painsign_utils.models import load_checkpoint
+from painsign_utils.models import create_model, load_checkpoint
 from painsign_utils.render import Placement, Subject, expression_from_intensity, place_face
 from painsign_utils.storage import read_json
 
@@ -78,13 +78,13 @@ def test_fold_errors_are_clear():
 @pytest.mark.slow
 def test_youden_threshold_uses_training_folds_only(faces, tmp_path, monkeypatch):
     seen = []
-    real = training.youden_threshold
+    real = training.loop.youden_threshold
 
     def spy(y_true, y_prob):
         seen.append(np.asarray(y_true))
         return real(y_true, y_prob)
 
-    monkeypatch.setattr(training, "youden_threshold", spy)
+    monkeypatch.setattr(training.loop, "youden_threshold", spy)
     cfg = _cfg(max_epochs=1)
     training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False)
     folds = pd.read_csv(tmp_path / "folds.csv")
@@ -197,13 +197,13 @@ def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path
 
 
 def test_protocol_changes_the_training_stamp():
-    model = training.create_model("ncnn", weights="random", input_size=120)
+    model = create_model("ncnn", weights="random", input_size=120)
     folds = pd.DataFrame({"subject": ["a", "b"], "dataset": ["x", "x"], "fold": [0, 1]})
-    stamps = {name: training._settings_stamp(model, training.config_from_params(protocol=name), folds)
+    stamps = {name: training.loop.settings_stamp(model, training.config_from_params(protocol=name), folds)
               for name in ("authors", "causal")}  # fmt: skip
     assert stamps["authors"]["training settings"] != stamps["causal"]["training settings"]
     for setting in ({"weight_decay": 1e-4}, {"finetune_lr": 1e-5}, {"augment": {"rotate": 10.0}}):
-        other = training._settings_stamp(model, training.config_from_params(protocol="authors", **setting), folds)
+        other = training.loop.settings_stamp(model, training.config_from_params(protocol="authors", **setting), folds)
         assert other["training settings"] != stamps["authors"]["training settings"], setting
 
 

@@ -1,0 +1,152 @@
+"""Where each model starts (real file, synthetic pretraining, or random) and how linearly
+separable pain is in each start's features (:func:`starting_weights`, :func:`prepare_starts`,
+:func:`probe_starts`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..errors import ModelError
+from ..models import create_model, find_weights
+from ..registry import get_spec, pretrainable
+from ..storage import read_json
+from .config import PretrainConfig, config_for
+from .train import embed, pretrain
+
+
+def read_card(run: str | Path) -> dict:
+    """The card of a finished pretraining run."""
+    path = Path(run) / "card.json"
+    if not path.is_file():
+        raise ModelError(f"no finished pretraining in {run} (card.json missing)")
+    return read_json(path)
+
+
+def starting_weights(
+    name: str,
+    input_size: int,
+    weights: str | Path | None = None,
+    pretrain_cfg: PretrainConfig | None = None,
+    root: str | Path | None = None,
+    progress: bool = True,
+) -> tuple[str | Path | None, str]:
+    """Where model ``name`` starts, for chapter 02 and ``painsign pretrain``.
+
+    Real pretrained weights win: an explicit ``weights`` file, else one found locally
+    (:func:`~painsign_utils.models.find_weights`). Otherwise, with ``pretrain_cfg``, the backbone
+    is pretrained on synthetic faces (or the cached run is reused); without it the model starts
+    from random weights.
+
+    Returns
+    -------
+    weights : path, "random" or None
+        What to pass to :func:`~painsign_utils.models.create_model` / training (None: N-CNN, or
+        the model's own local lookup, e.g. the Hugging Face cache for ViT).
+    start : str
+        One line for the book: which start the model had.
+    """
+    if name not in pretrainable():
+        return None, "random start, trained from scratch (as in the paper)"
+    if weights:
+        return weights, f"pretrained weights from {weights}"
+    found = find_weights(name)
+    if found is not None:
+        return found, f"pretrained weights from {found}"
+    if pretrain_cfg is None:
+        return "random", "random start (no pretrained weights, no synthetic pretraining)"
+    run = pretrain(name, input_size, pretrain_cfg, root=root, progress=progress)
+    card = read_card(run)
+    return run / "weights.pt", (
+        f"synthetic-face pretraining, not {get_spec(name).pretrained}: "
+        f"{card['corpus']['faces']} faces of {card['corpus']['identities']} other identities, "
+        f"{card['epochs']} epochs"
+    )
+
+
+def prepare_starts(
+    models: list[str],
+    sizes: dict[str, int],
+    weights: dict[str, str | None],
+    pretrain_models: list[str],
+    settings: dict | None = None,
+    overrides: dict | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Chapter 02's starting point of every model, pretraining where needed.
+
+    Returns
+    -------
+    weights : dict model → what training passes to ``create_model``
+    table : DataFrame, one row per model: ``model, start`` and, for synthetic pretraining, the
+        card's corpus size, epochs, held-out accuracy and minutes.
+    """
+    out, rows = {}, []
+    for m in models:
+        cfg = config_for(m, settings, overrides, seed) if m in pretrain_models else None
+        w, start = starting_weights(m, sizes[m], weights.get(m), cfg, progress=progress)
+        out[m] = w
+        row: dict[str, Any] = {"model": m, "start": start}
+        if w is not None and Path(str(w)).name == "weights.pt" and (Path(str(w)).parent / "card.json").is_file():
+            card = read_card(Path(str(w)).parent)
+            row.update({"faces": card["corpus"]["faces"], "identities": card["corpus"]["identities"],
+                        "epochs": card["epochs"], "identity_top1": card["identity_top1"],
+                        "unseen_action_r": card["unseen_action_r"],
+                        "unseen_identity_1nn": card["unseen_identity_1nn"],
+                        "unseen_identity_1nn_random": card["unseen_identity_1nn_random"],
+                        "minutes": card["total_seconds"] / 60})  # fmt: skip
+        rows.append(row)
+    return out, pd.DataFrame(rows)
+
+
+def linear_probe_auc(features: np.ndarray, y: np.ndarray, groups: np.ndarray, n_splits: int = 5) -> float:
+    """AUC of a regularized logistic regression on frozen features, cross-validated by subject.
+
+    How linearly separable pain is in a backbone's features, on newborns the probe never saw.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    n_splits = min(n_splits, len(np.unique(groups)))
+    if n_splits < 2 or len(np.unique(y)) < 2:
+        return float("nan")
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    p = cross_val_predict(clf, features, y, groups=groups, cv=GroupKFold(n_splits), method="predict_proba")[:, 1]
+    return float(roc_auc_score(y, p))
+
+
+def probe_starts(crops: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: dict[str, Any],
+                 sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:  # fmt: skip
+    """Linear-probe AUC of each backbone from a random start and from the start chapter 02 uses.
+
+    Parameters
+    ----------
+    crops : ndarray, shape (N, H, W, 3), uint8 — the training face crops
+    y : ndarray, shape (N,) — 1 for pain
+    groups : ndarray, shape (N,) — subject of each crop (the probe's folds never split a newborn)
+    weights, sizes : what :func:`prepare_starts` returned, and the input size of each model
+
+    Returns
+    -------
+    DataFrame, one row per pretrainable model: ``model, random_start, this_start``.
+    """
+    rows = []
+    for m, w in weights.items():
+        if m not in pretrainable():
+            continue
+        torch.manual_seed(seed)
+        random_model = create_model(m, weights="random", input_size=sizes[m])
+        row = {"model": m, "random_start": linear_probe_auc(embed(random_model, crops), y, groups)}
+        if w not in (None, "random"):
+            torch.manual_seed(seed)
+            row["this_start"] = linear_probe_auc(embed(create_model(m, weights=w, input_size=sizes[m]), crops), y, groups)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["model", "random_start", "this_start"])
