@@ -31,6 +31,7 @@ smoke: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Format a path (default: the whole repository), then apply ruff's safe fixes: FILES=painsign_utils/x.py
 FILES ?= .

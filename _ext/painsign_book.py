@@ -56,7 +56,9 @@ def _on_env_outdated(app, env, added, changed, removed) -> list[str]:
     for docname in env.found_docs:
         path = env.doc2path(docname)
         try:
-            if str(path).endswith(".md") and pastes_from_other_docs(open(path, encoding="utf-8").read()):
+            if str(path).endswith(".md") and pastes_from_other_docs(
+                open(path, encoding="utf-8").read()
+            ):
                 out.append(docname)
         except OSError:
             continue

@@ -56,32 +56,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--video", type=Path, default=None, help="default: OUT/bench_irregular.mp4")
     parser.add_argument("--models", default="ncnn,vggface,vit_b16")
-    parser.add_argument("--sizes", default="ncnn=120,vggface=64,vit_b16=64",
-                        help="input size of the exact/optimized paths per model")
+    parser.add_argument(
+        "--sizes",
+        default="ncnn=120,vggface=64,vit_b16=64",
+        help="input size of the exact/optimized paths per model",
+    )
     parser.add_argument("--budget", type=float, default=8.0, help="seconds per end-to-end run")
     parser.add_argument("--ref-frames", type=int, default=300, help="frames of the exact reference")
-    parser.add_argument("--batch", default="ncnn=4,vggface=15,vit_b16=15",
-                        help="crops per forward pass of the exact/optimized paths, one number for all "
-                             "models or per model (N-CNN is cache-bound: see the module docstring; "
-                             "default: %(default)s)")
-    parser.add_argument("--bf16", choices=("off", "auto", "on"), default="off",
-                        help="also measure bf16 autocast against float32 with its agreement: 'auto' "
-                             "only where bf16 is native, 'on' always (default: %(default)s)")
+    parser.add_argument(
+        "--batch",
+        default="ncnn=4,vggface=15,vit_b16=15",
+        help="crops per forward pass of the exact/optimized paths, one number for all "
+        "models or per model (N-CNN is cache-bound: see the module docstring; "
+        "default: %(default)s)",
+    )
+    parser.add_argument(
+        "--bf16",
+        choices=("off", "auto", "on"),
+        default="off",
+        help="also measure bf16 autocast against float32 with its agreement: 'auto' "
+        "only where bf16 is native, 'on' always (default: %(default)s)",
+    )
     parser.add_argument("--detect-side", type=int, default=speed_defaults["detect_side"])
-    parser.add_argument("--detect-every", type=int, default=speed_defaults["detect_every"],
-                        help="detect on every k-th classified frame (default: %(default)s)")
-    parser.add_argument("--quantize", default=",".join(speed_defaults["quantize"]),
-                        help="models with int8 linear layers (default: %(default)s)")
-    parser.add_argument("--classify-every",
-                        default=",".join(f"{k}={v}" for k, v in speed_defaults["classify_every"].items()),
-                        help="optimized path: classify every n-th frame per model; '' for all "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--detect-every",
+        type=int,
+        default=speed_defaults["detect_every"],
+        help="detect on every k-th classified frame (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quantize",
+        default=",".join(speed_defaults["quantize"]),
+        help="models with int8 linear layers (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--classify-every",
+        default=",".join(f"{k}={v}" for k, v in speed_defaults["classify_every"].items()),
+        help="optimized path: classify every n-th frame per model; '' for all "
+        "(default: %(default)s)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
-    parser.add_argument("--stages", action="store_true",
-                        help="also measure CPU ms per frame of each stage (decode, detect, crop, ...)")
-    parser.add_argument("--profile", default=None,
-                        help="use this profile's trained models (training/best_models.csv) for the "
-                             "exact and optimized paths, so that agreement is measured on real outputs")
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also measure CPU ms per frame of each stage (decode, detect, crop, ...)",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        help="use this profile's trained models (training/best_models.csv) for the "
+        "exact and optimized paths, so that agreement is measured on real outputs",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -93,31 +118,47 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         models = args.models.split(",")
-        batches = ({m: int(args.batch) for m in models} if args.batch.strip().isdigit()
-                   else speed.per_model(args.batch))
+        batches = (
+            {m: int(args.batch) for m in models}
+            if args.batch.strip().isdigit()
+            else speed.per_model(args.batch)
+        )
         paths = {}
         for name in models:
-            paths.update(speed.default_paths(
-                speed.per_model(args.sizes), models=[name], batch_size=batches.get(name, 15),
-                detect_side=args.detect_side, detect_every=args.detect_every,
-                quantize=tuple(filter(None, args.quantize.split(","))),
-                classify_every=speed.per_model(args.classify_every),
-            ))
+            paths.update(
+                speed.default_paths(
+                    speed.per_model(args.sizes),
+                    models=[name],
+                    batch_size=batches.get(name, 15),
+                    detect_side=args.detect_side,
+                    detect_every=args.detect_every,
+                    quantize=tuple(filter(None, args.quantize.split(","))),
+                    classify_every=speed.per_model(args.classify_every),
+                )
+            )
         if min(batches.values(), default=1) < 1:
             raise ValueError(f"--batch must be >= 1, got {args.batch!r}")
     except (ValueError, KeyError) as exc:
         parser.error(str(exc))
     video = speed.render_benchmark_video(args.video or args.out / "bench_irregular.mp4")
-    print(f"video {video}; torch threads {torch.get_num_threads()}; cpu count {os.cpu_count()}; "
-          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"video {video}; torch threads {torch.get_num_threads()}; cpu count {os.cpu_count()}; "
+        f"load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     checkpoints = None
     if args.profile:
         from painsign_utils.storage import artifacts_dir, read_table, resolve_artifact
 
-        best = read_table(artifacts_dir(args.profile, create=False) / "training" / "best_models.csv")
-        checkpoints = {m: resolve_artifact(c, args.profile) for m, c in zip(best["model"], best["checkpoint"])}
-    df = speed.benchmark(video, paths, budget_s=args.budget, ref_frames=args.ref_frames,
-                         checkpoints=checkpoints)
+        best = read_table(
+            artifacts_dir(args.profile, create=False) / "training" / "best_models.csv"
+        )
+        checkpoints = {
+            m: resolve_artifact(c, args.profile) for m, c in zip(best["model"], best["checkpoint"])
+        }
+    df = speed.benchmark(
+        video, paths, budget_s=args.budget, ref_frames=args.ref_frames, checkpoints=checkpoints
+    )
     table = speed.speedup_table(df)
     speed_csv = args.out / "realtime.csv"
     from painsign_utils.storage import write_csv
@@ -135,14 +176,19 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for name, specs in paths.items():
             opt = [s for s in specs if s.label == "optimized"][0]
-            costs = speed.stage_costs(video, speed.build_classifier(name, opt),
-                                      detect_sides=tuple(sorted({640, args.detect_side}, reverse=True)))
+            costs = speed.stage_costs(
+                video,
+                speed.build_classifier(name, opt),
+                detect_sides=tuple(sorted({640, args.detect_side}, reverse=True)),
+            )
             rows.append(costs.set_index("stage")["cpu_ms"].rename(f"{name} ({opt.input_size}px)"))
         stages = pd.concat(rows, axis=1)
         write_csv(stages.reset_index(), args.out / "realtime_stages.csv")
         with pd.option_context("display.width", 200, "display.precision", 2):
-            print(f"\nCPU ms per frame of each stage ({torch.get_num_threads()} torch threads; "
-                  "the detector's ONNX runtime uses its own threads):")
+            print(
+                f"\nCPU ms per frame of each stage ({torch.get_num_threads()} torch threads; "
+                "the detector's ONNX runtime uses its own threads):"
+            )
             print(stages.to_string())
     if args.bf16 != "off":
         bf16 = bf16_table(video, paths, args.bf16, budget_s=args.budget / 2)
@@ -170,22 +216,38 @@ def bf16_table(video: Path, paths: dict, mode: str, budget_s: float = 4.0) -> pd
     rows = []
     for name, specs in paths.items():
         spec = [s for s in specs if s.label == "exact"][0]
-        row = {"model": name, "input": spec.input_size, "batch": spec.batch_size, "native bf16": native}
+        row = {
+            "model": name,
+            "input": spec.input_size,
+            "batch": spec.batch_size,
+            "native bf16": native,
+        }
         if mode == "auto" and not native:
-            print(f"{name}: bf16 not measured: this CPU has no native bf16 (AVX-512 BF16 / AMX); "
-                  "--bf16 on forces an emulated run", flush=True)
+            print(
+                f"{name}: bf16 not measured: this CPU has no native bf16 (AVX-512 BF16 / AMX); "
+                "--bf16 on forces an emulated run",
+                flush=True,
+            )
             rows.append(row)
             continue
         ref = speed.build_classifier(name, spec)
-        fast = FrameClassifier(ref.model, batch_size=spec.batch_size, channels_last=spec.channels_last,
-                               reorder=spec.reorder, bf16=True)
+        fast = FrameClassifier(
+            ref.model,
+            batch_size=spec.batch_size,
+            channels_last=spec.channels_last,
+            reorder=spec.reorder,
+            bf16=True,
+        )
         row["float32 crops/s"], _ = speed.classification_fps(ref, crops, budget_s=budget_s)
         row["bf16 crops/s"], _ = speed.classification_fps(fast, crops, budget_s=budget_s)
         row["speed-up"] = row["bf16 crops/s"] / row["float32 crops/s"]
         row["max |dp| vs float32"] = fast.agreement(crops)
-        print(f"{name}: float32 {row['float32 crops/s']:.1f}/s, bf16 {row['bf16 crops/s']:.1f}/s "
-              f"(x{row['speed-up']:.2f}); largest |dp| vs float32 {row['max |dp| vs float32']:.4f}"
-              + ("" if native else " (emulated bf16)"), flush=True)
+        print(
+            f"{name}: float32 {row['float32 crops/s']:.1f}/s, bf16 {row['bf16 crops/s']:.1f}/s "
+            f"(x{row['speed-up']:.2f}); largest |dp| vs float32 {row['max |dp| vs float32']:.4f}"
+            + ("" if native else " (emulated bf16)"),
+            flush=True,
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 

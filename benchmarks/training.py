@@ -55,8 +55,10 @@ def main() -> None:
                 o.step()
 
             train_rate = _rate(step, args.batch, args.batches)
-            print(f"{name:8s} size {model.input_size:3d} phase {phase}: "
-                  f"train {train_rate:8.1f} img/s   frozen forward {frozen_rate:8.1f} img/s")  # fmt: skip
+            print(
+                f"{name:8s} size {model.input_size:3d} phase {phase}: "
+                f"train {train_rate:8.1f} img/s   frozen forward {frozen_rate:8.1f} img/s"
+            )
 
 
 if __name__ == "__main__":

@@ -189,8 +189,12 @@ def _accumulate_faces(
     by_video: dict[str, set[int]] = defaultdict(set)
     for video, frame in members:
         by_video[video].add(frame)
-    turns = {v: rotation(r) for df in chosen.values() if "rotate" in df
-             for v, r in zip(df["video"], df["rotate"], strict=True)}
+    turns = {
+        v: rotation(r)
+        for df in chosen.values()
+        if "rotate" in df
+        for v, r in zip(df["video"], df["rotate"], strict=True)
+    }
     for video in sorted(by_video):
         wanted, last, seen = by_video[video], max(by_video[video]), 0
         for index, rgb in iter_frames(video, rotate=turns.get(video, 0)):
@@ -354,9 +358,14 @@ def intensity_trend(frames: pd.DataFrame, width: float = 0.1) -> dict:
         rho_b = spearmanr(x, y)[0]
         # A handful of bins: the t approximation says p = 0 for a perfect order of 4 bins, while
         # the exact chance of it is 2/4! = 0.083. Permutations are exact up to 7 bins.
-        p_b = permutation_test((x, y), lambda a, b: spearmanr(a, b)[0], vectorized=False,
-                               permutation_type="pairings", n_resamples=9999,
-                               rng=np.random.default_rng(0)).pvalue  # fmt: skip
+        p_b = permutation_test(
+            (x, y),
+            lambda a, b: spearmanr(a, b)[0],
+            vectorized=False,
+            permutation_type="pairings",
+            n_resamples=9999,
+            rng=np.random.default_rng(0),
+        ).pvalue
     valid = frames.dropna(subset=["intensity", "prob"])
     rho_f, p_f = spearmanr(valid["prob"], valid["intensity"])
     return {

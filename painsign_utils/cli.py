@@ -52,10 +52,14 @@ def _on_sigterm(signum: int, frame: object) -> NoReturn:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``painsign`` command."""
-    parser = Parser(prog="painsign", description="The neonatal pain-sign book: synthetic data, the book runner, manifests, videos.")
+    parser = Parser(
+        prog="painsign",
+        description="The neonatal pain-sign book: synthetic data, the book runner, manifests, videos.",
+    )
     parser.add_argument("--version", action="version", version=f"painsign {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help=f"show the traceback of an error (also: {DEBUG_ENV}=1)")
+    parser.add_argument(
+        "--debug", action="store_true", help=f"show the traceback of an error (also: {DEBUG_ENV}=1)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for command in SUBCOMMANDS:
         command.register(sub)

@@ -8,9 +8,15 @@ import argparse
 def register(sub) -> None:
     """Register ``painsign book`` on the CLI's subparsers."""
     p = sub.add_parser("book", help="execute the notebooks under a profile and build the book")
-    p.add_argument("--profile", default="demo", help="smoke, demo, paper, or a YAML file (default: %(default)s)")
+    p.add_argument(
+        "--profile",
+        default="demo",
+        help="smoke, demo, paper, or a YAML file (default: %(default)s)",
+    )
     p.add_argument("--only", default="", help="comma-separated notebook prefixes, e.g. 00,01")
-    p.add_argument("--no-build", action="store_true", help="execute the notebooks but do not render HTML")
+    p.add_argument(
+        "--no-build", action="store_true", help="execute the notebooks but do not render HTML"
+    )
     p.set_defaults(func=book_command)
 
 

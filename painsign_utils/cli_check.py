@@ -28,12 +28,17 @@ def check_command(args: argparse.Namespace) -> int:
         stems = df["path"].map(lambda p: Path(p).stem)
         same = stems[stems.duplicated(keep=False)]
         if len(same):
-            print(f"painsign: warning: {same.nunique()} file name(s) used by more than one video "
-                  f"(e.g. {same.iloc[0]!r}, rows {', '.join(str(i + 2) for i in same.index[:3])}); "
-                  "give every video a unique file name", file=sys.stderr)
+            print(
+                f"painsign: warning: {same.nunique()} file name(s) used by more than one video "
+                f"(e.g. {same.iloc[0]!r}, rows {', '.join(str(i + 2) for i in same.index[:3])}); "
+                "give every video a unique file name",
+                file=sys.stderr,
+            )
     subjects = subject_table(df)
     frames = f"; {int(opened['frames'].sum())} frames" if "frames" in opened else ""
-    print(f"{args.manifest}: {len(df)} {args.kind}s of {len(subjects)} subjects in "
-          f"{df['dataset'].nunique()} dataset(s); {int((df['label'] == 'pain').sum())} pain, "
-          f"{int((df['label'] == 'nopain').sum())} no pain; every file opened{frames}")
+    print(
+        f"{args.manifest}: {len(df)} {args.kind}s of {len(subjects)} subjects in "
+        f"{df['dataset'].nunique()} dataset(s); {int((df['label'] == 'pain').sum())} pain, "
+        f"{int((df['label'] == 'nopain').sum())} no pain; every file opened{frames}"
+    )
     return 0

@@ -34,43 +34,85 @@ DEFAULT_BATCH = {"ncnn": 4}
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``video`` subcommand to ``painsign``'s subparsers."""
     p = subparsers.add_parser(
-        "video", help="pain sign of a video: per-frame CSV, sign plot, one-line summary",
+        "video",
+        help="pain sign of a video: per-frame CSV, sign plot, one-line summary",
         description="Run the real-time monitor over a video file with a trained model.",
     )
     from .cli_args import bounded_int, fraction, positive_float, probability, profile_name
     from .registry import list_models
 
     p.add_argument("file", type=Path, help="video file (any format OpenCV reads)")
-    p.add_argument("--model", default="ncnn", choices=list_models(),
-                   help="architecture (default: %(default)s)")
-    p.add_argument("--weights", type=Path, default=None,
-                   help="checkpoint (.pt) from training; default: the best fold of --profile")
-    p.add_argument("--profile", type=profile_name, default="demo",
-                   help="profile name whose trained model is used when --weights is not given "
-                        "(default: %(default)s)")
+    p.add_argument(
+        "--model", default="ncnn", choices=list_models(), help="architecture (default: %(default)s)"
+    )
+    p.add_argument(
+        "--weights",
+        type=Path,
+        default=None,
+        help="checkpoint (.pt) from training; default: the best fold of --profile",
+    )
+    p.add_argument(
+        "--profile",
+        type=profile_name,
+        default="demo",
+        help="profile name whose trained model is used when --weights is not given "
+        "(default: %(default)s)",
+    )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: beside FILE)")
-    p.add_argument("--threshold", type=probability, default=None,
-                   help="classification threshold in (0, 1) (default: the checkpoint's Youden threshold)")
-    p.add_argument("--batch", type=bounded_int(1, 4096), default=None,
-                   help="frames per forward pass (default: 4 for ncnn, whose feature maps overflow "
-                        "the CPU cache in larger batches; 15 otherwise)")
-    p.add_argument("--classify-every", type=bounded_int(1, 10_000), default=1,
-                   help="classify every k-th frame; the sign averages the classified ones "
-                        "(default: 1, exact; 3 keeps N-CNN above 200 fps on 2 CPU cores, see chapter 08)")
-    p.add_argument("--detect-every", type=bounded_int(1, 10_000), default=1,
-                   help="run the face detector on every k-th classified frame, holding the box between "
-                        "(default: 1, exact)")
-    p.add_argument("--detect-side", type=bounded_int(32, 8192), default=640,
-                   help="longer side of the frame the detector sees (default: %(default)s)")
-    p.add_argument("--alert-delta", type=fraction, default=0.3, help="surge/drop size (default: %(default)s)")
-    p.add_argument("--alert-seconds", type=positive_float, default=2.0,
-                   help="surge/drop within (default: %(default)s s)")
-    p.add_argument("--allow-partial", action="store_true",
-                   help="score a damaged video whose frames end before its announced count "
-                        "(warns; the summary records frames_expected and frames_read)")
-    p.add_argument("--fast", action="store_true",
-                   help="bf16 autocast where the hardware has native bf16 (prints its agreement "
-                        "with float32; exact float32 elsewhere)")
+    p.add_argument(
+        "--threshold",
+        type=probability,
+        default=None,
+        help="classification threshold in (0, 1) (default: the checkpoint's Youden threshold)",
+    )
+    p.add_argument(
+        "--batch",
+        type=bounded_int(1, 4096),
+        default=None,
+        help="frames per forward pass (default: 4 for ncnn, whose feature maps overflow "
+        "the CPU cache in larger batches; 15 otherwise)",
+    )
+    p.add_argument(
+        "--classify-every",
+        type=bounded_int(1, 10_000),
+        default=1,
+        help="classify every k-th frame; the sign averages the classified ones "
+        "(default: 1, exact; 3 keeps N-CNN above 200 fps on 2 CPU cores, see chapter 08)",
+    )
+    p.add_argument(
+        "--detect-every",
+        type=bounded_int(1, 10_000),
+        default=1,
+        help="run the face detector on every k-th classified frame, holding the box between "
+        "(default: 1, exact)",
+    )
+    p.add_argument(
+        "--detect-side",
+        type=bounded_int(32, 8192),
+        default=640,
+        help="longer side of the frame the detector sees (default: %(default)s)",
+    )
+    p.add_argument(
+        "--alert-delta", type=fraction, default=0.3, help="surge/drop size (default: %(default)s)"
+    )
+    p.add_argument(
+        "--alert-seconds",
+        type=positive_float,
+        default=2.0,
+        help="surge/drop within (default: %(default)s s)",
+    )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="score a damaged video whose frames end before its announced count "
+        "(warns; the summary records frames_expected and frames_read)",
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="bf16 autocast where the hardware has native bf16 (prints its agreement "
+        "with float32; exact float32 elsewhere)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=video_command)
     return p
@@ -109,7 +151,9 @@ def _checked_threshold(value: object, ckpt: Path) -> float:
     try:
         t = float(value)
     except (TypeError, ValueError):
-        raise ModelError(f"{ckpt} has a threshold {value!r} that is not a number; pass --threshold") from None
+        raise ModelError(
+            f"{ckpt} has a threshold {value!r} that is not a number; pass --threshold"
+        ) from None
     if not 0 < t < 1:
         raise ModelError(f"{ckpt} has a threshold {t!r} outside (0, 1); pass --threshold")
     return t
@@ -138,21 +182,32 @@ def video_command(args: argparse.Namespace) -> int:
     model = load_checkpoint(ckpt)
     if model.name != args.model:
         raise ModelError(f"{ckpt} holds a {model.name} model, not {args.model}")
-    threshold = args.threshold if args.threshold is not None else _checked_threshold(model.threshold, ckpt)
+    threshold = (
+        args.threshold if args.threshold is not None else _checked_threshold(model.threshold, ckpt)
+    )
     stem = f"{path.stem}_{args.model}"
     batch = args.batch or DEFAULT_BATCH.get(args.model, 15)
     clf = FrameClassifier(model, batch_size=batch, bf16="auto" if args.fast else False)
     try:
-        mon = PainMonitor(clf, fps=info.fps, threshold=float(threshold), detect_every=args.detect_every,
-                          classify_every=args.classify_every, detect_side=args.detect_side,
-                          alert_delta=args.alert_delta, alert_seconds=args.alert_seconds,
-                          history_s=max(info.duration, 1.0) + 1.0)
+        mon = PainMonitor(
+            clf,
+            fps=info.fps,
+            threshold=float(threshold),
+            detect_every=args.detect_every,
+            classify_every=args.classify_every,
+            detect_side=args.detect_side,
+            alert_delta=args.alert_delta,
+            alert_seconds=args.alert_seconds,
+            history_s=max(info.duration, 1.0) + 1.0,
+        )
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
     if args.fast:
         print(_fast_line(clf, mon, path))
     report: dict = {}
-    frames_in = (rgb for _, rgb in iter_frames(path, allow_partial=args.allow_partial, report=report))
+    frames_in = (
+        rgb for _, rgb in iter_frames(path, allow_partial=args.allow_partial, report=report)
+    )
     probs, signs = [], []
     for st in mon.run(frames_in, max_latency_s=batch / info.fps, progress=not args.quiet):
         if st.frame == len(probs):
@@ -166,31 +221,57 @@ def video_command(args: argparse.Namespace) -> int:
     # Whether a face was seen is known only on the frames that were looked at.
     face = pd.array(np.where(classified, ~np.isnan(probs), False), dtype="boolean")
     face[~classified] = pd.NA
-    frames = pd.DataFrame({"frame": index, "time": index / info.fps, "classified": classified,
-                           "face": face, "prob": probs, "sign": sign})
+    frames = pd.DataFrame(
+        {
+            "frame": index,
+            "time": index / info.fps,
+            "classified": classified,
+            "face": face,
+            "prob": probs,
+            "sign": sign,
+        }
+    )
     write_csv(frames, out / f"{stem}_frames.csv")
     mean = float(np.nanmean(probs))
     summary = {
-        "video": str(path), "model": args.model, "checkpoint": str(ckpt), "threshold": float(threshold),
-        "frames": len(probs), "frames_classified": int(classified.sum()),
+        "video": str(path),
+        "model": args.model,
+        "checkpoint": str(ckpt),
+        "threshold": float(threshold),
+        "frames": len(probs),
+        "frames_classified": int(classified.sum()),
         "frames_with_face": int(frames["face"].sum()),
-        "mean_prob": mean, "prediction": "pain" if mean >= threshold else "nopain",
-        "entropy": shannon_entropy(sign), "crossings": threshold_crossings(sign, threshold),
-        "sign_type": mon.sign_type, "alerts": len(mon.alerts),
+        "mean_prob": mean,
+        "prediction": "pain" if mean >= threshold else "nopain",
+        "entropy": shannon_entropy(sign),
+        "crossings": threshold_crossings(sign, threshold),
+        "sign_type": mon.sign_type,
+        "alerts": len(mon.alerts),
         "frames_expected": report.get("frames_expected", len(probs)),
-        "frames_read": report.get("frames_read", len(probs)), "partial": bool(report.get("partial")),
+        "frames_read": report.get("frames_read", len(probs)),
+        "partial": bool(report.get("partial")),
         "bf16": clf.bf16,
     }
-    fig = plot_monitor(mon.history(), mon.alert_table(), threshold=float(threshold), model=args.model,
-                       title=f"{path.name}: {summary['prediction']} ({args.model})")
+    fig = plot_monitor(
+        mon.history(),
+        mon.alert_table(),
+        threshold=float(threshold),
+        model=args.model,
+        title=f"{path.name}: {summary['prediction']} ({args.model})",
+    )
     save(fig, out / f"{stem}_sign.png")
     write_json(summary, out / f"{stem}_summary.json")
-    print(f"{path.name} [{args.model}] mean probability {mean:.3f} -> {summary['prediction']} "
-          f"(threshold {threshold:.3f}); entropy {summary['entropy']:.2f} bits; "
-          f"{summary['crossings']} crossings; sign type {summary['sign_type']}; "
-          f"{summary['alerts']} alerts; outputs in {out}"
-          + (f" (PARTIAL: {summary['frames_read']} of {summary['frames_expected']} frames)"
-             if summary["partial"] else ""))
+    print(
+        f"{path.name} [{args.model}] mean probability {mean:.3f} -> {summary['prediction']} "
+        f"(threshold {threshold:.3f}); entropy {summary['entropy']:.2f} bits; "
+        f"{summary['crossings']} crossings; sign type {summary['sign_type']}; "
+        f"{summary['alerts']} alerts; outputs in {out}"
+        + (
+            f" (PARTIAL: {summary['frames_read']} of {summary['frames_expected']} frames)"
+            if summary["partial"]
+            else ""
+        )
+    )
     return 0
 
 
@@ -217,5 +298,7 @@ def _fast_line(clf, mon, path: Path) -> str:
     if not crops:
         return "--fast: bf16 autocast on (no face in the sample to measure its agreement)"
     diff = clf.agreement(crops)
-    return (f"--fast: bf16 autocast on; largest probability difference from float32 on "
-            f"{len(crops)} sampled faces: {diff:.4f}")
+    return (
+        f"--fast: bf16 autocast on; largest probability difference from float32 on "
+        f"{len(crops)} sampled faces: {diff:.4f}"
+    )

@@ -29,84 +29,29 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-#: ITA° boundaries of the three groups (Chardon's six classes merged in pairs).
-ITA_GROUPS = (("light", 41.0), ("intermediate", 10.0), ("dark", -np.inf))
-#: Group order for tables and figures.
-TONE_ORDER = ("light", "intermediate", "dark")
+from .attributes import (
+    TONE_ORDER,
+    video_attributes,
+)
+
 #: Columns of ``tables/subgroups.csv``.
-COLUMNS = ["model", "attribute", "group", "n", "n_newborns", "n_frames", "auc", "auc_lo", "auc_hi",
-           "video_acc", "acc_lo", "acc_hi", "truth_r", "r_lo", "r_hi"]
-
-
-def ita_degrees(rgb: np.ndarray) -> np.ndarray:
-    """Individual Typology Angle of RGB colours (0..255), degrees; higher is lighter skin."""
-    import cv2
-
-    rgb = np.asarray(rgb, dtype=np.float32).reshape(-1, 1, 3) / 255.0
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).reshape(-1, 3)
-    return np.degrees(np.arctan2(lab[:, 0] - 50.0, lab[:, 2]))
-
-
-def tone_group(ita: float | np.ndarray) -> np.ndarray:
-    """``light`` / ``intermediate`` / ``dark`` for ITA° values (see :data:`ITA_GROUPS`)."""
-    ita = np.atleast_1d(np.asarray(ita, dtype=float))
-    out = np.full(ita.shape, "dark", dtype=object)
-    for name, low in reversed(ITA_GROUPS):
-        out[ita > low] = name
-    return out
-
-
-def synthetic_subject_attributes(subjects: list[str], seed: int) -> pd.DataFrame:
-    """Skin colour, ITA° and tone group of synthetic subjects, re-created from the data seed.
-
-    A synthetic subject's looks depend only on ``(seed, prefix, index)`` (``synthetic.make_subjects``),
-    so ``"V007"`` under seed 0 is the same face that chapter 00 rendered.
-    """
-    from .render import Subject
-    from .synthetic import rng_for
-
-    rows = []
-    for sid in dict.fromkeys(map(str, subjects)):
-        prefix, index = sid[0], int(sid[1:])
-        skin = Subject.random(rng_for(seed, prefix, index), sid).skin
-        rows.append({"subject": sid, "skin_r": float(skin[0]), "skin_g": float(skin[1]),
-                     "skin_b": float(skin[2])})
-    table = pd.DataFrame(rows, columns=["subject", "skin_r", "skin_g", "skin_b"])
-    table["ita"] = ita_degrees(table[["skin_r", "skin_g", "skin_b"]].to_numpy()) if len(table) else []
-    table["skin_tone"] = tone_group(table["ita"].to_numpy()) if len(table) else []
-    return table
-
-
-def video_attributes(manifest: pd.DataFrame, seed: int | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """One row per video with the attributes that can be checked, and their names.
-
-    Parameters
-    ----------
-    manifest : DataFrame
-        The video manifest (``path, subject, dataset, ...``); ``skin_tone`` and ``sex`` columns are
-        used when present (real data described by their owners).
-    seed : int, optional
-        Seed of the synthetic data (``data/config.json``); needed to re-create synthetic subjects.
-
-    Returns
-    -------
-    (DataFrame, list of str)
-        Columns ``video, subject`` and one per attribute; the attribute names found.
-    """
-    from .data import is_synthetic
-
-    out = pd.DataFrame({"video": [Path(p).stem for p in manifest["path"]],
-                        "subject": manifest["subject"].astype(str).to_numpy()})
-    attrs = []
-    for col in ("skin_tone", "sex"):
-        if col in manifest and manifest[col].notna().any():
-            out[col] = manifest[col].astype(str).to_numpy()
-            attrs.append(col)
-    if "skin_tone" not in attrs and seed is not None and is_synthetic(manifest["dataset"]):
-        skin = synthetic_subject_attributes(out["subject"].tolist(), seed)
-        out = out.merge(skin[["subject", "ita", "skin_tone"]], on="subject", how="left")
-        attrs.insert(0, "skin_tone")
-    return out, attrs
+COLUMNS = [
+    "model",
+    "attribute",
+    "group",
+    "n",
+    "n_newborns",
+    "n_frames",
+    "auc",
+    "auc_lo",
+    "auc_hi",
+    "video_acc",
+    "acc_lo",
+    "acc_hi",
+    "truth_r",
+    "r_lo",
+    "r_hi",
+]
 
 
 def frame_table(art: str | Path, summary: pd.DataFrame, pain_cut: float = 0.5) -> pd.DataFrame:
@@ -122,15 +67,27 @@ def frame_table(art: str | Path, summary: pd.DataFrame, pain_cut: float = 0.5) -
     truths: dict[str, pd.Series] = {}
     for (model, video), row in summary.set_index(["model", "video"]).iterrows():
         probs_path = art / "inference" / model / f"{video}.csv"
-        if not probs_path.exists() or not isinstance(row["truth"], str) or not Path(row["truth"]).exists():
+        if (
+            not probs_path.exists()
+            or not isinstance(row["truth"], str)
+            or not Path(row["truth"]).exists()
+        ):
             continue
         if video not in truths:
             truths[video] = pd.read_csv(row["truth"]).set_index("frame")["intensity"]
         probs = pd.read_csv(probs_path)
         probs = probs[np.isfinite(probs["prob"])]
         intensity = truths[video].reindex(probs["frame"].to_numpy()).to_numpy(dtype=float)
-        parts.append(pd.DataFrame({"model": model, "video": video, "prob": probs["prob"].to_numpy(),
-                                   "intensity": intensity}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "video": video,
+                    "prob": probs["prob"].to_numpy(),
+                    "intensity": intensity,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=["model", "video", "prob", "intensity", "pain"])
     frames = pd.concat(parts, ignore_index=True).dropna(subset=["intensity"])
@@ -142,8 +99,12 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else float("nan")
 
 
-def _stats(frames_by_video: Mapping[str, tuple[np.ndarray, np.ndarray]], correct: Mapping[str, float],
-           r: Mapping[str, float], videos: np.ndarray) -> tuple[float, float, float]:
+def _stats(
+    frames_by_video: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    correct: Mapping[str, float],
+    r: Mapping[str, float],
+    videos: np.ndarray,
+) -> tuple[float, float, float]:
     fv = [frames_by_video[v] for v in videos if v in frames_by_video]
     if fv:
         y = np.concatenate([a for a, _ in fv])
@@ -153,13 +114,23 @@ def _stats(frames_by_video: Mapping[str, tuple[np.ndarray, np.ndarray]], correct
         auc = float("nan")
     acc = [correct[v] for v in videos if v in correct]
     rs = [r[v] for v in videos if v in r and np.isfinite(r[v])]
-    return (auc, float(np.mean(acc)) if acc else float("nan"),
-            float(np.median(rs)) if rs else float("nan"))
+    return (
+        auc,
+        float(np.mean(acc)) if acc else float("nan"),
+        float(np.median(rs)) if rs else float("nan"),
+    )
 
 
-def subgroup_table(frames: pd.DataFrame, videos: pd.DataFrame, attributes: pd.DataFrame,
-                   attrs: list[str], truth_r: pd.DataFrame | None = None, n_boot: int = 1000,
-                   seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+def subgroup_table(
+    frames: pd.DataFrame,
+    videos: pd.DataFrame,
+    attributes: pd.DataFrame,
+    attrs: list[str],
+    truth_r: pd.DataFrame | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Frame AUC, video accuracy and sign-vs-truth r per model and group, with bootstrap intervals.
 
     Parameters
@@ -200,7 +171,11 @@ def subgroup_table(frames: pd.DataFrame, videos: pd.DataFrame, attributes: pd.Da
     for model, vm in vids.groupby("model", sort=False):
         fm = frames[frames["model"] == model] if len(frames) else frames
         by_video = {v: (g["pain"].to_numpy(), g["prob"].to_numpy()) for v, g in fm.groupby("video")}
-        correct = dict(zip(vm["video"], (vm["prediction"].astype(int) == vm["label"].astype(int)).astype(float)))
+        correct = dict(
+            zip(
+                vm["video"], (vm["prediction"].astype(int) == vm["label"].astype(int)).astype(float)
+            )
+        )
         r = {}
         if truth_r is not None and len(truth_r):
             tr = truth_r[truth_r["model"] == model]
@@ -215,8 +190,16 @@ def subgroup_table(frames: pd.DataFrame, videos: pd.DataFrame, attributes: pd.Da
                 gv = vm[vm[attr] == group]
                 ids = gv["video"].to_numpy()
                 if not len(ids):
-                    rows.append({"model": model, "attribute": attr, "group": str(group), "n": 0,
-                                 "n_newborns": 0, "n_frames": 0})
+                    rows.append(
+                        {
+                            "model": model,
+                            "attribute": attr,
+                            "group": str(group),
+                            "n": 0,
+                            "n_newborns": 0,
+                            "n_frames": 0,
+                        }
+                    )
                     continue
                 auc, acc, med_r = _stats(by_video, correct, r, ids)
                 # Resample newborns (clusters), not frames or videos: one baby's videos are alike.
@@ -224,7 +207,9 @@ def subgroup_table(frames: pd.DataFrame, videos: pd.DataFrame, attributes: pd.Da
                 boots = []
                 for _ in range(n_boot if len(clusters) > 1 else 0):
                     pick = rng.integers(0, len(clusters), size=len(clusters))
-                    boots.append(_stats(by_video, correct, r, np.concatenate([clusters[i] for i in pick])))
+                    boots.append(
+                        _stats(by_video, correct, r, np.concatenate([clusters[i] for i in pick]))
+                    )
                 b = np.array(boots, dtype=float).reshape(-1, 3)
 
                 def ci(j: int, b: np.ndarray = b) -> tuple[float, float]:
@@ -234,11 +219,25 @@ def subgroup_table(frames: pd.DataFrame, videos: pd.DataFrame, attributes: pd.Da
                     return float(np.quantile(col, alpha)), float(np.quantile(col, 1 - alpha))
 
                 (alo, ahi), (clo, chi), (rlo, rhi) = ci(0), ci(1), ci(2)
-                rows.append({"model": model, "attribute": attr, "group": str(group), "n": len(ids),
-                             "n_newborns": len(clusters),
-                             "n_frames": int(sum(len(by_video[v][0]) for v in ids if v in by_video)),
-                             "auc": auc, "auc_lo": alo, "auc_hi": ahi, "video_acc": acc,
-                             "acc_lo": clo, "acc_hi": chi, "truth_r": med_r, "r_lo": rlo, "r_hi": rhi})
+                rows.append(
+                    {
+                        "model": model,
+                        "attribute": attr,
+                        "group": str(group),
+                        "n": len(ids),
+                        "n_newborns": len(clusters),
+                        "n_frames": int(sum(len(by_video[v][0]) for v in ids if v in by_video)),
+                        "auc": auc,
+                        "auc_lo": alo,
+                        "auc_hi": ahi,
+                        "video_acc": acc,
+                        "acc_lo": clo,
+                        "acc_hi": chi,
+                        "truth_r": med_r,
+                        "r_lo": rlo,
+                        "r_hi": rhi,
+                    }
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -246,8 +245,9 @@ def _group_key(group) -> tuple[int, str]:
     return (TONE_ORDER.index(group) if group in TONE_ORDER else len(TONE_ORDER), str(group))
 
 
-def subgroups_from_artifacts(art: str | Path, pain_cut: float = 0.5, n_boot: int = 1000,
-                             seed: int = 0) -> tuple[pd.DataFrame, str]:
+def subgroups_from_artifacts(
+    art: str | Path, pain_cut: float = 0.5, n_boot: int = 1000, seed: int = 0
+) -> tuple[pd.DataFrame, str]:
     """:func:`subgroup_table` from a build's artifacts, and one sentence on what it covers.
 
     Returns an empty table and the reason when the artifacts it needs are missing.
@@ -258,23 +258,29 @@ def subgroups_from_artifacts(art: str | Path, pain_cut: float = 0.5, n_boot: int
     summary_path = art / "tables" / "video_summary.csv"
     manifest_path = art / "faces" / "videos.csv"
     if not summary_path.exists() or not manifest_path.exists():
-        return (pd.DataFrame(columns=COLUMNS),
-                "Not available in this build: chapters 01 and 03 must run first "
-                "(`faces/videos.csv`, `tables/video_summary.csv`).")
+        return (
+            pd.DataFrame(columns=COLUMNS),
+            "Not available in this build: chapters 01 and 03 must run first "
+            "(`faces/videos.csv`, `tables/video_summary.csv`).",
+        )
     summary = pd.read_csv(summary_path)
     manifest = pd.read_csv(manifest_path)
     config = art / "data" / "config.json"
     data_seed = json.loads(config.read_text()).get("seed") if config.exists() else None
     attributes, attrs = video_attributes(manifest, data_seed)
     if not attrs:
-        return (pd.DataFrame(columns=COLUMNS),
-                "Not available in this build: the videos carry no skin tone or sex (add `skin_tone` "
-                "or `sex` columns to the video manifest to check real data).")
+        return (
+            pd.DataFrame(columns=COLUMNS),
+            "Not available in this build: the videos carry no skin tone or sex (add `skin_tone` "
+            "or `sex` columns to the video manifest to check real data).",
+        )
     truth_path = art / "tables" / "sign_truth_r.csv"
     truth_r = pd.read_csv(truth_path) if truth_path.exists() else None
     frames = frame_table(art, summary, pain_cut)
     table = subgroup_table(frames, summary, attributes, attrs, truth_r, n_boot=n_boot, seed=seed)
-    parts = [f"{len(summary['video'].unique())} test videos of {manifest['subject'].nunique()} newborns"]
+    parts = [
+        f"{len(summary['video'].unique())} test videos of {manifest['subject'].nunique()} newborns"
+    ]
     if "sex" not in attrs:
         parts.append("the subjects carry no sex attribute, so only skin tone is checked")
     if frames.empty:
@@ -282,40 +288,6 @@ def subgroups_from_artifacts(art: str | Path, pain_cut: float = 0.5, n_boot: int
     if truth_r is None:
         parts.append("chapter 04 has not written `sign_truth_r.csv`, so no sign-vs-truth r")
     return table, "; ".join(parts) + "."
-
-
-def plot_subgroups(table: pd.DataFrame, attribute: str = "skin_tone"):
-    """Forest plot: each metric per model (rows of points) and group (colours), with intervals."""
-    import matplotlib.pyplot as plt
-
-    from .figures import MODEL_NAMES
-
-    metrics = [("auc", "auc_lo", "auc_hi", "frame-level AUC"),
-               ("video_acc", "acc_lo", "acc_hi", "video accuracy"),
-               ("truth_r", "r_lo", "r_hi", "sign-vs-truth r (median)")]
-    t = table[table["attribute"] == attribute]
-    models = list(dict.fromkeys(t["model"]))
-    groups = [g for g in TONE_ORDER if g in set(t["group"])] + sorted(set(t["group"]) - set(TONE_ORDER))
-    colours = dict(zip(groups, ["#e0b89a", "#a86f4c", "#4a2e20", "#777777", "#999999"]))
-    fig, axes = plt.subplots(1, 3, figsize=(11, 1.0 + 0.7 * max(len(models), 1)), sharey=True)
-    for ax, (m, lo, hi, title) in zip(axes, metrics):
-        for gi, g in enumerate(groups):
-            sub = t[t["group"] == g].set_index("model").reindex(models)
-            y = np.arange(len(models)) + (gi - (len(groups) - 1) / 2) * 0.22
-            est = sub[m].to_numpy(dtype=float)
-            err = np.vstack([est - sub[lo].to_numpy(dtype=float), sub[hi].to_numpy(dtype=float) - est])
-            ax.errorbar(est, y, xerr=np.where(np.isfinite(err), err, 0), fmt="o", color=colours[g],
-                        label=f"{g} ({int(sub['n'].max())} videos)" if ax is axes[0] else None,
-                        capsize=2, ms=5)
-        if m == "auc":
-            ax.axvline(0.5, color="grey", ls=":", lw=1)
-        ax.set_title(title)
-        ax.set_xlim(-0.05 if m != "truth_r" else -1.05, 1.05)
-    axes[0].set_yticks(range(len(models)), [MODEL_NAMES.get(x, x) for x in models])
-    axes[0].invert_yaxis()
-    fig.legend(loc="lower center", ncol=len(groups), frameon=False, bbox_to_anchor=(0.5, -0.08))
-    fig.tight_layout()
-    return fig
 
 
 def gap_sentence(table: pd.DataFrame, attribute: str = "skin_tone") -> str:
@@ -330,20 +302,36 @@ def gap_sentence(table: pd.DataFrame, attribute: str = "skin_tone") -> str:
         name = _model_name(model)
         ok = g[np.isfinite(g["auc"].astype(float))]
         empty = g.loc[g["n"] == 0, "group"].tolist()
-        note = f" No video of the {', '.join(empty)} group{'s' if len(empty) > 1 else ''}." if empty else ""
+        note = (
+            f" No video of the {', '.join(empty)} group{'s' if len(empty) > 1 else ''}."
+            if empty
+            else ""
+        )
         if len(ok) < 2:
-            lines.append(f"- {name}: fewer than two groups have a frame-level AUC; no comparison.{note}")
+            lines.append(
+                f"- {name}: fewer than two groups have a frame-level AUC; no comparison.{note}"
+            )
             continue
         hi, lo = ok.loc[ok["auc"].idxmax()], ok.loc[ok["auc"].idxmin()]
         gap = float(hi["auc"] - lo["auc"])
-        separated = np.isfinite(hi["auc_lo"]) and np.isfinite(lo["auc_hi"]) and hi["auc_lo"] > lo["auc_hi"]
-        verdict = ("the intervals do not overlap: a measured difference" if separated else
-                   "the intervals overlap: these data cannot tell the groups apart")
-        lines.append(f"- {name}: frame-level AUC {hi['auc']:.2f} ({hi['group']}, {int(hi['n'])} videos) "
-                     f"vs {lo['auc']:.2f} ({lo['group']}, {int(lo['n'])} videos), a gap of "
-                     f"{gap:.2f}; {verdict}.{note}")
-    return "**Largest gap between skin-tone groups, per model:**\n\n" + "\n".join(lines) if lines else \
-        "No model has frame-level AUCs per group in this build."
+        separated = (
+            np.isfinite(hi["auc_lo"]) and np.isfinite(lo["auc_hi"]) and hi["auc_lo"] > lo["auc_hi"]
+        )
+        verdict = (
+            "the intervals do not overlap: a measured difference"
+            if separated
+            else "the intervals overlap: these data cannot tell the groups apart"
+        )
+        lines.append(
+            f"- {name}: frame-level AUC {hi['auc']:.2f} ({hi['group']}, {int(hi['n'])} videos) "
+            f"vs {lo['auc']:.2f} ({lo['group']}, {int(lo['n'])} videos), a gap of "
+            f"{gap:.2f}; {verdict}.{note}"
+        )
+    return (
+        "**Largest gap between skin-tone groups, per model:**\n\n" + "\n".join(lines)
+        if lines
+        else "No model has frame-level AUCs per group in this build."
+    )
 
 
 def _model_name(model: str) -> str:

@@ -106,7 +106,9 @@ class FrameClassifier:
             raise ModelError(f"bf16 must be True, False or 'auto', got {bf16!r}")
         self.bf16 = bool(bf16)
         if self.bf16 and quantize:
-            raise ModelError("int8 quantization and bf16 cannot be combined: choose one speed option")
+            raise ModelError(
+                "int8 quantization and bf16 cannot be combined: choose one speed option"
+            )
         self.channels_last = bool(channels_last)
         self.quantize = bool(quantize)
         if self.channels_last:
@@ -179,8 +181,12 @@ class FrameClassifier:
         """
         if self.exact or len(crops) == 0:
             return 0.0
-        ref = FrameClassifier(self.model, batch_size=self.batch_size,
-                              channels_last=self.channels_last, reorder=self.reorder)
+        ref = FrameClassifier(
+            self.model,
+            batch_size=self.batch_size,
+            channels_last=self.channels_last,
+            reorder=self.reorder,
+        )
         return float(np.max(np.abs(self.predict(crops) - ref.predict(crops))))
 
 
@@ -315,7 +321,9 @@ def video_probabilities(
                 break
 
     seen = 0
-    with tqdm(total=len(wanted), desc=Path(video_path).name, disable=not progress, leave=False) as bar:
+    with tqdm(
+        total=len(wanted), desc=Path(video_path).name, disable=not progress, leave=False
+    ) as bar:
         for batch in _batched(crops(), clf.batch_size):
             rows = [r for r, _ in batch]
             probs[rows] = clf.predict([c for _, c in batch])

@@ -93,7 +93,9 @@ def fold_thresholds(folds: Iterable[tuple[Sequence, Sequence]]) -> np.ndarray:
             raise DataError(f"fold {k}: {exc}") from None
         if y.min() == y.max():
             only = "pain" if y[0] == 1 else "no pain"
-            raise DataError(f"fold {k} holds only {only} samples: Youden's threshold needs both classes")
+            raise DataError(
+                f"fold {k} holds only {only} samples: Youden's threshold needs both classes"
+            )
         fpr, tpr, thr = roc_curve(y, p)
         thetas.append(float(thr[int(np.argmax(tpr - fpr))]))
     if not thetas:

@@ -24,10 +24,16 @@ DEFINED = ("stable", "irregular", "unstable")
 
 def _by_name(centroids: pd.DataFrame) -> pd.DataFrame:
     """Per (model, name): video-weighted mean entropy and crossings, and the number of videos."""
-    g = centroids.assign(we=centroids["entropy"] * centroids["n"], wx=centroids["crossings"] * centroids["n"])
-    out = g.groupby(["model", "name"], sort=False).agg(we=("we", "sum"), wx=("wx", "sum"), n=("n", "sum"))
+    g = centroids.assign(
+        we=centroids["entropy"] * centroids["n"], wx=centroids["crossings"] * centroids["n"]
+    )
+    out = g.groupby(["model", "name"], sort=False).agg(
+        we=("we", "sum"), wx=("wx", "sum"), n=("n", "sum")
+    )
     n = out["n"].where(out["n"] > 0)
-    return pd.DataFrame({"entropy": out["we"] / n, "crossings": out["wx"] / n, "n": out["n"]}).reset_index()
+    return pd.DataFrame(
+        {"entropy": out["we"] / n, "crossings": out["wx"] / n, "n": out["n"]}
+    ).reset_index()
 
 
 def definition_checks(centroids: pd.DataFrame) -> pd.DataFrame:
@@ -66,10 +72,20 @@ def definition_checks(centroids: pd.DataFrame) -> pd.DataFrame:
                     why.append("another type has more crossings")
                 if "stable" in at.index and h[name] <= h["stable"]:
                     why.append("its entropy is not above stable's")
-            rows.append({"model": model, "name": name, "n": int(at.loc[name, "n"]),
-                         "entropy": float(h[name]), "crossings": float(x[name]),
-                         "meets": not why, "why": "; ".join(why)})  # fmt: skip
-    return pd.DataFrame(rows, columns=["model", "name", "n", "entropy", "crossings", "meets", "why"])
+            rows.append(
+                {
+                    "model": model,
+                    "name": name,
+                    "n": int(at.loc[name, "n"]),
+                    "entropy": float(h[name]),
+                    "crossings": float(x[name]),
+                    "meets": not why,
+                    "why": "; ".join(why),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["model", "name", "n", "entropy", "crossings", "meets", "why"]
+    )
 
 
 def interpretation(checks: pd.DataFrame, indeterminate: pd.Series | None = None) -> str:
@@ -85,16 +101,26 @@ def interpretation(checks: pd.DataFrame, indeterminate: pd.Series | None = None)
         return "No sign type could be checked: no cluster was named in this build."
     parts = []
     for model, g in checks.groupby("model", sort=False):
-        types = ", ".join(f"{r.name} ({r.n} video{'s' if r.n != 1 else ''}; H {r.entropy:.2f}, X {r.crossings:.1f})"
-                          for r in g.itertuples())
+        types = ", ".join(
+            f"{r.name} ({r.n} video{'s' if r.n != 1 else ''}; H {r.entropy:.2f}, X {r.crossings:.1f})"
+            for r in g.itertuples()
+        )
         missing = [t for t in DEFINED if t not in set(g["name"])]
         bad = g[~g["meets"]]
-        verdict = ("each meets the paper's definition" if bad.empty else
-                   "; ".join(f"**{r.name} does not meet the paper's definition** ({r.why}): read it as "
-                             "an unnamed cluster" for r in bad.itertuples()))  # fmt: skip
+        verdict = (
+            "each meets the paper's definition"
+            if bad.empty
+            else "; ".join(
+                f"**{r.name} does not meet the paper's definition** ({r.why}): read it as "
+                "an unnamed cluster"
+                for r in bad.itertuples()
+            )
+        )
         line = f"- **{model}**: {types}; {verdict}."
         if missing:
-            line += f" No cluster is {' or '.join(missing)}: this model's signs do not show that type."
+            line += (
+                f" No cluster is {' or '.join(missing)}: this model's signs do not show that type."
+            )
         if indeterminate is not None and model in indeterminate.index:
             line += f" Indeterminate overlay: {int(indeterminate[model])} sign(s)."
         parts.append(line)
@@ -102,9 +128,11 @@ def interpretation(checks: pd.DataFrame, indeterminate: pd.Series | None = None)
     total = len(checks)
     models = checks["model"].nunique()
     complete = int(checks.groupby("model")["name"].nunique().eq(len(DEFINED)).sum())
-    head = (f"Of the {total} named types over {models} model(s), {ok} meet the paper's definition, and "
-            f"{complete} of {models} model(s) show all three of stable, irregular and unstable "
-            "(the paper found all three for every model).")  # fmt: skip
+    head = (
+        f"Of the {total} named types over {models} model(s), {ok} meet the paper's definition, and "
+        f"{complete} of {models} model(s) show all three of stable, irregular and unstable "
+        "(the paper found all three for every model)."
+    )
     return head + "\n\n" + "\n".join(parts)
 
 

@@ -30,27 +30,64 @@ METRICS: tuple[str, ...] = ("accuracy", "sensitivity", "specificity", "auc")
 
 #: Table 1 ("Datasets characteristics"): what each real data set holds.
 TABLE1: dict[str, dict[str, str | int]] = {
-    "iCOPE": {"data type": "image", "newborns": 26, "males": 13, "females": 13,
-              "total samples": 123, "pain": 60, "no pain": 63},
-    "UNIFESP": {"data type": "image", "newborns": 30, "males": 15, "females": 15,
-                "total samples": 360, "pain": 164, "no pain": 196},
-    "iCOPEvid": {"data type": "video", "newborns": 49, "males": 26, "females": 23,
-                 "total samples": 120, "pain": 71, "no pain": 49},
+    "iCOPE": {
+        "data type": "image",
+        "newborns": 26,
+        "males": 13,
+        "females": 13,
+        "total samples": 123,
+        "pain": 60,
+        "no pain": 63,
+    },
+    "UNIFESP": {
+        "data type": "image",
+        "newborns": 30,
+        "males": 15,
+        "females": 15,
+        "total samples": 360,
+        "pain": 164,
+        "no pain": 196,
+    },
+    "iCOPEvid": {
+        "data type": "video",
+        "newborns": 49,
+        "males": 26,
+        "females": 23,
+        "total samples": 120,
+        "pain": 71,
+        "no pain": 49,
+    },
 }
 
 #: Table 2, "Validation results on iCOPE + UNIFESP": (mean, sd) over the 10 folds, per model.
 TABLE2_VALIDATION: dict[str, dict[str, tuple[float, float]]] = {
-    "vggface": {"accuracy": (0.886, 0.060), "sensitivity": (0.884, 0.090),
-                "specificity": (0.893, 0.097), "auc": (0.930, 0.043)},
-    "ncnn": {"accuracy": (0.836, 0.072), "sensitivity": (0.825, 0.108),
-             "specificity": (0.853, 0.137), "auc": (0.890, 0.054)},
-    "vit_b16": {"accuracy": (0.829, 0.042), "sensitivity": (0.876, 0.069),
-                "specificity": (0.795, 0.095), "auc": (0.891, 0.029)},
+    "vggface": {
+        "accuracy": (0.886, 0.060),
+        "sensitivity": (0.884, 0.090),
+        "specificity": (0.893, 0.097),
+        "auc": (0.930, 0.043),
+    },
+    "ncnn": {
+        "accuracy": (0.836, 0.072),
+        "sensitivity": (0.825, 0.108),
+        "specificity": (0.853, 0.137),
+        "auc": (0.890, 0.054),
+    },
+    "vit_b16": {
+        "accuracy": (0.829, 0.042),
+        "sensitivity": (0.876, 0.069),
+        "specificity": (0.795, 0.095),
+        "auc": (0.891, 0.029),
+    },
 }
 
 #: Table 2, column "p-value": the Friedman test across the three models in validation.
-FRIEDMAN_P: dict[str, float] = {"accuracy": 0.2405, "sensitivity": 0.5916, "specificity": 0.0550,
-                                "auc": 0.2016}
+FRIEDMAN_P: dict[str, float] = {
+    "accuracy": 0.2405,
+    "sensitivity": 0.5916,
+    "specificity": 0.0550,
+    "auc": 0.2016,
+}
 
 #: Table 2 (validation) in one mapping: the models' (mean, sd) and, under ``"p_value"``, the
 #: Friedman p-values (the shape ``training.table2`` and the chapters' fold plots read).
@@ -90,8 +127,18 @@ N_SIGN_TYPES: int = 3
 #: per model and sign type: accuracy, sensitivity, specificity, AUC, entropy (mean, sd), threshold
 #: crossings (mean, sd), videos labelled pain, videos labelled no pain.
 TABLE3_COLUMNS: tuple[str, ...] = (
-    "model", "sign_type", "accuracy", "sensitivity", "specificity", "auc", "entropy_mean",
-    "entropy_sd", "crossings_mean", "crossings_sd", "n_pain", "n_nopain",
+    "model",
+    "sign_type",
+    "accuracy",
+    "sensitivity",
+    "specificity",
+    "auc",
+    "entropy_mean",
+    "entropy_sd",
+    "crossings_mean",
+    "crossings_sd",
+    "n_pain",
+    "n_nopain",
 )
 TABLE3: tuple[tuple, ...] = (
     ("vggface", "stable", 0.706, 0.938, 0.500, 0.709, 0.35, 0.46, 0.16, 0.37, 32, 36),

@@ -171,7 +171,10 @@ class LedgerElement:
 
 #: Plain-language description of each protocol setting value, for the ledger.
 _DESCRIBE: dict[tuple[str, object], str] = {
-    ("sign_mode", "valid"): "centred 30-sample mean (np.convolve 'valid'): 600 frames -> 571 samples",
+    (
+        "sign_mode",
+        "valid",
+    ): "centred 30-sample mean (np.convolve 'valid'): 600 frames -> 571 samples",
     ("sign_mode", "causal"): "trailing 30-sample mean, same length as the video (bedside view)",
     ("video_score", "sign_mean"): "mean of the analysis sign; pain when >= θ",
     ("video_score", "face_mean"): "mean probability over frames with a face; pain when >= θ",
@@ -180,9 +183,15 @@ _DESCRIBE: dict[tuple[str, object], str] = {
         "videos at mean θ (± sd)"
     ),
     ("threshold_rule", "training_folds"): "θ = Youden on the training folds' predictions (no leak)",
-    ("clustering", "kmeans3"): "k-means, k = 3, unscaled, random_state=0, n_init='auto'; silhouettes shown",
+    (
+        "clustering",
+        "kmeans3",
+    ): "k-means, k = 3, unscaled, random_state=0, n_init='auto'; silhouettes shown",
     ("clustering", "silhouette_zscore"): "k-means on z-scores, k = 2..10 by best silhouette",
-    ("indeterminate", "overlay"): "flag over the 3 clusters: low entropy, crossings > every irregular sign's",
+    (
+        "indeterminate",
+        "overlay",
+    ): "flag over the 3 clusters: low entropy, crossings > every irregular sign's",
     ("indeterminate", "type"): "fourth type overriding the cluster: many crossings, low entropy",
     ("ig_postprocess", "clamp"): "channel sum clamped at 0 (evidence for the explained class only)",
     ("ig_postprocess", "abs"): "absolute value of the channel sum",
@@ -312,5 +321,7 @@ def ledger_rows() -> pd.DataFrame:
         }
         for e in LEDGER
     ]
-    return pd.DataFrame(rows, columns=["element", "paper text", "authors' code",
-                                       "authors protocol", "causal protocol"])
+    return pd.DataFrame(
+        rows,
+        columns=["element", "paper text", "authors' code", "authors protocol", "causal protocol"],
+    )

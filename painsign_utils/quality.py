@@ -30,8 +30,17 @@ ORACLE = "oracle"
 #: A frame is "confident" when its probability is below the first or above the second value.
 CONFIDENT = (0.2, 0.8)
 #: Columns of ``model_quality.csv``.
-QUALITY_COLUMNS: tuple[str, ...] = ("model", "val_auc", "frame_auc", "video_prob_sd", "confident_frames",
-                                    "entropy_median", "n_types", "truth_r", "scenario_ari")  # fmt: skip
+QUALITY_COLUMNS: tuple[str, ...] = (
+    "model",
+    "val_auc",
+    "frame_auc",
+    "video_prob_sd",
+    "confident_frames",
+    "entropy_median",
+    "n_types",
+    "truth_r",
+    "scenario_ari",
+)
 #: The sign types a model can name (chapter 05).
 NAMED_TYPES = ("stable", "irregular", "unstable", "indeterminate")
 
@@ -74,23 +83,38 @@ def oracle_summary(
         sign = df["sign"].to_numpy()
         sign = sign[np.isfinite(sign)]  # the aligned "valid" sign is NaN at both ends
         mean_prob = float(np.nanmean(df["prob"]))
-        rows.append({"model": ORACLE, "video": video, **meta.loc[video, keep].to_dict(),
-                     "threshold": threshold,
-                     "score": float(sign.mean()) if video_score == "sign_mean" else mean_prob,
-                     "mean_prob": mean_prob, "entropy": shannon_entropy(sign),
-                     "crossings": threshold_crossings(sign, threshold)})  # fmt: skip
+        rows.append(
+            {
+                "model": ORACLE,
+                "video": video,
+                **meta.loc[video, keep].to_dict(),
+                "threshold": threshold,
+                "score": float(sign.mean()) if video_score == "sign_mean" else mean_prob,
+                "mean_prob": mean_prob,
+                "entropy": shannon_entropy(sign),
+                "crossings": threshold_crossings(sign, threshold),
+            }
+        )
     return pd.DataFrame(rows), osigns
 
 
-def confident_share(signs: Mapping[tuple[str, str], pd.DataFrame], low: float = CONFIDENT[0],
-                    high: float = CONFIDENT[1]) -> pd.Series:  # fmt: skip
+def confident_share(
+    signs: Mapping[tuple[str, str], pd.DataFrame],
+    low: float = CONFIDENT[0],
+    high: float = CONFIDENT[1],
+) -> pd.Series:
     """Per model: share of analysed frames with a face whose probability is < ``low`` or > ``high``."""
     probs: dict[str, list[np.ndarray]] = {}
     for (model, _), df in signs.items():
         p = df["prob"].to_numpy(dtype=float)
         probs.setdefault(model, []).append(p[np.isfinite(p)])
-    return pd.Series({m: float(np.mean((np.concatenate(v) < low) | (np.concatenate(v) > high)))
-                      for m, v in probs.items()}, name="confident_frames")  # fmt: skip
+    return pd.Series(
+        {
+            m: float(np.mean((np.concatenate(v) < low) | (np.concatenate(v) > high)))
+            for m, v in probs.items()
+        },
+        name="confident_frames",
+    )
 
 
 def model_quality(
@@ -136,17 +160,21 @@ def model_quality(
     rows = []
     for m in models:
         g = typed[typed["model"] == m]
-        rows.append({
-            "model": m,
-            "val_auc": float((val_auc or {}).get(m, np.nan)),
-            "frame_auc": float(frame.get(m, np.nan)),
-            "video_prob_sd": float(g["score" if "score" in g.columns else "mean_prob"].std(ddof=0)),
-            "confident_frames": float(confident.get(m, np.nan)),
-            "entropy_median": float(g["entropy"].median()),
-            "n_types": int(g.loc[g["sign_type"].isin(NAMED_TYPES), "sign_type"].nunique()),
-            "truth_r": float(varying.get(m, np.nan)),
-            "scenario_ari": float(ari.get(m, np.nan)),
-        })
+        rows.append(
+            {
+                "model": m,
+                "val_auc": float((val_auc or {}).get(m, np.nan)),
+                "frame_auc": float(frame.get(m, np.nan)),
+                "video_prob_sd": float(
+                    g["score" if "score" in g.columns else "mean_prob"].std(ddof=0)
+                ),
+                "confident_frames": float(confident.get(m, np.nan)),
+                "entropy_median": float(g["entropy"].median()),
+                "n_types": int(g.loc[g["sign_type"].isin(NAMED_TYPES), "sign_type"].nunique()),
+                "truth_r": float(varying.get(m, np.nan)),
+                "scenario_ari": float(ari.get(m, np.nan)),
+            }
+        )
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
 
 
@@ -189,22 +217,38 @@ def health_table(
     p = get_protocol(protocol)
     typed, all_signs = summary, dict(signs)
     if truths:
-        oracle, osigns = oracle_summary(signs, truths, summary, mode=p.sign_mode, video_score=p.video_score)
+        oracle, osigns = oracle_summary(
+            signs, truths, summary, mode=p.sign_mode, video_score=p.video_score
+        )
         labels, _ = classify_signs(oracle, p, **cluster_kwargs)
-        oracle = oracle.assign(sign_type=labels["sign_type"].astype(object), indeterminate=labels["indeterminate"])
+        oracle = oracle.assign(
+            sign_type=labels["sign_type"].astype(object), indeterminate=labels["indeterminate"]
+        )
         agreement = pd.concat([agreement, scenario_agreement(oracle, n_perm=n_perm, seed=seed)])
         typed, all_signs = pd.concat([summary, oracle], ignore_index=True), {**signs, **osigns}
     return model_quality(typed, all_signs, truths, agreement, val_auc, mode=p.sign_mode)
 
 
-def quality_verdicts(quality: pd.DataFrame, targets: Mapping[str, float] | None = None) -> pd.DataFrame:
+def quality_verdicts(
+    quality: pd.DataFrame, targets: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """Each model's quality against the targets a usable sign needs (True = met).
 
     ``targets`` maps a column to its minimum (defaults: the demo profile's targets of issue 11:
     frame AUC 0.90, video sd 0.15, confident share 0.25, median entropy 0.5, 3 types, truth r 0.90,
     scenario ARI 0.4).
     """
-    targets = dict(targets or {"frame_auc": 0.90, "video_prob_sd": 0.15, "confident_frames": 0.25,
-                               "entropy_median": 0.5, "n_types": 3, "truth_r": 0.90, "scenario_ari": 0.4})  # fmt: skip
+    targets = dict(
+        targets
+        or {
+            "frame_auc": 0.90,
+            "video_prob_sd": 0.15,
+            "confident_frames": 0.25,
+            "entropy_median": 0.5,
+            "n_types": 3,
+            "truth_r": 0.90,
+            "scenario_ari": 0.4,
+        }
+    )
     out = quality.set_index("model")[list(targets)]
     return out.ge(pd.Series(targets)).where(out.notna())

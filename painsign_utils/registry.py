@@ -82,14 +82,22 @@ class ModelSpec:
     gradcam_layer: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name or not self.name.replace("_", "").isalnum() or self.name != self.name.lower():
+        if (
+            not self.name
+            or not self.name.replace("_", "").isalnum()
+            or self.name != self.name.lower()
+        ):
             raise ModelError(f"model name {self.name!r} must be lower-case letters, digits and '_'")
         if self.transfer not in TRANSFER_PHASES:
-            raise ModelError(f"model {self.name!r}: transfer must be one of {', '.join(TRANSFER_PHASES)}, "
-                             f"not {self.transfer!r}")
+            raise ModelError(
+                f"model {self.name!r}: transfer must be one of {', '.join(TRANSFER_PHASES)}, "
+                f"not {self.transfer!r}"
+            )
         if (self.transfer == "scratch") != (self.pretrained is None):
-            raise ModelError(f"model {self.name!r}: a model trained from scratch has no pretrained source, "
-                             "and a pretrained one names it")
+            raise ModelError(
+                f"model {self.name!r}: a model trained from scratch has no pretrained source, "
+                "and a pretrained one names it"
+            )
 
     @property
     def phases(self) -> tuple[int, ...]:
@@ -159,7 +167,9 @@ def get_spec(name: str) -> ModelSpec:
     try:
         return _SPECS[name]
     except (KeyError, TypeError):
-        raise ModelError(f"unknown model {name!r}; choose one of {', '.join(list_models())}") from None
+        raise ModelError(
+            f"unknown model {name!r}; choose one of {', '.join(list_models())}"
+        ) from None
 
 
 def is_registered(name: str) -> bool:
@@ -185,38 +195,49 @@ def display_name(name: str) -> str:
 # ------------------------------------------------------------------------- the paper's three models
 # Order: the paper's tables (VGG-Face, N-CNN, ViT-B/16).
 
-register_model(ModelSpec(
-    name="vggface",
-    display="VGG-Face",
-    factory="painsign_utils.models.vgg:VGGFace",
-    input_size=224,
-    cpu_input_size=64,
-    normalization="BGR, 0-255 minus the VGG-Face mean colour (Parkhi et al. 2015)",
-    transfer="head_then_blocks",
-    pretrained="VGG-Face",
-    weight_files=("vgg_face_dag.pth", "vgg_face.pth", "vggface.pth", "VGG_FACE.pth"),
-    gradcam_layer="features.28",  # conv5_3
-))
-register_model(ModelSpec(
-    name="ncnn",
-    display="N-CNN",
-    factory="painsign_utils.models.ncnn:NCNN",
-    input_size=120,
-    normalization="RGB in [0, 1]",
-    transfer="scratch",
-    gradcam_layer="merge.0",  # the convolution after the three branches merge
-))
-register_model(ModelSpec(
-    name="vit_b16",
-    display="ViT-B/16",
-    factory="painsign_utils.models.vit:ViTB16",
-    input_size=224,
-    cpu_input_size=64,
-    normalization="RGB, timm's ImageNet mean and standard deviation",
-    transfer="head",
-    pretrained="ImageNet",
-    weight_files=("vit_b16.pth", "vit_b16.safetensors", "vit_base_patch16_224.pth",
-                  "vit_base_patch16_224.safetensors", "model.safetensors"),
-    hf_cache="timm/vit_base_patch16_224.augreg2_in21k_ft_in1k",
-    gradcam_layer="vit.blocks.11.norm1",  # norm1 of the last of the 12 blocks
-))
+register_model(
+    ModelSpec(
+        name="vggface",
+        display="VGG-Face",
+        factory="painsign_utils.models.vgg:VGGFace",
+        input_size=224,
+        cpu_input_size=64,
+        normalization="BGR, 0-255 minus the VGG-Face mean colour (Parkhi et al. 2015)",
+        transfer="head_then_blocks",
+        pretrained="VGG-Face",
+        weight_files=("vgg_face_dag.pth", "vgg_face.pth", "vggface.pth", "VGG_FACE.pth"),
+        gradcam_layer="features.28",  # conv5_3
+    )
+)
+register_model(
+    ModelSpec(
+        name="ncnn",
+        display="N-CNN",
+        factory="painsign_utils.models.ncnn:NCNN",
+        input_size=120,
+        normalization="RGB in [0, 1]",
+        transfer="scratch",
+        gradcam_layer="merge.0",  # the convolution after the three branches merge
+    )
+)
+register_model(
+    ModelSpec(
+        name="vit_b16",
+        display="ViT-B/16",
+        factory="painsign_utils.models.vit:ViTB16",
+        input_size=224,
+        cpu_input_size=64,
+        normalization="RGB, timm's ImageNet mean and standard deviation",
+        transfer="head",
+        pretrained="ImageNet",
+        weight_files=(
+            "vit_b16.pth",
+            "vit_b16.safetensors",
+            "vit_base_patch16_224.pth",
+            "vit_base_patch16_224.safetensors",
+            "model.safetensors",
+        ),
+        hf_cache="timm/vit_base_patch16_224.augreg2_in21k_ft_in1k",
+        gradcam_layer="vit.blocks.11.norm1",  # norm1 of the last of the 12 blocks
+    )
+)

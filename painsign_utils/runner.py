@@ -35,6 +35,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ConfigError, PainsignError
+from .pages import finish_page
 from .storage import artifacts_dir, atomic_path, write_json
 
 #: Repository root (the folder holding ``notebooks/``, ``profiles/``, ``_toc.yml``).
@@ -68,8 +69,12 @@ def load_profile(name: str | Path, root: Path = ROOT) -> dict:
     if not isinstance(common, dict) or not isinstance(notebooks, dict):
         raise ConfigError(f"{path}: 'common' and 'notebooks' must be mappings")
     common.setdefault("profile", Path(path).stem)
-    return {"name": Path(path).stem, "description": data.get("description", ""),
-            "common": common, "notebooks": {k: v or {} for k, v in notebooks.items()}}
+    return {
+        "name": Path(path).stem,
+        "description": data.get("description", ""),
+        "common": common,
+        "notebooks": {k: v or {} for k, v in notebooks.items()},
+    }
 
 
 def notebook_paths(root: Path = ROOT) -> list[Path]:
@@ -96,8 +101,9 @@ def notebook_parameters(nb: Path, profile: dict) -> dict:
     return params
 
 
-def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3",
-            failed_dir: Path | None = None) -> Path:
+def execute(
+    nb: Path, params: dict, out_dir: Path, kernel: str = "python3", failed_dir: Path | None = None
+) -> Path:
     """Execute one notebook with papermill; the executed copy appears in ``out_dir`` only if it succeeds.
 
     When it fails and ``failed_dir`` is given, the partly executed copy (outputs and traceback) is
@@ -115,8 +121,13 @@ def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3",
         with atomic_path(out) as tmp:
             try:
                 papermill.execute_notebook(
-                    str(nb), str(tmp), parameters=params, kernel_name=kernel, cwd=str(ROOT),
-                    progress_bar=False, report_mode=False,
+                    str(nb),
+                    str(tmp),
+                    parameters=params,
+                    kernel_name=kernel,
+                    cwd=str(ROOT),
+                    progress_bar=False,
+                    report_mode=False,
                 )
             except papermill.PapermillExecutionError:
                 kept = _keep_failed(tmp, failed_dir, nb.name)
@@ -124,7 +135,9 @@ def execute(nb: Path, params: dict, out_dir: Path, kernel: str = "python3",
     except papermill.PapermillExecutionError as exc:
         where = f" (kept: {kept})" if kept else ""
         evalue = str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ""
-        raise PainsignError(f"{nb.name} failed in cell {exc.exec_count}: {exc.ename}: {evalue}{where}") from None
+        raise PainsignError(
+            f"{nb.name} failed in cell {exc.exec_count}: {exc.ename}: {evalue}{where}"
+        ) from None
     finally:
         for key, value in saved.items():
             if value is None:
@@ -162,107 +175,6 @@ def check_required_weights(prof: dict, notebooks: list[Path]) -> None:
     require_pretrained(training.get("models") or list_models())
 
 
-# -- from an executed notebook to a book page -----------------------------------------------------
-
-#: A code cell's caption line, the only source of figure captions in the book:
-#: ``# figure: fig-name | Caption text``. Several lines caption the cell's images in order.
-FIGURE_LINE = re.compile(r"^#\s*figure:\s*(?P<name>[A-Za-z][\w-]*)\s*\|\s*(?P<caption>.+?)\s*$", re.M)
-#: Source of the cells :func:`split_figures` makes (myst-nb skips a code cell whose source is blank,
-#: outputs and all, so they carry this comment; their input is removed from the page).
-SPLIT_SOURCE = "# output of the code cell above (split off by the book runner)"
-#: Tags that already decide how a code cell is shown; the runner leaves such cells alone.
-_SHOWN_AS = {"remove-cell", "remove-input", "hide-cell", "hide-input", "remove-output"}
-
-
-def _is_image(output) -> bool:
-    return output.get("output_type") in ("display_data", "execute_result") and any(
-        k.startswith("image/") for k in output.get("data", {}))
-
-
-def _caption_cell(cell, outputs: list, figure: dict | None):
-    """A code cell with hidden input holding ``outputs`` (one captioned figure, or the rest)."""
-    import nbformat
-
-    new = nbformat.v4.new_code_cell(SPLIT_SOURCE)
-    new.metadata["tags"] = ["remove-input"]
-    if figure is not None:
-        new.metadata["mystnb"] = {"figure": figure}
-    new.outputs = outputs
-    new.execution_count = cell.get("execution_count")
-    return new
-
-
-def split_figures(cell) -> list:
-    """Caption the images of one executed code cell from its ``# figure:`` lines.
-
-    myst-nb numbers a cell's figure from the cell's ``mystnb.figure`` metadata, but wraps *every*
-    display output of that cell in the figure (a table or a sentence shown beside the plot would
-    become a second figure with the same name). So each image goes into a cell of its own, with its
-    caption, and the outputs between images into plain cells; the code stays in the first cell.
-    The i-th ``# figure:`` line captions the i-th image; when a loop shows more images than there
-    are lines, the last line captions the rest, named ``name-2``, ``name-3``... A line with no image
-    (a branch that did not draw) is ignored.
-
-    Returns
-    -------
-    list of cells
-        ``[cell]`` unchanged when it holds no caption line or no image.
-    """
-    if cell.source == SPLIT_SOURCE:  # made by an earlier pass: already final
-        return [cell]
-    specs = [(m["name"], m["caption"]) for m in FIGURE_LINE.finditer(cell.source)]
-    cell.metadata.pop("mystnb", None)  # the comment line is the one source of captions
-    images = [i for i, o in enumerate(cell.get("outputs", [])) if _is_image(o)]
-    if not specs or not images:
-        return [cell]
-    outputs = cell.outputs
-    cell.outputs = outputs[: images[0]]
-    cells = [cell]
-    for k, i in enumerate(images):
-        name, caption = specs[min(k, len(specs) - 1)]
-        extra = k - len(specs) + 1
-        if extra > 0:
-            name = f"{name}-{extra + 1}"
-        cells.append(_caption_cell(cell, [outputs[i]], {"name": name, "caption": caption}))
-        end = images[k + 1] if k + 1 < len(images) else len(outputs)
-        if end > i + 1:
-            cells.append(_caption_cell(cell, outputs[i + 1: end], None))
-    return cells
-
-
-def finish_page(path: str | Path) -> Path:
-    """Turn an executed notebook into a book page, in place: how each cell is shown, captions.
-
-    * papermill's ``injected-parameters`` cell is tagged ``remove-cell`` (the parameters cell shows
-      the defaults and the chapter's closing table the values this build used: shown once each);
-    * every other code cell except ``parameters`` is folded (``hide-input``) unless the notebook
-      already tagged it ``remove-*`` / ``hide-*``;
-    * ``# figure: name | caption`` lines become numbered figures (:func:`split_figures`).
-    """
-    import nbformat
-
-    path = Path(path)
-    nb = nbformat.read(path, as_version=4)
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            cells.append(cell)
-            continue
-        tags = list(cell.metadata.get("tags", []))
-        if "injected-parameters" in tags:
-            tags.append("remove-cell")
-        elif "parameters" not in tags and not _SHOWN_AS & set(tags):
-            tags.append("hide-input")
-        cell.metadata["tags"] = list(dict.fromkeys(tags))
-        cells.extend(split_figures(cell))
-    nb.cells = cells
-    with atomic_path(path) as tmp:
-        nbformat.write(nb, tmp)
-    return path
-
-
-# -- chapter timings -------------------------------------------------------------------------------
-
 #: Columns of ``artifacts/<profile>/timings.csv``, one row per chapter execution.
 TIMING_COLUMNS = ["profile", "notebook", "seconds", "start", "finished", "cpus"]
 
@@ -285,13 +197,23 @@ def record_timing(art: Path, profile: str, notebook: str, seconds: float, fresh:
         writer = csv.writer(fh)
         if new:
             writer.writerow(TIMING_COLUMNS)
-        writer.writerow([profile, notebook, f"{seconds:.1f}", "fresh" if fresh else "cached",
-                         time.strftime("%Y-%m-%dT%H:%M:%S"), os.cpu_count()])
+        writer.writerow(
+            [
+                profile,
+                notebook,
+                f"{seconds:.1f}",
+                "fresh" if fresh else "cached",
+                time.strftime("%Y-%m-%dT%H:%M:%S"),
+                os.cpu_count(),
+            ]
+        )
 
 
 def build_html(root: Path = ROOT) -> Path:
     """Render the book with Jupyter Book (offline; warnings are errors); returns ``index.html``."""
-    exe = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-book")
+    exe = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which(
+        "jupyter-book"
+    )
     if exe is None:
         raise ConfigError("jupyter-book is not installed in this environment")
     cmd = [exe, "build", str(root), "-n", "-W", "--keep-going", "--quiet"]
@@ -301,8 +223,10 @@ def build_html(root: Path = ROOT) -> Path:
         text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
         problems = [ln.strip() for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln]
         first = problems[0] if problems else (text.strip().splitlines() or ["no output"])[-1]
-        raise PainsignError(f"jupyter-book build failed ({len(problems)} warning(s)/error(s)); first: {first} "
-                            f"— run `jupyter-book build . -n -W --keep-going` to see all")
+        raise PainsignError(
+            f"jupyter-book build failed ({len(problems)} warning(s)/error(s)); first: {first} "
+            f"— run `jupyter-book build . -n -W --keep-going` to see all"
+        )
     index = root / "_build" / "html" / "index.html"
     if not index.exists():
         raise PainsignError("jupyter-book build finished without _build/html/index.html")
@@ -313,8 +237,13 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def run_book(profile: str | Path = "demo", only: list[str] | None = None, build: bool = True,
-             root: Path = ROOT, log: Callable[[str], None] = _say) -> dict:
+def run_book(
+    profile: str | Path = "demo",
+    only: list[str] | None = None,
+    build: bool = True,
+    root: Path = ROOT,
+    log: Callable[[str], None] = _say,
+) -> dict:
     """Execute the notebooks in order under ``profile`` and build the HTML book.
 
     Parameters
@@ -355,9 +284,16 @@ def run_book(profile: str | Path = "demo", only: list[str] | None = None, build:
         timings[nb.stem] = round(time.perf_counter() - start, 1)
         record_timing(art, prof["name"], nb.stem, timings[nb.stem], fresh)
         log(f"[painsign] {nb.stem} done in {timings[nb.stem]:.0f} s")
-    write_json({"profile": prof["name"], "description": prof["description"], "seconds": timings,
-                "fresh": fresh,
-                "params": {nb.stem: p for nb, p in plan}}, art / f"run_{'_'.join(only) if only else 'all'}.json")
+    write_json(
+        {
+            "profile": prof["name"],
+            "description": prof["description"],
+            "seconds": timings,
+            "fresh": fresh,
+            "params": {nb.stem: p for nb, p in plan},
+        },
+        art / f"run_{'_'.join(only) if only else 'all'}.json",
+    )
     result: dict = {"seconds": timings}
     if build:
         start = time.perf_counter()

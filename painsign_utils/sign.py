@@ -167,8 +167,8 @@ def moving_average(
         for start in range(0, full.shape[0], _BLOCK):
             block = full[start : start + _BLOCK]
             first = block[:, :1]
-            out[w - 1 + start : w - 1 + start + block.shape[0]] = (
-                first[:, 0] + np.mean(block - first, axis=1)
+            out[w - 1 + start : w - 1 + start + block.shape[0]] = first[:, 0] + np.mean(
+                block - first, axis=1
             )
     return out
 

@@ -40,8 +40,22 @@ PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 #: Columns that hold identifiers or names: always read as text, never as numbers (``001`` and
 #: ``1`` are two subjects; ``1.10`` and ``1.1`` too).
 TEXT_COLUMNS: tuple[str, ...] = (
-    "subject", "dataset", "label", "path", "video", "video_id", "image_id", "id", "model",
-    "crop", "detections", "truth", "checkpoint", "scenario", "sign_type", "state",
+    "subject",
+    "dataset",
+    "label",
+    "path",
+    "video",
+    "video_id",
+    "image_id",
+    "id",
+    "model",
+    "crop",
+    "detections",
+    "truth",
+    "checkpoint",
+    "scenario",
+    "sign_type",
+    "state",
 )
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -94,7 +108,9 @@ def check_profile_name(profile: str) -> str:
     A profile name becomes a folder name: ``../../x`` or ``my.yml`` must not create folders anywhere.
     """
     if not isinstance(profile, str) or not _PROFILE_NAME.match(profile):
-        raise ConfigError(f"profile must be a name such as demo, smoke or paper, not {str(profile)!r}")
+        raise ConfigError(
+            f"profile must be a name such as demo, smoke or paper, not {str(profile)!r}"
+        )
     return profile
 
 
@@ -154,7 +170,9 @@ def check_writable_dir(path: str | Path, what: str = "output folder") -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".painsign-probe.", dir=probe)
     except OSError as exc:
-        raise ConfigError(f"{what} {path} is not writable ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(
+            f"{what} {path} is not writable ({exc.strerror or type(exc).__name__})"
+        ) from None
     os.close(fd)
     os.unlink(tmp)
     return path
@@ -241,7 +259,9 @@ def write_bytes(data: bytes, path: str | Path) -> Path:
     return Path(path)
 
 
-def reset_if_changed(folder: str | Path, stamp: dict, what: str, stamp_name: str = "stamp.json") -> bool:
+def reset_if_changed(
+    folder: str | Path, stamp: dict, what: str, stamp_name: str = "stamp.json"
+) -> bool:
     """Empty ``folder`` when what it holds was made under another ``stamp``; then record ``stamp``.
 
     Re-runs reuse finished work only if it was made as now asked (same settings, same model).
@@ -255,7 +275,9 @@ def reset_if_changed(folder: str | Path, stamp: dict, what: str, stamp_name: str
     changed = bool(earlier) and old != stamp
     if changed:
         keys = [k for k in stamp if old is None or old.get(k) != stamp[k]]
-        print(f"{what}: made with other {', '.join(keys)}; discarding {len(earlier)} earlier result(s)")
+        print(
+            f"{what}: made with other {', '.join(keys)}; discarding {len(earlier)} earlier result(s)"
+        )
         for p in earlier:
             shutil.rmtree(p) if p.is_dir() else p.unlink()
     if old != stamp or not path.exists():
@@ -286,7 +308,7 @@ def remove_stale_temporaries(folder: str | Path, recursive: bool = False) -> int
     if not folder.is_dir():
         return 0
     removed = 0
-    for p in (folder.rglob(".*.tmp*") if recursive else folder.glob(".*.tmp*")):
+    for p in folder.rglob(".*.tmp*") if recursive else folder.glob(".*.tmp*"):
         m = _TEMP_NAME.match(p.name)
         if m and p.is_file() and int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"])):
             p.unlink(missing_ok=True)

@@ -76,7 +76,9 @@ ALLOW_PARTIAL_ENV = "PAINSIGN_ALLOW_PARTIAL"
 FRAME_TOLERANCE = 1
 
 
-def check_frame_count(path: str | Path, read: int, expected: int, allow_partial: bool = False) -> dict:
+def check_frame_count(
+    path: str | Path, read: int, expected: int, allow_partial: bool = False
+) -> dict:
     """Compare the frames decoded from ``path`` with the container's count.
 
     Parameters
@@ -103,7 +105,9 @@ def check_frame_count(path: str | Path, read: int, expected: int, allow_partial:
     if partial:
         message = f"read {read} of {expected} frames from {path}"
         if not allow_partial:
-            raise DataError(f"{message} (damaged or truncated file; --allow-partial to use what was read)")
+            raise DataError(
+                f"{message} (damaged or truncated file; --allow-partial to use what was read)"
+            )
         print(f"painsign: warning: {message}; using the {read} frames read", file=sys.stderr)
     return {"frames_expected": int(expected), "frames_read": int(read), "partial": bool(partial)}
 
@@ -148,7 +152,9 @@ def rotation(value: object) -> int:
     try:
         degrees = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"rotate must be 0, 90, 180 or 270 degrees clockwise, got {value!r}") from None
+        raise ConfigError(
+            f"rotate must be 0, 90, 180 or 270 degrees clockwise, got {value!r}"
+        ) from None
     if np.isnan(degrees):
         return 0
     if degrees not in ROTATIONS:
@@ -156,8 +162,13 @@ def rotation(value: object) -> int:
     return int(degrees)
 
 
-def iter_frames(path: str | Path, step: int = 1, allow_partial: bool | None = None,
-                report: dict | None = None, rotate: int = 0) -> Iterator[tuple[int, np.ndarray]]:
+def iter_frames(
+    path: str | Path,
+    step: int = 1,
+    allow_partial: bool | None = None,
+    report: dict | None = None,
+    rotate: int = 0,
+) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame_index, rgb)`` for every ``step``-th frame of a video.
 
     Parameters

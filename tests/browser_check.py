@@ -28,9 +28,18 @@ from urllib.parse import unquote, urlsplit
 from painsign_utils.errors import ConfigError, PainsignError
 
 #: Flags for a quiet, sandbox-free, offline headless Chromium (it runs as root in containers).
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--virtual-time-budget=4000")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=4000",
+)
 #: Screen size of the screenshots, pixels (width, height).
 WINDOW = (1280, 1600)
 #: Folders of the build that hold assets, not pages.
@@ -43,7 +52,9 @@ def find_chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise ConfigError("chromium not found: install it with 'apt-get install -y chromium' (make browser-deps)")
+    raise ConfigError(
+        "chromium not found: install it with 'apt-get install -y chromium' (make browser-deps)"
+    )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -75,7 +86,9 @@ def _run_chromium(args: Sequence[str], timeout: float) -> str:
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise PainsignError(f"chromium did not finish within {timeout:.0f} s: {args[-1]}") from None
+            raise PainsignError(
+                f"chromium did not finish within {timeout:.0f} s: {args[-1]}"
+            ) from None
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
         raise PainsignError(f"chromium failed on {args[-1]}: {last}")
@@ -87,11 +100,15 @@ def dump_dom(url: str, timeout: float = 60.0) -> str:
     return _run_chromium(["--dump-dom", url], timeout)
 
 
-def screenshot(url: str, out: str | Path, size: tuple[int, int] = WINDOW, timeout: float = 60.0) -> Path:
+def screenshot(
+    url: str, out: str | Path, size: tuple[int, int] = WINDOW, timeout: float = 60.0
+) -> Path:
     """Save a PNG screenshot of ``url`` at ``size`` (width, height) pixels; returns its path."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.png")  # atomic: a half-written PNG never has the final name
+    tmp = out.with_name(
+        f".{out.name}.tmp.png"
+    )  # atomic: a half-written PNG never has the final name
     _run_chromium([f"--screenshot={tmp}", f"--window-size={size[0]},{size[1]}", url], timeout)
     if not tmp.exists() or tmp.stat().st_size == 0:
         raise PainsignError(f"chromium wrote no screenshot of {url}")
@@ -127,7 +144,9 @@ def parse_page(html: str) -> _Collector:
     return c
 
 
-_REFRESH = re.compile(r"<meta[^>]+http-equiv=[\"']?refresh[\"']?[^>]*content=[\"'][^\"']*url=([^\"'>\s]+)", re.I)
+_REFRESH = re.compile(
+    r"<meta[^>]+http-equiv=[\"']?refresh[\"']?[^>]*content=[\"'][^\"']*url=([^\"'>\s]+)", re.I
+)
 
 
 def redirect_target(html: str) -> str | None:
@@ -147,7 +166,13 @@ def resolve(page: str, url: str, root: Path) -> tuple[Path, str]:
     parts = urlsplit(url)
     base = PurePosixPath(page).parent
     path = unquote(parts.path)
-    rel = PurePosixPath(path.lstrip("/")) if path.startswith("/") else base / path if path else PurePosixPath(page)
+    rel = (
+        PurePosixPath(path.lstrip("/"))
+        if path.startswith("/")
+        else base / path
+        if path
+        else PurePosixPath(page)
+    )
     target = root.joinpath(*[p for p in rel.parts if p not in (".",)]).resolve()
     if target.is_dir():
         target = target / "index.html"
@@ -181,12 +206,20 @@ class BrowserReport:
 def html_pages(root: str | Path) -> list[str]:
     """Relative paths of the book's HTML pages (asset folders left out), sorted."""
     root = Path(root)
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html")
-                  if not _ASSET_DIRS.intersection(p.relative_to(root).parts[:-1]))
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.html")
+        if not _ASSET_DIRS.intersection(p.relative_to(root).parts[:-1])
+    )
 
 
-def check_book(html_dir: str | Path, shots: dict[str, str] | None = None,
-               shot_dir: str | Path | None = None, jobs: int = 2, timeout: float = 60.0) -> BrowserReport:
+def check_book(
+    html_dir: str | Path,
+    shots: dict[str, str] | None = None,
+    shot_dir: str | Path | None = None,
+    jobs: int = 2,
+    timeout: float = 60.0,
+) -> BrowserReport:
     """Open every page of a built book in headless Chromium and check its images and local links.
 
     Parameters
@@ -214,7 +247,9 @@ def check_book(html_dir: str | Path, shots: dict[str, str] | None = None,
     report = BrowserReport(pages=pages)
     # A redirect page (Jupyter Book's index.html) shows its target's DOM under its own URL, so its
     # links would resolve from the wrong folder: check only that its target exists.
-    redirects = {p: t for p in pages if (t := redirect_target((root / p).read_text(errors="replace")))}
+    redirects = {
+        p: t for p in pages if (t := redirect_target((root / p).read_text(errors="replace")))
+    }
     rendered = [p for p in pages if p not in redirects]
     with serve(root) as base:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -229,14 +264,19 @@ def check_book(html_dir: str | Path, shots: dict[str, str] | None = None,
             if shots:
                 if shot_dir is None:
                     raise ConfigError("screenshots need a shot_dir")
-                futures = [pool.submit(screenshot, base + page, Path(shot_dir) / f"{name}.png",
-                                       WINDOW, timeout) for name, page in shots.items()]
+                futures = [
+                    pool.submit(
+                        screenshot, base + page, Path(shot_dir) / f"{name}.png", WINDOW, timeout
+                    )
+                    for name, page in shots.items()
+                ]
                 report.screenshots = [f.result() for f in futures]
     return report
 
 
-def _check_page(page: str, found: _Collector, parsed: dict[str, _Collector], root: Path,
-                report: BrowserReport) -> None:
+def _check_page(
+    page: str, found: _Collector, parsed: dict[str, _Collector], root: Path, report: BrowserReport
+) -> None:
     for src in found.images:
         if src.startswith("data:"):
             continue
@@ -258,7 +298,11 @@ def _check_page(page: str, found: _Collector, parsed: dict[str, _Collector], roo
             continue
         if fragment and target.suffix == ".html":
             rel = target.relative_to(root).as_posix() if target.is_relative_to(root) else None
-            ids = parsed[rel].ids if rel in parsed else parse_page(target.read_text(errors="replace")).ids
+            ids = (
+                parsed[rel].ids
+                if rel in parsed
+                else parse_page(target.read_text(errors="replace")).ids
+            )
             if fragment not in ids:
                 report.broken_links.append((page, href))
 

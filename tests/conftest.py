@@ -16,8 +16,17 @@ def tiny_synth(tmp_path_factory):
     from painsign_utils.synthetic import SynthConfig, generate
 
     cfg = SynthConfig(
-        seed=7, icope_subjects=2, icope_pain=3, icope_nopain=3, unifesp_subjects=2, unifesp_pain=3,
-        unifesp_nopain=3, video_subjects=4, video_pain=3, video_nopain=3, video_seconds=3.0,
+        seed=7,
+        icope_subjects=2,
+        icope_pain=3,
+        icope_nopain=3,
+        unifesp_subjects=2,
+        unifesp_pain=3,
+        unifesp_nopain=3,
+        video_subjects=4,
+        video_pain=3,
+        video_nopain=3,
+        video_seconds=3.0,
     )
     out = tmp_path_factory.mktemp("synth")
     paths = generate(out, cfg, n_jobs=2, progress=False)
@@ -26,7 +35,9 @@ def tiny_synth(tmp_path_factory):
 
 def pytest_collection_modifyitems(session, config, items):
     """Run the notebook execution first and the browser check of the built book last."""
+
     def rank(item):
         name = item.nodeid
         return 0 if "test_notebooks.py" in name else 2 if "test_browser.py" in name else 1
+
     items.sort(key=rank)

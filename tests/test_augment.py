@@ -5,14 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from painsign_utils.augment import (
-    PAPER_AUGMENT,
-    _draw,
-    _matrix,
-    _visible_share,
-    augment_image,
-    augmented_stack,
-)
+from painsign_utils.augment import PAPER_AUGMENT, augment_image, augmented_stack
+from painsign_utils.augment.images import _draw, _matrix, _visible_share
 from painsign_utils.errors import ConfigError
 
 
@@ -26,8 +20,13 @@ def _crop(size=64, seed=0):
 def test_paper_ranges():
     p = PAPER_AUGMENT
     assert (p.rotation, p.shear, p.shift, p.brightness, p.zoom, p.horizontal_flip) == (
-        30.0, 0.15, 0.20, (0.5, 1.1), (0.7, 1.5), True,
-    )  # fmt: skip
+        30.0,
+        0.15,
+        0.20,
+        (0.5, 1.1),
+        (0.7, 1.5),
+        True,
+    )
 
 
 def test_deterministic_per_seed_image_and_k():
@@ -81,7 +80,9 @@ def test_face_kept_in_crop(monkeypatch):
     shares = []
     for m in used:
         q = pts @ m.T
-        shares.append(np.mean((q[:, 0] >= 0) & (q[:, 0] < size) & (q[:, 1] >= 0) & (q[:, 1] < size)))
+        shares.append(
+            np.mean((q[:, 0] >= 0) & (q[:, 0] < size) & (q[:, 1] >= 0) & (q[:, 1] < size))
+        )
     assert min(shares) >= PAPER_AUGMENT.min_visible - 0.03
     # ...while the transformations are not trivial: some faces do touch the border.
     assert min(shares) < 1.0
@@ -121,17 +122,22 @@ from painsign_utils.augment import (  # noqa: E402
     AUTHORS_AUGMENT,
     AlbumentationsParams,
     AugmentParams,
-    _albu_matrix,
-    _brightness_contrast,
-    _draw_albu,
     augment_params,
     default_keypoints,
 )
+from painsign_utils.augment.albu import _albu_matrix, _brightness_contrast, _draw_albu  # noqa: E402
 
 
 def test_authors_ranges_and_styles():
     p = AUTHORS_AUGMENT
-    assert (p.rotate, p.shear, p.translate, p.scale, p.brightness, p.contrast) == (30.0, 10.0, 0.2, (0.7, 1.5), 0.2, 0.2)
+    assert (p.rotate, p.shear, p.translate, p.scale, p.brightness, p.contrast) == (
+        30.0,
+        10.0,
+        0.2,
+        (0.7, 1.5),
+        0.2,
+        0.2,
+    )
     assert (p.p_brightness_contrast, p.p_flip, p.style) == (0.5, 0.5, "albumentations")
     assert PAPER_AUGMENT.style == "keras" and isinstance(augment_params(), AugmentParams)
     assert augment_params("albumentations") == AUTHORS_AUGMENT
@@ -141,7 +147,10 @@ def test_authors_ranges_and_styles():
     with pytest.raises(ConfigError, match="no parameter"):
         augment_params("albumentations", zoom=(0.7, 1.5))
     # The Keras parameters' cache key is unchanged by the new option.
-    assert PAPER_AUGMENT.key().startswith("rotation=30.0,shear=0.15,") and "style" not in PAPER_AUGMENT.key()
+    assert (
+        PAPER_AUGMENT.key().startswith("rotation=30.0,shear=0.15,")
+        and "style" not in PAPER_AUGMENT.key()
+    )
     assert AUTHORS_AUGMENT.key() != PAPER_AUGMENT.key()
 
 
@@ -149,8 +158,12 @@ def test_albumentations_draws_stay_in_range():
     rng = np.random.default_rng(0)
     draws = [_draw_albu(rng, AUTHORS_AUGMENT) for _ in range(2000)]
     get = lambda k: np.array([d[k] for d in draws])  # noqa: E731
-    assert get("sx").min() >= 0.7 and get("sx").max() <= 1.5 and not np.allclose(get("sx"), get("sy"))
-    assert np.abs(get("shx")).max() <= 10 and np.abs(get("shy")).max() <= 10 and get("shx").std() > 4
+    assert (
+        get("sx").min() >= 0.7 and get("sx").max() <= 1.5 and not np.allclose(get("sx"), get("sy"))
+    )
+    assert (
+        np.abs(get("shx")).max() <= 10 and np.abs(get("shy")).max() <= 10 and get("shx").std() > 4
+    )
     assert np.abs(get("tx")).max() <= 0.2 and np.abs(get("theta")).max() <= 30
     changed = get("beta") != 0
     assert 0.45 < changed.mean() < 0.55 and 0.45 < get("flip").mean() < 0.55
@@ -186,7 +199,9 @@ def test_albumentations_keeps_all_keypoints_in_frame_and_moves_them_with_the_ima
     # Keypoints near the border force redraws, and still end inside.
     edge = np.array([[4.0, 48.0], [91.0, 48.0], [48.0, 48.0], [48.0, 4.0], [2.0, 93.0]])
     for k in range(1, 10):
-        _, kps = augment_image(img, 1, "edge", k, AUTHORS_AUGMENT, keypoints=edge, return_keypoints=True)
+        _, kps = augment_image(
+            img, 1, "edge", k, AUTHORS_AUGMENT, keypoints=edge, return_keypoints=True
+        )
         assert (kps >= 0).all() and (kps < size).all()
     # A single bright keypoint pixel lands where its keypoint says (flip included).
     dot = np.zeros((size, size, 3), np.uint8)

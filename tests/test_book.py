@@ -32,7 +32,9 @@ def test_notebook_committed_clean(nb_path):
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{nb_path.name} holds outputs"
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{nb_path.name} holds outputs"
+            )
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     params = papermill.inspect_notebook(str(nb_path))
     assert "profile" in params
@@ -42,7 +44,9 @@ def test_notebook_committed_clean(nb_path):
     assert sorted(assigned) == sorted(params), f"unparsed: {set(assigned) - set(params)}"
     # Literal defaults only: papermill cannot recompute derived values.
     for name, spec in params.items():
-        assert re.fullmatch(r"[-+0-9.eE]+|\"[^\"]*\"|'[^']*'|True|False|None|\[.*\]|\{.*\}", spec["default"].strip()), name
+        assert re.fullmatch(
+            r"[-+0-9.eE]+|\"[^\"]*\"|'[^']*'|True|False|None|\[.*\]|\{.*\}", spec["default"].strip()
+        ), name
 
 
 @pytest.mark.parametrize("profile", ["smoke", "demo", "paper"])
@@ -60,7 +64,9 @@ def test_runner_refuses_unknown_parameters(tmp_path):
     (tmp_path / "notebooks").mkdir()
     for nb in NOTEBOOKS[:1]:
         (tmp_path / "notebooks" / nb.name).write_bytes(nb.read_bytes())
-    (tmp_path / "profiles" / "typo.yml").write_text(yaml.safe_dump({"notebooks": {"00_data": {"synthetic_scael": 0.5}}}))
+    (tmp_path / "profiles" / "typo.yml").write_text(
+        yaml.safe_dump({"notebooks": {"00_data": {"synthetic_scael": 0.5}}})
+    )
     prof = runner.load_profile("typo", tmp_path)
     with pytest.raises(ConfigError, match="unknown parameter.*synthetic_scael"):
         runner.notebook_parameters(tmp_path / "notebooks" / NOTEBOOKS[0].name, prof)
@@ -80,14 +86,20 @@ def test_toc_lists_every_notebook_and_config_does_not_execute():
 
 
 def _names(reqs):
-    return {re.split(r"[<>=!~\[ ;]", r.strip(), maxsplit=1)[0].lower().replace("_", "-") for r in reqs}
+    return {
+        re.split(r"[<>=!~\[ ;]", r.strip(), maxsplit=1)[0].lower().replace("_", "-") for r in reqs
+    }
 
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith("python") and d != "pip"]
+    conda = [
+        d
+        for d in env["dependencies"]
+        if isinstance(d, str) and not d.startswith("python") and d != "pip"
+    ]
     declared = _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
     listed = _names(conda) | _names([p for p in pip_section if not p.startswith("-e")])
     assert declared == listed
@@ -96,10 +108,16 @@ def test_environment_yml_matches_pyproject():
 
 def test_lock_pins_every_direct_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lock = [ln for ln in (ROOT / "requirements.lock").read_text().splitlines() if ln and not ln.startswith("#")]
+    lock = [
+        ln
+        for ln in (ROOT / "requirements.lock").read_text().splitlines()
+        if ln and not ln.startswith("#")
+    ]
     pinned = {ln.split("==")[0].lower().replace("_", "-") for ln in lock if "==" in ln}
     assert all("==" in ln for ln in lock)
-    missing = (_names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])) - pinned
+    missing = (
+        _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
+    ) - pinned
     assert not missing
 
 
@@ -110,8 +128,21 @@ def test_glossary_defines_every_label_the_chapters_use():
     for path in list((ROOT / "notebooks").glob("*.ipynb")) + list((ROOT / "book").glob("*.md")):
         used |= set(re.findall(r"<(gl-[\w-]+)>`", path.read_text()))
     assert used and used <= defined, used - defined
-    for term in ("AUC", "Youden", "Silhouette", "Friedman", "Adjusted Rand", "IoU", "Logit", "Entropy",
-                 "Threshold crossing", "Moving average", "Grad-CAM", "Integrated Gradients", "k-means"):
+    for term in (
+        "AUC",
+        "Youden",
+        "Silhouette",
+        "Friedman",
+        "Adjusted Rand",
+        "IoU",
+        "Logit",
+        "Entropy",
+        "Threshold crossing",
+        "Moving average",
+        "Grad-CAM",
+        "Integrated Gradients",
+        "k-means",
+    ):
         assert term.lower() in glossary.lower(), term
 
 

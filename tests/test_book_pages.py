@@ -8,14 +8,16 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from painsign_utils import runner
+from painsign_utils import pages
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _output(kind: str) -> dict:
     if kind == "png":
-        return nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+        return nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+        )
     return nbformat.v4.new_output("display_data", data={"text/markdown": kind, "text/plain": kind})
 
 
@@ -25,8 +27,16 @@ def _executed(path: Path) -> Path:
     params.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell('# Parameters\nprofile = "smoke"\n')
     injected.metadata["tags"] = ["injected-parameters"]
-    loop = nbformat.v4.new_code_cell("# figure: fig-a | First.\n# figure: fig-b | Second.\nfor i in range(3): show()")
-    loop.outputs = [_output("before"), _output("png"), _output("between"), _output("png"), _output("png")]
+    loop = nbformat.v4.new_code_cell(
+        "# figure: fig-a | First.\n# figure: fig-b | Second.\nfor i in range(3): show()"
+    )
+    loop.outputs = [
+        _output("before"),
+        _output("png"),
+        _output("between"),
+        _output("png"),
+        _output("png"),
+    ]
     loop.metadata["mystnb"] = {"figure": {"name": "stale", "caption": "from metadata"}}
     folded = nbformat.v4.new_code_cell("x = 1")
     folded.metadata["tags"] = ["remove-input"]
@@ -38,37 +48,55 @@ def _executed(path: Path) -> Path:
 
 
 def test_finish_page_hides_the_injected_cell_folds_code_and_captions_figures(tmp_path):
-    page = runner.finish_page(_executed(tmp_path / "04_x.ipynb"))
+    page = pages.finish_page(_executed(tmp_path / "04_x.ipynb"))
     nb = nbformat.read(page, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     tags = [c.metadata.get("tags", []) for c in code]
     assert tags[0] == ["parameters"]  # the defaults stay visible
     assert tags[1] == ["injected-parameters", "remove-cell"]  # shown once: the test keeps this tag
-    assert "hide-input" in tags[2] and "mystnb" not in code[2].metadata  # the comment is the one source
+    assert (
+        "hide-input" in tags[2] and "mystnb" not in code[2].metadata
+    )  # the comment is the one source
     assert [o["data"]["text/markdown"] for o in code[2].outputs] == ["before"]
     figs = [c.metadata["mystnb"]["figure"] for c in code if "mystnb" in c.metadata]
     # two lines caption three images: the last line captions the rest under numbered names
-    assert figs == [{"name": "fig-a", "caption": "First."}, {"name": "fig-b", "caption": "Second."},
-                    {"name": "fig-b-2", "caption": "Second."}]
-    split = [c for c in code if c.metadata.get("tags") == ["remove-input"] and c.source.startswith("# output")]
+    assert figs == [
+        {"name": "fig-a", "caption": "First."},
+        {"name": "fig-b", "caption": "Second."},
+        {"name": "fig-b-2", "caption": "Second."},
+    ]
+    split = [
+        c
+        for c in code
+        if c.metadata.get("tags") == ["remove-input"] and c.source.startswith("# output")
+    ]
     assert len(split) == 4  # three figures and the Markdown between the first two
     assert all(c.source.strip() for c in code)  # myst-nb drops blank code cells
-    assert code[-2].metadata["tags"] == ["remove-input"] and code[-2].source == "x = 1"  # left alone
-    assert code[-1].metadata["tags"] == ["hide-input"] and "mystnb" not in code[-1].metadata  # no caption line
+    assert (
+        code[-2].metadata["tags"] == ["remove-input"] and code[-2].source == "x = 1"
+    )  # left alone
+    assert (
+        code[-1].metadata["tags"] == ["hide-input"] and "mystnb" not in code[-1].metadata
+    )  # no caption line
     # idempotent: finishing twice changes nothing
     before = page.read_text()
-    runner.finish_page(page)
-    assert nbformat.reads(page.read_text(), as_version=4).cells == nbformat.reads(before, as_version=4).cells
+    pages.finish_page(page)
+    assert (
+        nbformat.reads(page.read_text(), as_version=4).cells
+        == nbformat.reads(before, as_version=4).cells
+    )
 
 
 def test_a_caption_line_without_an_image_is_ignored():
     cell = nbformat.v4.new_code_cell("# figure: fig-x | Never drawn.\nif False: show()")
     cell.outputs = [_output("text")]
-    assert runner.split_figures(cell) == [cell]
+    assert pages.split_figures(cell) == [cell]
 
 
 def _book_ext():
-    spec = importlib.util.spec_from_file_location("painsign_book", ROOT / "_ext" / "painsign_book.py")
+    spec = importlib.util.spec_from_file_location(
+        "painsign_book", ROOT / "_ext" / "painsign_book.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -77,16 +105,20 @@ def _book_ext():
 def test_figures_are_numbered_per_chapter():
     ext = _book_ext()
     assert ext.chapter_number("book/04_pain_sign") == 4 and ext.chapter_number("book/intro") is None
-    numbers = {"book/04_pain_sign": {"figure": {"fig-a": (7,), "fig-b": (8,)}},
-               "book/00_data": {"figure": {"fig-c": (1,)}},
-               "book/intro": {"figure": {"fig-d": (9,)}}}
+    numbers = {
+        "book/04_pain_sign": {"figure": {"fig-a": (7,), "fig-b": (8,)}},
+        "book/00_data": {"figure": {"fig-c": (1,)}},
+        "book/intro": {"figure": {"fig-d": (9,)}},
+    }
     changed = ext.renumber(numbers)
     assert numbers["book/04_pain_sign"]["figure"] == {"fig-a": (4, 1), "fig-b": (4, 2)}
     assert numbers["book/00_data"]["figure"] == {"fig-c": (0, 1)}
     assert numbers["book/intro"]["figure"] == {"fig-d": (9,)}
     assert changed == ["book/00_data", "book/04_pain_sign"]
     assert ext.renumber(numbers) == []
-    assert ext.pastes_from_other_docs("```{glue:} build_summary\n:doc: 09_paper_comparison.ipynb\n```")
+    assert ext.pastes_from_other_docs(
+        "```{glue:} build_summary\n:doc: 09_paper_comparison.ipynb\n```"
+    )
     assert not ext.pastes_from_other_docs("A page with {cite:p}`x` and no glue.")
     assert ext.pastes_from_other_docs((ROOT / "book" / "intro.md").read_text())
 

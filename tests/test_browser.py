@@ -50,29 +50,49 @@ def test_links_resolve_like_a_browser(tmp_path):
     (tmp_path / "book" / "a.html").touch()
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "index.html").touch()
-    assert browser.resolve("book/a.html", "a.html#x", tmp_path) == ((tmp_path / "book" / "a.html").resolve(), "x")
-    assert browser.resolve("book/a.html", "#top", tmp_path)[0] == (tmp_path / "book" / "a.html").resolve()
-    assert browser.resolve("book/a.html", "../sub/", tmp_path)[0] == (tmp_path / "sub" / "index.html").resolve()
+    assert browser.resolve("book/a.html", "a.html#x", tmp_path) == (
+        (tmp_path / "book" / "a.html").resolve(),
+        "x",
+    )
+    assert (
+        browser.resolve("book/a.html", "#top", tmp_path)[0]
+        == (tmp_path / "book" / "a.html").resolve()
+    )
+    assert (
+        browser.resolve("book/a.html", "../sub/", tmp_path)[0]
+        == (tmp_path / "sub" / "index.html").resolve()
+    )
     assert browser.resolve("book/a.html", "/sub/index.html?q=1", tmp_path)[0].is_file()
     assert browser.is_local("../x.html") and not browser.is_local("https://example.org/")
-    assert browser.redirect_target('<meta http-equiv="Refresh" content="0; url=book/intro.html" />') == "book/intro.html"
+    assert (
+        browser.redirect_target('<meta http-equiv="Refresh" content="0; url=book/intro.html" />')
+        == "book/intro.html"
+    )
 
 
 def test_checker_catches_a_broken_image_and_links(tmp_path):
     _chromium_or_skip()
     site = tmp_path / "html"
     (site / "book" / "img").mkdir(parents=True)
-    (site / "book" / "img" / "good.png").write_bytes(b"\x89PNG" + b"0" * 64)  # the checker only needs a file
+    (site / "book" / "img" / "good.png").write_bytes(
+        b"\x89PNG" + b"0" * 64
+    )  # the checker only needs a file
     (site / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/a.html" />')
     (site / "book" / "a.html").write_text(
         '<html><body><h1 id="top">A</h1><img src="img/good.png"><img src="img/missing.png">'
         '<a href="b.html#here">ok</a><a href="b.html#nowhere">bad anchor</a><a href="c.html">bad file</a>'
-        '<a href="#top">self</a><a href="https://example.org/">external</a></body></html>')
-    (site / "book" / "b.html").write_text('<html><body><p id="here">B</p><a href="a.html">back</a></body></html>')
+        '<a href="#top">self</a><a href="https://example.org/">external</a></body></html>'
+    )
+    (site / "book" / "b.html").write_text(
+        '<html><body><p id="here">B</p><a href="a.html">back</a></body></html>'
+    )
     result = browser.check_book(site, {"a": "book/a.html"}, tmp_path / "shots", jobs=2)
     assert result.pages == ["book/a.html", "book/b.html", "index.html"]
     assert result.broken_images == [("book/a.html", "img/missing.png")]
-    assert sorted(result.broken_links) == [("book/a.html", "b.html#nowhere"), ("book/a.html", "c.html")]
+    assert sorted(result.broken_links) == [
+        ("book/a.html", "b.html#nowhere"),
+        ("book/a.html", "c.html"),
+    ]
     assert result.external_links == {"https://example.org/"}
     assert not result.ok and "broken image img/missing.png" in result.summary()
     shot = tmp_path / "shots" / "a.png"
@@ -83,12 +103,24 @@ def test_checker_catches_a_broken_image_and_links(tmp_path):
 def test_executed_notebooks_hold_no_error():
     executed = _executed()
     if not executed:
-        pytest.skip("no executed notebook in book/: run 'make book' (or 'painsign book --profile smoke') first")
+        pytest.skip(
+            "no executed notebook in book/: run 'make book' (or 'painsign book --profile smoke') first"
+        )
     for nb_path in executed:
         nb = nbformat.read(nb_path, as_version=4)
-        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-        assert not errors, f"{nb_path.name}: {errors[0].ename}: {errors[0].evalue}" if errors else ""
-        assert not nb.metadata.get("papermill", {}).get("exception"), f"{nb_path.name} stopped on an exception"
+        errors = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.output_type == "error"
+        ]
+        assert not errors, (
+            f"{nb_path.name}: {errors[0].ename}: {errors[0].evalue}" if errors else ""
+        )
+        assert not nb.metadata.get("papermill", {}).get("exception"), (
+            f"{nb_path.name} stopped on an exception"
+        )
 
 
 @pytest.mark.slow
@@ -96,14 +128,18 @@ def test_executed_notebooks_hold_no_error():
 def test_every_page_opens_in_chromium_without_broken_image_or_link():
     executed = _executed()
     if not (HTML / "index.html").exists() or not executed:
-        pytest.skip("the book is not built: run 'make book' (or 'painsign book --profile smoke') first")
+        pytest.skip(
+            "the book is not built: run 'make book' (or 'painsign book --profile smoke') first"
+        )
     _chromium_or_skip()
     profile = report.built_profile(ROOT / "book") or "unknown"
     shots = browser.default_shots(HTML)
     out = artifacts_dir(profile) / "screenshots"
     result = browser.check_book(HTML, shots, out, jobs=2)
     assert result.ok, result.summary()
-    assert {p for p in result.pages if p.startswith("book/")} >= {f"book/{nb.stem}.html" for nb in executed}
+    assert {p for p in result.pages if p.startswith("book/")} >= {
+        f"book/{nb.stem}.html" for nb in executed
+    }
     assert "intro" in shots and (out / "intro.png").stat().st_size > 10_000
     for name in shots:
         assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG"

@@ -31,6 +31,19 @@ def test_check_manifest(tiny_synth, tmp_path, capsys):
 
 
 def test_synth_writes_manifests(tmp_path, capsys):
-    code = main(["synth", "--out", str(tmp_path / "s"), "--scale", "0.05", "--seconds", "1", "-q", "--jobs", "1"])
+    code = main(
+        [
+            "synth",
+            "--out",
+            str(tmp_path / "s"),
+            "--scale",
+            "0.05",
+            "--seconds",
+            "1",
+            "-q",
+            "--jobs",
+            "1",
+        ]
+    )
     assert code == 0
     assert (tmp_path / "s" / "videos" / "manifest.csv").exists()

@@ -28,9 +28,17 @@ def _env(**extra: str) -> dict:
     return env
 
 
-def painsign(*args: str, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "painsign_utils.cli", *map(str, args)], cwd=cwd,
-                          env=env or _env(), capture_output=True, text=True, timeout=timeout)
+def painsign(
+    *args: str, cwd: Path, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "painsign_utils.cli", *map(str, args)],
+        cwd=cwd,
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def snapshot(folder: Path) -> set[str]:
@@ -66,8 +74,12 @@ def kit(tmp_path_factory, tiny_synth):
         if not ok:
             break
         if w is None:
-            w = cv2.VideoWriter(str(base / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 30,
-                                (frame.shape[1], frame.shape[0]))
+            w = cv2.VideoWriter(
+                str(base / "clip.avi"),
+                cv2.VideoWriter_fourcc(*"MJPG"),
+                30,
+                (frame.shape[1], frame.shape[0]),
+            )
         w.write(frame)
         n += 1
     w.release()
@@ -77,8 +89,9 @@ def kit(tmp_path_factory, tiny_synth):
     model.threshold = 0.5
     art = base / "artifacts"
     ckpt = save_checkpoint(model, art / "demo" / "training" / "ncnn" / "fold0" / "best.pt")
-    pd.DataFrame({"model": ["ncnn"], "checkpoint": ["training/ncnn/fold0/best.pt"], "threshold": [0.5]}
-                 ).to_csv(art / "demo" / "training" / "best_models.csv", index=False)
+    pd.DataFrame(
+        {"model": ["ncnn"], "checkpoint": ["training/ncnn/fold0/best.pt"], "threshold": [0.5]}
+    ).to_csv(art / "demo" / "training" / "best_models.csv", index=False)
     torch.save(model, base / "whole.pt")
     save_base(model, base / "split" / "base.pt")
     save_checkpoint(model, base / "split" / "fold0" / "best.pt", base="../base.pt")
@@ -86,8 +99,15 @@ def kit(tmp_path_factory, tiny_synth):
     misfit = torch.load(ckpt, weights_only=True)
     misfit["state_dict"] = {k: v[..., :1] if v.ndim else v for k, v in misfit["state_dict"].items()}
     torch.save(misfit, base / "misfit.pt")
-    return {"base": base, "video": video, "avi": base / "clip.avi", "cut": base / "cut.avi",
-            "frames": n, "ckpt": ckpt, "art": art}
+    return {
+        "base": base,
+        "video": video,
+        "avi": base / "clip.avi",
+        "cut": base / "cut.avi",
+        "frames": n,
+        "ckpt": ckpt,
+        "art": art,
+    }
 
 
 # ----------------------------------------------------------------------------- video
@@ -109,8 +129,16 @@ BAD_VIDEO_OPTIONS = [
 @pytest.mark.parametrize("extra, needle", BAD_VIDEO_OPTIONS)
 def test_video_bad_options(tmp_path, kit, extra, needle):
     before = snapshot(tmp_path)
-    proc = painsign("video", kit["avi"], "--weights", kit["ckpt"], "--out", tmp_path / "out", *extra,
-                    cwd=tmp_path)
+    proc = painsign(
+        "video",
+        kit["avi"],
+        "--weights",
+        kit["ckpt"],
+        "--out",
+        tmp_path / "out",
+        *extra,
+        cwd=tmp_path,
+    )
     assert_one_line_error(proc, needle)
     assert snapshot(tmp_path) == before
 
@@ -119,7 +147,11 @@ def test_video_unwritable_out(tmp_path, kit):
     afile = tmp_path / "afile"
     afile.write_text("x")
     before = snapshot(tmp_path)
-    for out, needle in ((afile, "is a file"), (afile / "sub", "is a file"), ("/proc/x", "not writable")):
+    for out, needle in (
+        (afile, "is a file"),
+        (afile / "sub", "is a file"),
+        ("/proc/x", "not writable"),
+    ):
         proc = painsign("video", kit["avi"], "--weights", kit["ckpt"], "--out", out, cwd=tmp_path)
         assert_one_line_error(proc, needle)
     assert snapshot(tmp_path) == before
@@ -131,53 +163,97 @@ def test_video_read_only_out(tmp_path, kit):
     ro.mkdir()
     ro.chmod(0o555)
     try:
-        assert_one_line_error(painsign("video", kit["avi"], "--weights", kit["ckpt"], "--out", ro,
-                                       cwd=tmp_path), "not writable")
+        assert_one_line_error(
+            painsign("video", kit["avi"], "--weights", kit["ckpt"], "--out", ro, cwd=tmp_path),
+            "not writable",
+        )
     finally:
         ro.chmod(0o755)
 
 
-@pytest.mark.parametrize("weights, needle", [
-    ("whole.pt", "a state dict is expected"),
-    ("split/fold0/best.pt", "base.pt, which is missing"),
-    ("misfit.pt", "do not fit a ncnn model"),
-    ("nowhere.pt", "checkpoint not found"),
-])
+@pytest.mark.parametrize(
+    "weights, needle",
+    [
+        ("whole.pt", "a state dict is expected"),
+        ("split/fold0/best.pt", "base.pt, which is missing"),
+        ("misfit.pt", "do not fit a ncnn model"),
+        ("nowhere.pt", "checkpoint not found"),
+    ],
+)
 def test_video_refused_checkpoints(tmp_path, kit, weights, needle):
     before = snapshot(tmp_path)
-    proc = painsign("video", kit["avi"], "--weights", kit["base"] / weights, "--out", tmp_path / "o",
-                    cwd=tmp_path)
+    proc = painsign(
+        "video",
+        kit["avi"],
+        "--weights",
+        kit["base"] / weights,
+        "--out",
+        tmp_path / "o",
+        cwd=tmp_path,
+    )
     assert_one_line_error(proc, needle)
     assert snapshot(tmp_path) == before
 
 
 def test_video_damaged_file_and_allow_partial(tmp_path, kit):
     before = snapshot(tmp_path)
-    proc = painsign("video", kit["cut"], "--weights", kit["ckpt"], "--out", tmp_path / "o", "-q",
-                    cwd=tmp_path)
+    proc = painsign(
+        "video", kit["cut"], "--weights", kit["ckpt"], "--out", tmp_path / "o", "-q", cwd=tmp_path
+    )
     line = assert_one_line_error(proc, f"of {kit['frames']} frames from", "cut.avi")
     assert line.startswith("painsign: error: read ")
     assert snapshot(tmp_path) == before
-    proc = painsign("video", kit["cut"], "--weights", kit["ckpt"], "--out", tmp_path / "o", "-q",
-                    "--allow-partial", "--classify-every", "3", cwd=tmp_path)
+    proc = painsign(
+        "video",
+        kit["cut"],
+        "--weights",
+        kit["ckpt"],
+        "--out",
+        tmp_path / "o",
+        "-q",
+        "--allow-partial",
+        "--classify-every",
+        "3",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "PARTIAL" in proc.stdout and "warning: read" in proc.stderr
     summary = json.loads((tmp_path / "o" / "cut_ncnn_summary.json").read_text())
-    assert summary["frames_expected"] == kit["frames"] and summary["frames_read"] < kit["frames"] - 1
+    assert (
+        summary["frames_expected"] == kit["frames"] and summary["frames_read"] < kit["frames"] - 1
+    )
     assert summary["partial"] and summary["frames"] == summary["frames_read"]
 
 
 def test_video_finds_artifacts_from_any_folder(tmp_path, kit):
     env = _env(PAINSIGN_ARTIFACTS=str(kit["art"]))
-    proc = painsign("video", kit["avi"], "--out", tmp_path / "o", "-q", "--classify-every", "5",
-                    cwd=tmp_path, env=env)
+    proc = painsign(
+        "video",
+        kit["avi"],
+        "--out",
+        tmp_path / "o",
+        "-q",
+        "--classify-every",
+        "5",
+        cwd=tmp_path,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert json.loads((tmp_path / "o" / "clip_ncnn_summary.json").read_text())["frames"] == kit["frames"]
+    assert (
+        json.loads((tmp_path / "o" / "clip_ncnn_summary.json").read_text())["frames"]
+        == kit["frames"]
+    )
     assert not (tmp_path / "artifacts").exists()
     empty = tmp_path / "none"
     before = snapshot(tmp_path)
-    proc = painsign("video", kit["avi"], "--profile", "other", cwd=tmp_path,
-                    env=_env(PAINSIGN_ARTIFACTS=str(empty)))
+    proc = painsign(
+        "video",
+        kit["avi"],
+        "--profile",
+        "other",
+        cwd=tmp_path,
+        env=_env(PAINSIGN_ARTIFACTS=str(empty)),
+    )
     assert_one_line_error(proc, "no trained ncnn model", str(empty / "other"))
     assert snapshot(tmp_path) == before
 
@@ -201,25 +277,41 @@ def test_check_bad_manifests(tmp_path, kit):
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
     before = snapshot(tmp_path)
-    expect = [(tmp_path, "image", "is a folder"), (tmp_path / "trailing.csv", "image", "5 cells"),
-              (tmp_path / "extra.csv", "image", "5 cells"), (tmp_path / "fake.csv", "image", "cannot decode"),
-              (tmp_path / "fps.csv", "video", "not a number"),
-              (tmp_path / "imgvid.csv", "video", "is an image file"),
-              (tmp_path / "dup.csv", "image", "listed twice")]
+    expect = [
+        (tmp_path, "image", "is a folder"),
+        (tmp_path / "trailing.csv", "image", "5 cells"),
+        (tmp_path / "extra.csv", "image", "5 cells"),
+        (tmp_path / "fake.csv", "image", "cannot decode"),
+        (tmp_path / "fps.csv", "video", "not a number"),
+        (tmp_path / "imgvid.csv", "video", "is an image file"),
+        (tmp_path / "dup.csv", "image", "listed twice"),
+    ]
     for manifest, kind, needle in expect:
-        assert_one_line_error(painsign("check", manifest, "--kind", kind, "-q", cwd=tmp_path), needle)
+        assert_one_line_error(
+            painsign("check", manifest, "--kind", kind, "-q", cwd=tmp_path), needle
+        )
     assert snapshot(tmp_path) == before
 
 
 # ----------------------------------------------------------------------------- synth
 
 
-@pytest.mark.parametrize("extra, needle", [
-    (["--scale", "nan"], "--scale"), (["--scale", "inf"], "--scale"), (["--scale", "-1"], "--scale"),
-    (["--scale", "0"], "--scale"), (["--scale", "1e4"], "too large"), (["--seed", "-1"], "--seed"),
-    (["--fps", "nan"], "--fps"), (["--seconds", "0"], "--seconds"), (["--video-size", "10", "10"], "--video-size"),
-    (["--images-only", "--videos-only"], "not allowed with"), (["--jobs", "0"], "--jobs"),
-])
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--scale", "nan"], "--scale"),
+        (["--scale", "inf"], "--scale"),
+        (["--scale", "-1"], "--scale"),
+        (["--scale", "0"], "--scale"),
+        (["--scale", "1e4"], "too large"),
+        (["--seed", "-1"], "--seed"),
+        (["--fps", "nan"], "--fps"),
+        (["--seconds", "0"], "--seconds"),
+        (["--video-size", "10", "10"], "--video-size"),
+        (["--images-only", "--videos-only"], "not allowed with"),
+        (["--jobs", "0"], "--jobs"),
+    ],
+)
 def test_synth_bad_options(tmp_path, extra, needle):
     proc = painsign("synth", "--out", tmp_path / "s", *extra, cwd=tmp_path)
     assert_one_line_error(proc, needle)
@@ -239,14 +331,35 @@ def test_synth_out_is_a_file_and_debug_shows_the_traceback(tmp_path):
 def test_sigterm_ends_synth_and_its_workers(tmp_path):
     import psutil
 
-    proc = subprocess.Popen([sys.executable, "-m", "painsign_utils.cli", "synth", "--out", str(tmp_path / "s"),
-                             "--scale", "0.5", "--jobs", "2", "-q"], cwd=tmp_path, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "painsign_utils.cli",
+            "synth",
+            "--out",
+            str(tmp_path / "s"),
+            "--scale",
+            "0.5",
+            "--jobs",
+            "2",
+            "-q",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     main = psutil.Process(proc.pid)
     workers: list = []
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None:
-        workers = [c for c in main.children(recursive=True) if "resource_tracker" not in " ".join(c.cmdline())]
+        workers = [
+            c
+            for c in main.children(recursive=True)
+            if "resource_tracker" not in " ".join(c.cmdline())
+        ]
         if len(workers) >= 2:
             break
         time.sleep(0.2)
@@ -273,23 +386,44 @@ def test_sigterm_ends_synth_and_its_workers(tmp_path):
 @pytest.mark.parametrize("profile", ["../../../escaped", "new.yml", "nosuch"])
 def test_book_profile_must_be_a_known_name(tmp_path, profile):
     env = _env(PAINSIGN_ARTIFACTS=str(tmp_path / "arts"))
-    assert_one_line_error(painsign("book", "--profile", profile, "--no-build", cwd=tmp_path, env=env),
-                          "unknown profile")
+    assert_one_line_error(
+        painsign("book", "--profile", profile, "--no-build", cwd=tmp_path, env=env),
+        "unknown profile",
+    )
     assert snapshot(tmp_path) == set()
 
 
 def test_video_given_a_folder_or_a_missing_file(tmp_path, kit):
     for target, needle in ((tmp_path, "is a folder"), (tmp_path / "none.mp4", "video not found")):
-        assert_one_line_error(painsign("video", target, "--weights", kit["ckpt"], cwd=tmp_path), needle)
+        assert_one_line_error(
+            painsign("video", target, "--weights", kit["ckpt"], cwd=tmp_path), needle
+        )
     assert snapshot(tmp_path) == set()
 
 
 def test_a_killed_worker_is_one_line(tmp_path):
     import psutil
 
-    proc = subprocess.Popen([sys.executable, "-m", "painsign_utils.cli", "synth", "--out", str(tmp_path / "s"),
-                             "--scale", "0.5", "--jobs", "2", "-q"], cwd=tmp_path, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "painsign_utils.cli",
+            "synth",
+            "--out",
+            str(tmp_path / "s"),
+            "--scale",
+            "0.5",
+            "--jobs",
+            "2",
+            "-q",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     main = psutil.Process(proc.pid)
     deadline = time.time() + 60
     workers: list = []
@@ -300,15 +434,20 @@ def test_a_killed_worker_is_one_line(tmp_path):
     time.sleep(1.0)
     workers[0].kill()  # kill -9: out of memory looks like this
     _, err = proc.communicate(timeout=60)
-    assert_one_line_error(subprocess.CompletedProcess(proc.args, proc.returncode, "", err),
-                          "a worker process died")
+    assert_one_line_error(
+        subprocess.CompletedProcess(proc.args, proc.returncode, "", err), "a worker process died"
+    )
 
 
 def test_check_warns_about_videos_sharing_a_file_name(tmp_path, kit):
     for sub in ("A", "B"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "clip.avi").write_bytes(kit["avi"].read_bytes())
-    (tmp_path / "v.csv").write_text("path,subject,dataset,label\nA/clip.avi,1,d,nopain\nB/clip.avi,2,d,pain\n")
+    (tmp_path / "v.csv").write_text(
+        "path,subject,dataset,label\nA/clip.avi,1,d,nopain\nB/clip.avi,2,d,pain\n"
+    )
     proc = painsign("check", tmp_path / "v.csv", "--kind", "video", "-q", cwd=tmp_path)
     assert proc.returncode == 0 and "every file opened" in proc.stdout
-    assert proc.stderr.strip().startswith("painsign: warning: 1 file name(s) used by more than one video")
+    assert proc.stderr.strip().startswith(
+        "painsign: warning: 1 file name(s) used by more than one video"
+    )

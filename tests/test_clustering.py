@@ -223,9 +223,13 @@ from painsign_utils.clustering import (  # noqa: E402
 def test_authors_clusters_are_plain_kmeans3_on_unscaled_features():
     X = blobs(seed=1)
     clf = AuthorsSignTypeClassifier().fit(X)
-    ref = KMeans(n_clusters=3, random_state=0, n_init="auto").fit(X[["entropy", "crossings"]].to_numpy())
+    ref = KMeans(n_clusters=3, random_state=0, n_init="auto").fit(
+        X[["entropy", "crossings"]].to_numpy()
+    )
     np.testing.assert_array_equal(clf.predict_cluster(X), ref.labels_)
-    np.testing.assert_allclose(clf.centroids_[["entropy", "crossings"]].to_numpy(), ref.cluster_centers_)
+    np.testing.assert_allclose(
+        clf.centroids_[["entropy", "crossings"]].to_numpy(), ref.cluster_centers_
+    )
     assert clf.k_ == 3 and set(clf.silhouettes_) == set(range(2, 11))
     assert (clf.predict(X) == X["truth"].to_numpy()).all()
 
@@ -233,10 +237,15 @@ def test_authors_clusters_are_plain_kmeans3_on_unscaled_features():
 def test_authors_clusters_depend_on_the_scale_of_the_features():
     # Unscaled k-means: stretching crossings changes the clustering, unlike the causal classifier.
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"entropy": rng.uniform(0, 3, 60), "crossings": rng.integers(0, 4, 60).astype(float)})
+    X = pd.DataFrame(
+        {"entropy": rng.uniform(0, 3, 60), "crossings": rng.integers(0, 4, 60).astype(float)}
+    )
     a = AuthorsSignTypeClassifier().fit(X).predict_cluster(X)
-    b = AuthorsSignTypeClassifier().fit(X.assign(crossings=X["crossings"] * 100)).predict_cluster(X.assign(
-        crossings=X["crossings"] * 100))
+    b = (
+        AuthorsSignTypeClassifier()
+        .fit(X.assign(crossings=X["crossings"] * 100))
+        .predict_cluster(X.assign(crossings=X["crossings"] * 100))
+    )
     from sklearn.metrics import adjusted_rand_score
 
     assert adjusted_rand_score(a, b) < 0.9
@@ -247,7 +256,10 @@ def test_authors_names_follow_the_papers_definitions_from_centroids():
     names = AuthorsSignTypeClassifier._name_clusters(centres)
     assert names == {0: "stable", 1: "unstable", 2: "irregular"}
     assert AuthorsSignTypeClassifier._name_clusters(centres[[2, 0, 1]]) == {
-        0: "irregular", 1: "stable", 2: "unstable"}
+        0: "irregular",
+        1: "stable",
+        2: "unstable",
+    }
 
 
 def test_authors_indeterminate_is_an_overlay_flag_not_a_fourth_type():
@@ -257,9 +269,15 @@ def test_authors_indeterminate_is_an_overlay_flag_not_a_fourth_type():
     assert clf.irregular_max_ == irregular["crossings"].max()
     assert clf.crossings_cut_ == clf.irregular_max_ + 1
     cent = clf.centroids_.set_index("name")
-    assert clf.entropy_cut_ == pytest.approx((cent.loc["stable", "entropy"] + cent.loc["irregular", "entropy"]) / 2)
-    probe = pd.DataFrame({"entropy": [0.3, 0.3, 2.6, 0.3],
-                          "crossings": [clf.irregular_max_ + 1, clf.irregular_max_, 9.0, 12.0]})
+    assert clf.entropy_cut_ == pytest.approx(
+        (cent.loc["stable", "entropy"] + cent.loc["irregular", "entropy"]) / 2
+    )
+    probe = pd.DataFrame(
+        {
+            "entropy": [0.3, 0.3, 2.6, 0.3],
+            "crossings": [clf.irregular_max_ + 1, clf.irregular_max_, 9.0, 12.0],
+        }
+    )
     assert list(clf.is_indeterminate(probe)) == [True, False, False, True]
     assert set(clf.predict(probe)) <= {"stable", "irregular", "unstable"}
     assert clf.summary()["crossings_cut"] == clf.crossings_cut_
@@ -311,8 +329,14 @@ def _typed() -> pd.DataFrame:
         "v4": ("unstable", "irregular", "stable"),
         "v5": ("stable", "stable", None),  # model c has no sign for v5
     }
-    return pd.DataFrame([{"video": v, "model": m, "sign_type": t}
-                         for v, ts in rows.items() for m, t in zip("abc", ts, strict=True) if t])
+    return pd.DataFrame(
+        [
+            {"video": v, "model": m, "sign_type": t}
+            for v, ts in rows.items()
+            for m, t in zip("abc", ts, strict=True)
+            if t
+        ]
+    )
 
 
 def test_pairwise_and_three_way_agreement_hand_counted():
@@ -333,14 +357,20 @@ def test_pairwise_and_three_way_agreement_hand_counted():
 
 
 def test_table3_under_the_overlay_has_three_types_plus_the_flagged_row_and_uses_the_video_score():
-    videos = pd.DataFrame({
-        "model": ["m"] * 6, "video": list("abcdef"),
-        "sign_type": ["stable", "stable", "irregular", "irregular", "unstable", "unstable"],
-        "indeterminate": [False, False, False, False, True, False],
-        "label": [1, 0, 1, 0, 1, 0], "threshold": 0.5,
-        "mean_prob": [0.9, 0.1, 0.9, 0.1, 0.9, 0.1],  # face mean: perfect
-        "score": [0.9, 0.6, 0.2, 0.1, 0.9, 0.1],  # the protocol's video score
-        "entropy": [0.1, 0.2, 2.0, 2.1, 1.0, 2.6], "crossings": [0, 0, 1, 2, 9, 8]})
+    videos = pd.DataFrame(
+        {
+            "model": ["m"] * 6,
+            "video": list("abcdef"),
+            "sign_type": ["stable", "stable", "irregular", "irregular", "unstable", "unstable"],
+            "indeterminate": [False, False, False, False, True, False],
+            "label": [1, 0, 1, 0, 1, 0],
+            "threshold": 0.5,
+            "mean_prob": [0.9, 0.1, 0.9, 0.1, 0.9, 0.1],  # face mean: perfect
+            "score": [0.9, 0.6, 0.2, 0.1, 0.9, 0.1],  # the protocol's video score
+            "entropy": [0.1, 0.2, 2.0, 2.1, 1.0, 2.6],
+            "crossings": [0, 0, 1, 2, 9, 8],
+        }
+    )
     t = table3(videos).set_index("sign_type")
     assert list(t.index) == ["stable", "irregular", "unstable", "indeterminate"]
     assert t.loc["indeterminate", "overlay"] and not t.loc["unstable", "overlay"]

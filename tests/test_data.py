@@ -28,7 +28,10 @@ def test_synthetic_manifests_validate(tiny_synth):
     "mutate, message",
     [
         (lambda df: df.drop(columns="subject"), "missing column"),
-        (lambda df: df.assign(label=["pain", "sore"] + ["pain"] * (len(df) - 2)), "unknown label 'sore'"),
+        (
+            lambda df: df.assign(label=["pain", "sore"] + ["pain"] * (len(df) - 2)),
+            "unknown label 'sore'",
+        ),
         (lambda df: df.assign(path=["nowhere.jpg"] + list(df["path"][1:])), "file not found"),
         (lambda df: df.iloc[:0], "no rows"),
         (lambda df: pd.concat([df, df.iloc[:1]]), "listed twice"),
@@ -52,7 +55,13 @@ def test_missing_or_garbage_manifest(tmp_path):
 
 
 def test_icope_layout(tmp_path):
-    for name in ("S001v_pain_0.jpg", "S001v_nopain_180.jpg", "S002_rest_1.jpg", "S002_friction_0.jpg", "S003_pain.png"):
+    for name in (
+        "S001v_pain_0.jpg",
+        "S001v_nopain_180.jpg",
+        "S002_rest_1.jpg",
+        "S002_friction_0.jpg",
+        "S003_pain.png",
+    ):
         (tmp_path / name).write_bytes(b"x")
     df = data.manifest_from_folder(tmp_path, layout="icope")
     assert sorted(df["label"]) == ["nopain", "nopain", "pain", "pain"]
@@ -64,8 +73,12 @@ def test_icope_layout(tmp_path):
 
 
 def test_collect_writes_manifests(tiny_synth, tmp_path):
-    images, videos = data.collect(tmp_path, source="manifest", image_manifest=tiny_synth["images"],
-                                  video_manifest=tiny_synth["videos"])
+    images, videos = data.collect(
+        tmp_path,
+        source="manifest",
+        image_manifest=tiny_synth["images"],
+        video_manifest=tiny_synth["videos"],
+    )
     assert (tmp_path / "images.csv").exists() and (tmp_path / "videos.csv").exists()
     with pytest.raises(DataError, match="unknown data source"):
         data.collect(tmp_path, source="cloud")

@@ -58,8 +58,15 @@ def runs(tmp_path):
     videos, runs = [], []
     for i in range(8):
         label = "pain" if i % 2 else "nopain"
-        videos.append({"path": f"videos/V{i:03d}.mp4", "label": label, "fps": 30.0,
-                       "scenario": "stable_pain" if i % 2 else "stable_rest", "subject": f"S{i}"})
+        videos.append(
+            {
+                "path": f"videos/V{i:03d}.mp4",
+                "label": label,
+                "fps": 30.0,
+                "scenario": "stable_pain" if i % 2 else "stable_rest",
+                "subject": f"S{i}",
+            }
+        )
         for model, shift in (("ncnn", 0.0), ("vggface", 0.05)):
             level = 0.7 if i % 2 else 0.3
             p = np.clip(level + shift + rng.normal(0, 0.05, 60), 0, 1)
@@ -93,8 +100,11 @@ def test_pearson_between_models(runs):
     pairs = ev.pearson_between_models(signs)
     assert len(pairs) == 7 and pairs["r"].between(-1, 1).all()
     t = np.linspace(0, 6, 200)
-    same = {("a", "v"): pd.DataFrame({"sign": np.sin(t)}), ("b", "v"): pd.DataFrame({"sign": 2 * np.sin(t) + 1}),
-            ("c", "v"): pd.DataFrame({"sign": np.full(200, 0.3)})}
+    same = {
+        ("a", "v"): pd.DataFrame({"sign": np.sin(t)}),
+        ("b", "v"): pd.DataFrame({"sign": 2 * np.sin(t) + 1}),
+        ("c", "v"): pd.DataFrame({"sign": np.full(200, 0.3)}),
+    }
     r = ev.pearson_between_models(same).set_index(["model_a", "model_b"])["r"]
     assert r[("a", "b")] == pytest.approx(1.0)
     assert np.isnan(r[("a", "c")])  # r is undefined for a constant sign
@@ -122,8 +132,10 @@ def test_sign_tracks_latent_intensity_and_frame_auc():
     assert not r.set_index("video").loc["flat", "varying"]
     ideal = ev.oracle_signs(signs, truths)
     assert set(ideal) == {("perfect classifier", v) for v in ("v0", "v1", "v2", "v3", "flat")}
-    np.testing.assert_array_equal(np.isnan(ideal[("perfect classifier", "v0")]["prob"]),
-                                  np.isnan(signs[("ncnn", "v0")]["prob"]))  # same face gaps
+    np.testing.assert_array_equal(
+        np.isnan(ideal[("perfect classifier", "v0")]["prob"]),
+        np.isnan(signs[("ncnn", "v0")]["prob"]),
+    )  # same face gaps
     r_ideal = ev.truth_correlation(ideal, truths)
     assert (r_ideal.loc[r_ideal["varying"], "r_smoothed"] > 0.99).all()
     auc = ev.frame_level_auc(signs, truths)
@@ -151,8 +163,12 @@ def test_long_recording_segments_and_horizons():
     assert len(joined) == 1800 and np.all(np.diff(joined["time"]) > 0)
     assert joined["time"].iloc[-1] == pytest.approx(179.9)
     sign = pain_sign(joined["prob"].to_numpy(), 10)
-    train = pd.DataFrame({"entropy": [0.0, 0.1, 0.2, 2.0, 2.2, 2.4, 0.3, 0.2],
-                          "crossings": [0, 0, 1, 12, 13, 14, 1, 0]})
+    train = pd.DataFrame(
+        {
+            "entropy": [0.0, 0.1, 0.2, 2.0, 2.2, 2.4, 0.3, 0.2],
+            "crossings": [0, 0, 1, 12, 13, 14, 1, 0],
+        }
+    )
     clf = SignTypeClassifier(k_max=3).fit(train)
     seg = ev.segment_types(sign, 0.5, rate, clf.predict)
     assert len(seg) == 9 and seg["end_s"].iloc[-1] == pytest.approx(180)
@@ -164,7 +180,9 @@ def test_long_recording_segments_and_horizons():
     assert hz.loc["last hour", "covered_s"] == pytest.approx(180)  # capped at the recording
     assert hz.loc["last hour", "share_stable"] == pytest.approx(6 / 9)
     odd = ev.segment_types(sign[:1700], 0.5, rate, clf.predict)  # 170 s: 8 segments + 10 s
-    assert odd["end_s"].iloc[-1] == pytest.approx(170) and odd["start_s"].iloc[0] == pytest.approx(10)
+    assert odd["end_s"].iloc[-1] == pytest.approx(170) and odd["start_s"].iloc[0] == pytest.approx(
+        10
+    )
     with pytest.raises(DataError, match="shorter"):
         ev.segment_types(sign[:50], 0.5, rate, clf.predict)
 
@@ -173,7 +191,8 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
     videos = pd.DataFrame({"path": ["a/V1.mp4", "a/V2.mp4"], "detections": ["d1.csv", "d2.csv"]})
     for d in ("d1.csv", "d2.csv"):
         pd.DataFrame({"frame": [0, 1], "time": [0, 1 / 30], "found": [True, False]}).to_csv(
-            tmp_path / d, index=False)
+            tmp_path / d, index=False
+        )
     best = pd.DataFrame({"model": ["ncnn"], "checkpoint": ["best.pt"], "threshold": [0.5]})
     calls = {"load": 0, "engine": 0}
 
@@ -199,7 +218,8 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
     assert calls == {"load": 2, "engine": 4}  # another model: its probabilities are recomputed
     # Other detections for V2 (a replaced video, another frame step): only V2 is recomputed.
     pd.DataFrame({"frame": [0, 2], "time": [0, 2 / 30], "found": [True, True]}).to_csv(
-        tmp_path / "d2.csv", index=False)
+        tmp_path / "d2.csv", index=False
+    )
     ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert calls == {"load": 3, "engine": 5}
     # A video file replaced by another (new size / time) recomputes that video alone.
@@ -232,7 +252,10 @@ def test_privacy_filter_blurs_only_when_faces_are_not_allowed():
     blurred = privacy_filter(img, False)
     assert blurred.shape == img.shape and blurred.dtype == np.uint8
     # high-frequency detail is gone: neighbouring pixels nearly equal
-    assert np.abs(np.diff(blurred.astype(int), axis=1)).mean() < 0.2 * np.abs(np.diff(img.astype(int), axis=1)).mean()
+    assert (
+        np.abs(np.diff(blurred.astype(int), axis=1)).mean()
+        < 0.2 * np.abs(np.diff(img.astype(int), axis=1)).mean()
+    )
 
 
 def test_strip_frames_one_per_second_capped():
@@ -252,8 +275,18 @@ def test_frame_strip_reads_crops_from_a_video(tmp_path):
         for i in range(30):
             w.write(np.full((60, 80, 3), 8 * i, np.uint8))
     n = 30
-    dets = pd.DataFrame({"frame": np.arange(n), "time": np.arange(n) / 10, "found": np.arange(n) % 2 == 0,
-                         "score": 0.9, "x": 20.0, "y": 10.0, "w": 30.0, "h": 30.0})
+    dets = pd.DataFrame(
+        {
+            "frame": np.arange(n),
+            "time": np.arange(n) / 10,
+            "found": np.arange(n) % 2 == 0,
+            "score": 0.9,
+            "x": 20.0,
+            "y": 10.0,
+            "w": 30.0,
+            "h": 30.0,
+        }
+    )
     for c in ("le_x", "le_y", "re_x", "re_y", "no_x", "no_y", "ml_x", "ml_y", "mr_x", "mr_y"):
         dets[c] = 30.0
     strip = frame_strip(path, dets, size=32, allowed=False)
@@ -267,13 +300,30 @@ def test_frame_strip_reads_crops_from_a_video(tmp_path):
     matplotlib.use("Agg")
     from painsign_utils.figures.sign import plot_video_sign
 
-    probs = pd.DataFrame({"frame": dets["frame"], "time": dets["time"],
-                          "prob": np.where(dets["found"], np.linspace(0.2, 0.8, n), np.nan)})
-    signs = {(m, "v"): probs.assign(sign=pain_sign(probs["prob"].to_numpy(), 10)) for m in ("ncnn", "vit_b16")}
-    summary = pd.DataFrame([{"model": m, "video": "v", "threshold": 0.5,
-                             **ev.summarize_video(probs, 0.5)} for m in ("ncnn", "vit_b16")])
-    fig = plot_video_sign("v", {"path": path, "detections": _write(dets, tmp_path / "d.csv"), "label": "pain"},
-                          signs, summary, faces_allowed=False)
+    probs = pd.DataFrame(
+        {
+            "frame": dets["frame"],
+            "time": dets["time"],
+            "prob": np.where(dets["found"], np.linspace(0.2, 0.8, n), np.nan),
+        }
+    )
+    signs = {
+        (m, "v"): probs.assign(sign=pain_sign(probs["prob"].to_numpy(), 10))
+        for m in ("ncnn", "vit_b16")
+    }
+    summary = pd.DataFrame(
+        [
+            {"model": m, "video": "v", "threshold": 0.5, **ev.summarize_video(probs, 0.5)}
+            for m in ("ncnn", "vit_b16")
+        ]
+    )
+    fig = plot_video_sign(
+        "v",
+        {"path": path, "detections": _write(dets, tmp_path / "d.csv"), "label": "pain"},
+        signs,
+        summary,
+        faces_allowed=False,
+    )
     assert len(fig.axes) == 1 + 3
     assert any("blurred" in t.get_text() for t in fig.texts)
 
@@ -287,44 +337,75 @@ def test_sign_figures_draw(tmp_path):
     from painsign_utils.figures import sign as fs
 
     t = np.arange(600) / 30
-    traces = {m: pd.DataFrame({"time": t, "sign": 0.5 + 0.3 * np.sin(t + k)})
-              for k, m in enumerate(("vggface", "ncnn", "vit_b16"))}
+    traces = {
+        m: pd.DataFrame({"time": t, "sign": 0.5 + 0.3 * np.sin(t + k)})
+        for k, m in enumerate(("vggface", "ncnn", "vit_b16"))
+    }
     summ = {m: {"mean_prob": 0.5, "prediction": 1, "entropy": 2.0, "crossings": 6} for m in traces}
     strip = [(float(i), np.zeros((16, 16, 3), np.uint8), i % 2 == 0) for i in range(20)]
-    fig = fs.plot_sign(traces, ev.PAPER["thresholds"], summ, "pain", strip=strip,
-                       truth=pd.DataFrame({"time": t, "intensity": 0.5 + 0.3 * np.sin(t)}),
-                       strip_note="faces blurred")
+    fig = fs.plot_sign(
+        traces,
+        ev.PAPER["thresholds"],
+        summ,
+        "pain",
+        strip=strip,
+        truth=pd.DataFrame({"time": t, "intensity": 0.5 + 0.3 * np.sin(t)}),
+        strip_note="faces blurred",
+    )
     legend = [x.get_text() for x in fig.axes[0].get_legend().get_texts()]
     assert legend[0] == "Ground truth: pain" and "crossings 6" in legend[1]
     assert len(fig.axes) == 21
     figures.save(fig, tmp_path / "sign.png")
 
     rng = np.random.default_rng(0)
-    feats = pd.DataFrame({"model": np.repeat(["vggface", "ncnn", "vit_b16"], 30),
-                          "entropy": np.tile(np.r_[rng.normal(0.3, 0.1, 10), rng.normal(2, 0.1, 10), rng.normal(2.6, 0.1, 10)], 3),
-                          "crossings": np.tile(np.r_[np.zeros(10), np.full(10, 2), np.full(10, 7)], 3) + rng.integers(0, 2, 90),
-                          "label": rng.integers(0, 2, 90), "mean_prob": rng.random(90),
-                          "threshold": 0.5})
+    feats = pd.DataFrame(
+        {
+            "model": np.repeat(["vggface", "ncnn", "vit_b16"], 30),
+            "entropy": np.tile(
+                np.r_[rng.normal(0.3, 0.1, 10), rng.normal(2, 0.1, 10), rng.normal(2.6, 0.1, 10)], 3
+            ),
+            "crossings": np.tile(np.r_[np.zeros(10), np.full(10, 2), np.full(10, 7)], 3)
+            + rng.integers(0, 2, 90),
+            "label": rng.integers(0, 2, 90),
+            "mean_prob": rng.random(90),
+            "threshold": 0.5,
+        }
+    )
     feats["sign_type"], clfs = fit_sign_types(feats, k_max=4, n_init=3)
     figures.save(fs.plot_sign_types(feats, clfs), tmp_path / "types.png")
     figures.save(fs.plot_silhouettes(clfs), tmp_path / "sil.png")
     figures.save(fs.plot_decision_matrix(table3(feats, clfs)), tmp_path / "fig5.png")
     figures.save(fs.plot_video_scores(feats), tmp_path / "roc.png")
-    segs = pd.DataFrame({"start_s": [0, 10], "end_s": [10, 20], "sign_type": ["stable", "unstable"]})
-    figures.save(fs.plot_long_recording(t, traces["ncnn"]["sign"].to_numpy(), 0.5, segs, boundaries=[10]),
-                 tmp_path / "long.png")
-    assert all((tmp_path / f).stat().st_size > 0 for f in ("sign.png", "types.png", "sil.png", "fig5.png", "long.png", "roc.png"))
+    segs = pd.DataFrame(
+        {"start_s": [0, 10], "end_s": [10, 20], "sign_type": ["stable", "unstable"]}
+    )
+    figures.save(
+        fs.plot_long_recording(t, traces["ncnn"]["sign"].to_numpy(), 0.5, segs, boundaries=[10]),
+        tmp_path / "long.png",
+    )
+    assert all(
+        (tmp_path / f).stat().st_size > 0
+        for f in ("sign.png", "types.png", "sil.png", "fig5.png", "long.png", "roc.png")
+    )
 
 
 def test_pick_examples_follow_the_paper_descriptions():
     rows = []
     for model in ("a", "b"):
-        for video, (e, c) in {"calm": (0.1, 0), "occluded": (2.2, 1), "switching": (2.6, 9),
-                              "hovering": (0.4, 8)}.items():
+        for video, (e, c) in {
+            "calm": (0.1, 0),
+            "occluded": (2.2, 1),
+            "switching": (2.6, 9),
+            "hovering": (0.4, 8),
+        }.items():
             rows.append({"model": model, "video": video, "entropy": e, "crossings": c})
     ex = ev.pick_examples(pd.DataFrame(rows))
-    assert ex == {"stable": "calm", "irregular": "occluded", "unstable": "switching",
-                  "indeterminate": "hovering"}
+    assert ex == {
+        "stable": "calm",
+        "irregular": "occluded",
+        "unstable": "switching",
+        "indeterminate": "hovering",
+    }
 
 
 def test_inference_speed_and_cached_runs(tmp_path, runs):
@@ -369,7 +450,9 @@ def test_valid_mode_summary_equals_the_authors_computation():
         ref, h, x = _authors_reference(p, thr)
         s = ev.summarize_video(probs, thr, mode="valid", video_score="sign_mean")
         assert s["n_sign"] == 571 and s["sign_mode"] == "valid" and s["video_score"] == "sign_mean"
-        assert s["score"] == pytest.approx(ref.mean()) and s["sign_mean"] == pytest.approx(ref.mean())
+        assert s["score"] == pytest.approx(ref.mean()) and s["sign_mean"] == pytest.approx(
+            ref.mean()
+        )
         assert s["prediction"] == int(ref.mean() >= thr)
         assert s["entropy"] == pytest.approx(h, abs=1e-12)
         assert s["crossings"] == x  # no sample equals θ exactly on these curves
@@ -379,7 +462,9 @@ def test_valid_mode_summary_equals_the_authors_computation():
 
 
 def test_video_score_is_validated():
-    probs = pd.DataFrame({"frame": np.arange(40), "time": np.arange(40) / 30, "prob": np.full(40, 0.5)})
+    probs = pd.DataFrame(
+        {"frame": np.arange(40), "time": np.arange(40) / 30, "prob": np.full(40, 0.5)}
+    )
     with pytest.raises(Exception, match="unknown video score"):
         ev.summarize_video(probs, 0.5, video_score="median")
 
@@ -403,21 +488,29 @@ def test_load_signs_and_downstream_use_the_summary_sign_mode(tmp_path):
             p = np.clip(0.5 + np.cumsum(rng.normal(0, 0.04, 120)), 0, 1)
             p[10:15] = np.nan
             path = tmp_path / f"{model}_{v}.csv"
-            pd.DataFrame({"frame": np.arange(120), "time": np.arange(120) / 30, "prob": p}).to_csv(path, index=False)
+            pd.DataFrame({"frame": np.arange(120), "time": np.arange(120) / 30, "prob": p}).to_csv(
+                path, index=False
+            )
             rows.append({"model": model, "video": v, "probs": str(path)})
             truths[v] = pd.DataFrame({"frame": np.arange(120), "intensity": rng.random(120)})
     runs = pd.DataFrame(rows)
     videos = pd.DataFrame({"path": ["x/v1.mp4", "x/v2.mp4"], "label": ["pain", "nopain"]})
-    summary = ev.summarize_videos(runs, videos, {"a": 0.5, "b": 0.5}, mode="valid", video_score="sign_mean")
+    summary = ev.summarize_videos(
+        runs, videos, {"a": 0.5, "b": 0.5}, mode="valid", video_score="sign_mean"
+    )
     assert (summary["sign_mode"] == "valid").all() and (summary["n_sign"] == 91).all()
     signs = ev.load_signs(runs, summary)
     s = signs[("a", "v1")]["sign"].to_numpy()
     assert len(s) == 120 and np.isnan(s).sum() == 29
-    assert np.nanmean(s) == pytest.approx(summary.set_index(["model", "video"]).loc[("a", "v1"), "score"])
+    assert np.nanmean(s) == pytest.approx(
+        summary.set_index(["model", "video"]).loc[("a", "v1"), "score"]
+    )
     pairs = ev.pearson_between_models(signs)
     a, b = signs[("a", "v1")]["sign"].to_numpy(), signs[("b", "v1")]["sign"].to_numpy()
     ok = np.isfinite(a)
-    assert pairs.loc[pairs["video"] == "v1", "r"].iloc[0] == pytest.approx(np.corrcoef(a[ok], b[ok])[0, 1])
+    assert pairs.loc[pairs["video"] == "v1", "r"].iloc[0] == pytest.approx(
+        np.corrcoef(a[ok], b[ok])[0, 1]
+    )
     assert np.isfinite(ev.frame_level_auc(signs, truths, summary)["auc_sign"]).all()
     oracle = ev.oracle_signs(signs, truths, mode="valid")
     assert np.isnan(oracle[("perfect classifier", "v1")]["sign"].to_numpy()).sum() == 29
@@ -429,10 +522,14 @@ def test_load_signs_and_downstream_use_the_summary_sign_mode(tmp_path):
 
 
 def test_scenario_agreement_counts_a_flagged_indeterminate_video_as_recovered():
-    summary = pd.DataFrame({
-        "model": ["m"] * 4, "scenario": ["indeterminate", "indeterminate", "unstable", "stable_rest"],
-        "sign_type": ["unstable", "unstable", "unstable", "stable"],
-        "indeterminate": [True, False, False, False]})
+    summary = pd.DataFrame(
+        {
+            "model": ["m"] * 4,
+            "scenario": ["indeterminate", "indeterminate", "unstable", "stable_rest"],
+            "sign_type": ["unstable", "unstable", "unstable", "stable"],
+            "indeterminate": [True, False, False, False],
+        }
+    )
     got = ev.scenario_agreement(summary, n_perm=10).iloc[0]
     assert got["agreement"] == pytest.approx(3 / 4)  # the unflagged indeterminate video is missed
     causal = ev.scenario_agreement(summary.drop(columns="indeterminate"), n_perm=10).iloc[0]

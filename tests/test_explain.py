@@ -348,10 +348,19 @@ def test_strip_figure_and_privacy_filter():
     t = np.arange(40) / 10
     blob = _blob(32, (10, 20), 4.0)
     fig = explanation_strip(
-        t, 0.5 + 0.3 * np.sin(t), 0.5, [0.0, 1.0, 2.0], [face, None, face], [blob, None, blob],
-        [blob, None, -blob], "ncnn", title="x", probs=0.5 + 0.3 * np.sin(t), show_faces=False,
+        t,
+        0.5 + 0.3 * np.sin(t),
+        0.5,
+        [0.0, 1.0, 2.0],
+        [face, None, face],
+        [blob, None, blob],
+        [blob, None, -blob],
+        "ncnn",
+        title="x",
+        probs=0.5 + 0.3 * np.sin(t),
+        show_faces=False,
         display=48,
-    )  # fmt: skip
+    )
     assert len(fig.axes) == 1 + 3 * 3
     shown = fig.axes[4].images[0].get_array()  # Grad-CAM of the first frame
     assert shown.shape == (48, 48, 3)

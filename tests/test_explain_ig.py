@@ -40,5 +40,8 @@ def test_clamp_shows_only_evidence_for_the_class_abs_shows_both():
 
 def test_overlays_pass_the_ig_mode_through():
     crop = np.full((48, 48, 3), 128, np.uint8)
-    a, c = overlays([crop], [_signed()], display=48)[0], overlays([crop], [_signed()], display=48, ig_mode="clamp")[0]
+    a, c = (
+        overlays([crop], [_signed()], display=48)[0],
+        overlays([crop], [_signed()], display=48, ig_mode="clamp")[0],
+    )
     assert a.shape == c.shape and not np.array_equal(a, c)

@@ -23,13 +23,25 @@ def test_detector_finds_visible_synthetic_faces(detector):
     n = 120
     for i in range(n):
         subject = Subject.random(rng, f"T{i}")
-        expr = expression_from_intensity(rng.uniform(0, 1), subject, rng, asleep=float(rng.random() < 0.15))
+        expr = expression_from_intensity(
+            rng.uniform(0, 1), subject, rng, asleep=float(rng.random() < 0.15)
+        )
         frame = synthetic.background(rng, 320, 240)
-        where = Placement(160 + rng.uniform(-30, 30), 120 + rng.uniform(-10, 10), 240 * rng.uniform(0.17, 0.26),
-                          float(np.clip(rng.normal(0, 12), -30, 30)))
+        where = Placement(
+            160 + rng.uniform(-30, 30),
+            120 + rng.uniform(-10, 10),
+            240 * rng.uniform(0.17, 0.26),
+            float(np.clip(rng.normal(0, 12), -30, 30)),
+        )
         box, _ = place_face(frame, subject, expr, where)
-        frame = synthetic.photographic(frame, rng, rng.uniform(0.8, 1.1), rng.uniform(0, 1), rng.uniform(1, 5),
-                                       synthetic.light_gradient(rng, 320, 240))
+        frame = synthetic.photographic(
+            frame,
+            rng,
+            rng.uniform(0.8, 1.1),
+            rng.uniform(0, 1),
+            rng.uniform(1, 5),
+            synthetic.light_gradient(rng, 320, 240),
+        )
         found = detector.detect(frame)
         hits += bool(found) and faces.box_iou(found[0].box, box) >= 0.5
     assert hits / n >= 0.95
@@ -40,7 +52,9 @@ def test_hidden_faces_give_no_detection(detector):
     for i in range(10):
         subject = Subject.random(rng, f"H{i}")
         frame = synthetic.background(rng, 320, 240)
-        box, _ = place_face(frame, subject, expression_from_intensity(0.5, subject, rng), Placement(160, 120, 50, 0))
+        box, _ = place_face(
+            frame, subject, expression_from_intensity(0.5, subject, rng), Placement(160, 120, 50, 0)
+        )
         synthetic.draw_cloth(frame, rng, box)
         assert detector.detect(frame) == []
 
@@ -50,7 +64,9 @@ def test_video_detections_against_truth(tiny_synth, tmp_path, detector):
     scores = []
     for rec in videos.itertuples():
         path = tiny_synth["root"] / "videos" / rec.path
-        table = faces.detect_video(path, detector, cache=tmp_path / f"{rec.path}.csv", step=2, progress=False)
+        table = faces.detect_video(
+            path, detector, cache=tmp_path / f"{rec.path}.csv", step=2, progress=False
+        )
         assert list(table.columns) == list(faces.DETECTION_COLUMNS)
         truth = pd.read_csv(tiny_synth["root"] / "videos" / rec.truth)
         scores.append(faces.score_against_truth(table, truth))
@@ -75,7 +91,9 @@ def test_detection_cache_is_reused(tiny_synth, tmp_path, detector):
 
 def test_crop_face_pads_and_resizes():
     img = np.zeros((50, 60, 3), np.uint8)
-    det = faces.Detection(box=np.array([40.0, 30.0, 30.0, 30.0]), landmarks=np.zeros((5, 2)), score=1.0)
+    det = faces.Detection(
+        box=np.array([40.0, 30.0, 30.0, 30.0]), landmarks=np.zeros((5, 2)), score=1.0
+    )
     crop = faces.crop_face(img, det, margin=0.2, size=64)
     assert crop.shape == (64, 64, 3)
 
@@ -84,7 +102,9 @@ def test_downscaled_detection_maps_boxes_back(detector):
     rng = np.random.default_rng(2)
     subject = Subject.random(rng, "D")
     frame = synthetic.background(rng, 1280, 960)
-    box, _ = place_face(frame, subject, expression_from_intensity(0.2, subject, rng), Placement(640, 480, 200, 0))
+    box, _ = place_face(
+        frame, subject, expression_from_intensity(0.2, subject, rng), Placement(640, 480, 200, 0)
+    )
     small = faces.get_detector(max_side=320).detect(frame)
     assert small and faces.box_iou(small[0].box, box) >= 0.5
 
@@ -110,4 +130,6 @@ def test_video_without_any_face(tmp_path, detector):
         for _ in range(5):
             w.write(np.full((120, 160, 3), 128, np.uint8))
     with pytest.raises(NoFaceError, match="no face found"):
-        faces.detect_video(tmp_path / "empty.mp4", detector, cache=tmp_path / "e.csv", progress=False)
+        faces.detect_video(
+            tmp_path / "empty.mp4", detector, cache=tmp_path / "e.csv", progress=False
+        )

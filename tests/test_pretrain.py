@@ -12,8 +12,15 @@ from painsign_utils import pretrain, synthetic
 from painsign_utils.errors import ConfigError, ModelError
 from painsign_utils.models import create_model
 
-TINY = pretrain.PretrainConfig(subjects=16, per_subject=8, val_per_subject=2, unseen_subjects=8,
-                               epochs=2, batch_size=16, lr=1e-4)  # fmt: skip
+TINY = pretrain.PretrainConfig(
+    subjects=16,
+    per_subject=8,
+    val_per_subject=2,
+    unseen_subjects=8,
+    epochs=2,
+    batch_size=16,
+    lr=1e-4,
+)
 
 
 def _looks(s) -> tuple:
@@ -22,9 +29,11 @@ def _looks(s) -> tuple:
 
 def test_corpus_identities_are_disjoint_from_the_books_subjects():
     cfg = synthetic.SynthConfig()
-    book = (synthetic.make_subjects(cfg.seed, "I", cfg.icope_subjects)
-            + synthetic.make_subjects(cfg.seed, "U", cfg.unifesp_subjects)
-            + synthetic.make_subjects(cfg.seed, "V", cfg.video_subjects))  # fmt: skip
+    book = (
+        synthetic.make_subjects(cfg.seed, "I", cfg.icope_subjects)
+        + synthetic.make_subjects(cfg.seed, "U", cfg.unifesp_subjects)
+        + synthetic.make_subjects(cfg.seed, "V", cfg.video_subjects)
+    )
     corpus = pretrain.corpus_subjects(cfg.seed, 200 + 24)
     assert not {s.id for s in book} & {s.id for s in corpus}
     assert not {_looks(s) for s in book} & {_looks(s) for s in corpus}
@@ -63,12 +72,18 @@ def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
     for k, v in saved.items():
         assert np.array_equal(v.numpy(), __import__("torch").load(run / "weights.pt")[k].numpy())
     # The linear probe of chapter 02 scores a random start and this start on labelled faces.
-    crops, ids, targets = pretrain.render_corpus(pretrain.corpus_subjects(5, 6), 8, 32, seed=5, progress=False)
+    crops, ids, targets = pretrain.render_corpus(
+        pretrain.corpus_subjects(5, 6), 8, 32, seed=5, progress=False
+    )
     y = (targets[:, -1] >= 0.5).astype(int)
-    probe = pretrain.probe_starts(crops, y, ids, {"vggface": run / "weights.pt", "ncnn": None}, {"vggface": 32})
+    probe = pretrain.probe_starts(
+        crops, y, ids, {"vggface": run / "weights.pt", "ncnn": None}, {"vggface": 32}
+    )
     assert list(probe["model"]) == ["vggface"]
     assert probe[["random_start", "this_start"]].notna().all(axis=None)
-    assert ((probe[["random_start", "this_start"]] >= 0) & (probe[["random_start", "this_start"]] <= 1)).all(axis=None)
+    assert (
+        (probe[["random_start", "this_start"]] >= 0) & (probe[["random_start", "this_start"]] <= 1)
+    ).all(axis=None)
 
 
 @pytest.mark.slow  # pretrains backbones: 40-110 s; left out of make test-fast
@@ -86,7 +101,9 @@ def test_starting_weights_prefer_real_files_and_say_which_start(tmp_path, monkey
     assert w == "random" and "random start" in start
     real = tmp_path / "vgg_face.pth"
     real.write_bytes(b"")
-    w, start = pretrain.starting_weights("vggface", 32, weights=real, pretrain_cfg=TINY, root=tmp_path)
+    w, start = pretrain.starting_weights(
+        "vggface", 32, weights=real, pretrain_cfg=TINY, root=tmp_path
+    )
     assert w == real and "pretrained weights" in start and not list(tmp_path.glob("vggface-*"))
 
 

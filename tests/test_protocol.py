@@ -20,15 +20,28 @@ from painsign_utils.protocol import (
 
 def test_authors_protocol_is_what_produced_the_papers_numbers():
     p = get_protocol("authors")
-    assert (p.sign_mode, p.video_score, p.threshold_rule) == ("valid", "sign_mean", "validation_folds")
-    assert (p.kmeans_k, p.kmeans_n_init, p.kmeans_random_state, p.scale_features) == (3, "auto", 0, False)
+    assert (p.sign_mode, p.video_score, p.threshold_rule) == (
+        "valid",
+        "sign_mean",
+        "validation_folds",
+    )
+    assert (p.kmeans_k, p.kmeans_n_init, p.kmeans_random_state, p.scale_features) == (
+        3,
+        "auto",
+        0,
+        False,
+    )
     assert (p.indeterminate, p.ig_postprocess, p.ig_baseline) == ("overlay", "clamp", "zeros")
     assert (p.augment_style, p.weight_decay, p.vgg_finetune_lr) == ("albumentations", 1e-5, 1e-6)
 
 
 def test_causal_protocol_is_the_leak_free_bedside_variant():
     p = get_protocol("causal")
-    assert (p.sign_mode, p.threshold_rule, p.clustering) == ("causal", "training_folds", "silhouette_zscore")
+    assert (p.sign_mode, p.threshold_rule, p.clustering) == (
+        "causal",
+        "training_folds",
+        "silhouette_zscore",
+    )
     assert p.kmeans_k is None and p.scale_features and p.indeterminate == "type"
     assert (p.ig_postprocess, p.augment_style) == ("abs", "keras")
 
@@ -57,12 +70,21 @@ def test_unknown_protocol_is_one_line(bad):
 
 def test_ledger_rows_cover_every_differing_setting():
     table = ledger_rows()
-    assert list(table.columns) == ["element", "paper text", "authors' code", "authors protocol",
-                                   "causal protocol"]
+    assert list(table.columns) == [
+        "element",
+        "paper text",
+        "authors' code",
+        "authors protocol",
+        "causal protocol",
+    ]
     assert len(table) == len(LEDGER) and table.notna().all().all()
     a, c = get_protocol("authors").as_dict(), get_protocol("causal").as_dict()
     differing = {k for k in a if a[k] != c[k] and k != "name"}
-    covered = {f for e in LEDGER for f in e.fields} | {"kmeans_k", "kmeans_n_init", "scale_features"}
+    covered = {f for e in LEDGER for f in e.fields} | {
+        "kmeans_k",
+        "kmeans_n_init",
+        "scale_features",
+    }
     assert differing <= covered
     row = table.set_index("element").loc["Pain-sign smoothing (§2.4)"]
     assert "571" in row["authors protocol"] and "trailing" in row["causal protocol"]

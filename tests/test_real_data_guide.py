@@ -53,21 +53,40 @@ def _fake_archives(root: Path) -> None:
         f = root / "images" / name
         f.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(f), img)
-        rows.append({"file_name": name.replace("/", "\\"), "subject": subject, "gender": "M",
-                     "class": cls, "dataset": dataset, "NFCS": ""})
+        rows.append(
+            {
+                "file_name": name.replace("/", "\\"),
+                "subject": subject,
+                "gender": "M",
+                "class": cls,
+                "dataset": dataset,
+                "NFCS": "",
+            }
+        )
     pd.DataFrame(rows).to_csv(root / "iCOPE+UNIFESP_data.csv", index=False)
     (root / "iCOPEvid").mkdir()
-    for name in ("S021_Rest_1_[0]_20s.mp4", "S021_Pain_1_[0]_20s.mp4", "S022_Movement_1_[0]_20s.mp4"):
+    for name in (
+        "S021_Rest_1_[0]_20s.mp4",
+        "S021_Pain_1_[0]_20s.mp4",
+        "S022_Movement_1_[0]_20s.mp4",
+    ):
         (root / "iCOPEvid" / name).write_bytes(b"")  # the manifest reads names, not frames
 
 
 def test_manifest_code_runs_on_a_fake_tree(tmp_path, capsys):
     _fake_archives(tmp_path)
-    code = next(b for b in re.findall(r"```python\n(.*?)```", PAGE, re.S) if "manifest_from_authors_csv" in b)
+    code = next(
+        b
+        for b in re.findall(r"```python\n(.*?)```", PAGE, re.S)
+        if "manifest_from_authors_csv" in b
+    )
     exec(code.replace("/data/neonatal", str(tmp_path)), {})  # noqa: S102 - the page's own snippet
     images = pd.read_csv(tmp_path / "images.csv", dtype=str)
     videos = pd.read_csv(tmp_path / "videos.csv", dtype=str)
     assert sorted(images["subject"].unique()) == ["UNIFESP-01", "iCOPE-S04"]
     assert len(images) == 4 and set(images["label"]) == {"pain", "nopain"}
-    assert dict(zip(videos["label"], videos["rotate"], strict=True)) == {"pain": "90", "nopain": "90"}
+    assert dict(zip(videos["label"], videos["rotate"], strict=True)) == {
+        "pain": "90",
+        "nopain": "90",
+    }
     assert "left out: air 1" in capsys.readouterr().out

@@ -13,8 +13,15 @@ from painsign_utils.errors import DataError
 
 # --- the authors' iCOPE+UNIFESP_data.csv ----------------------------------------------------------
 
-ICOPE_OTHER = {"friction": 45, "air": 34, "cry": 19, "sucrose": 15, "yawn": 7,
-               "pain_post_sucrose": 3, "sneeze": 1}
+ICOPE_OTHER = {
+    "friction": 45,
+    "air": 34,
+    "cry": 19,
+    "sucrose": 15,
+    "yawn": 7,
+    "pain_post_sucrose": 3,
+    "sneeze": 1,
+}
 
 
 def _icope_subjects(n: int = 27) -> list[str]:
@@ -27,12 +34,31 @@ def _authors_csv(tmp_path: Path) -> tuple[Path, Path]:
     root = tmp_path / "images"
     rows = []
 
-    def add(folder: str, name: str, subject: str, sex: str, cls: str, dataset: str, nfcs: str,
-            create: bool = True) -> None:
+    def add(
+        folder: str,
+        name: str,
+        subject: str,
+        sex: str,
+        cls: str,
+        dataset: str,
+        nfcs: str,
+        create: bool = True,
+    ) -> None:
         win = "Datasets\\Originais\\" + folder.replace("/", "\\") + "\\" + name
-        rows.append({"file_name": win, "subject": subject, "gender": sex, "class": cls,
-                     "dataset": dataset, "NFCS": nfcs, "new_subject": "x", "new_file_name": "x",
-                     "face_coordinates": "[0, 0, 1, 1]", "keypoints_coordinates": "[]"})
+        rows.append(
+            {
+                "file_name": win,
+                "subject": subject,
+                "gender": sex,
+                "class": cls,
+                "dataset": dataset,
+                "NFCS": nfcs,
+                "new_subject": "x",
+                "new_file_name": "x",
+                "face_coordinates": "[0, 0, 1, 1]",
+                "keypoints_coordinates": "[]",
+            }
+        )
         if create:
             target = root / "Datasets" / "Originais" / folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,8 +71,16 @@ def _authors_csv(tmp_path: Path) -> tuple[Path, Path]:
         s = subjects[k % 27]
         counts[(s, cls)] += 1
         stim = "rest" if cls == "nopain" else cls
-        add("iCOPE/pilot", f"{s}_{'MF'[k % 2]}_{stim}_{counts[(s, cls)]}.jpg", s, "MF"[k % 2], cls,
-            "iCOPE", "", create=cls in ("pain", "nopain"))
+        add(
+            "iCOPE/pilot",
+            f"{s}_{'MF'[k % 2]}_{stim}_{counts[(s, cls)]}.jpg",
+            s,
+            "MF"[k % 2],
+            cls,
+            "iCOPE",
+            "",
+            create=cls in ("pain", "nopain"),
+        )
     for k, cls in enumerate(["pain"] * 162 + ["nopain"] * 195):
         s = f"{k % 30 + 1:02d}"
         add("UNIFESP", f"{s}_{110000 + k}.bmp", s, "MF"[k % 2], cls, "UNIFESP", str(k % 6))
@@ -106,9 +140,24 @@ def test_authors_csv_missing_file_is_one_line(tmp_path):
 # --- iCOPE as it comes: 288 files, 164 kept ----------------------------------------------------------
 
 # Stimuli over the 288 real iCOPE files: rest 88, pain 74 + pain2 + pain3 (76 pain), the rest left out.
-ICOPE_STIMULI = {"rest": 88, "pain": 74, "pain2": 1, "pain3": 1, "friction": 43, "friciton": 2,
-                 "air": 33, "air2": 1, "cry": 19, "sucrose": 9, "succrose": 4, "sucrose2": 1,
-                 "sucrose3": 1, "yawn": 7, "sneeze": 1, "pain_post_sucrose": 3}
+ICOPE_STIMULI = {
+    "rest": 88,
+    "pain": 74,
+    "pain2": 1,
+    "pain3": 1,
+    "friction": 43,
+    "friciton": 2,
+    "air": 33,
+    "air2": 1,
+    "cry": 19,
+    "sucrose": 9,
+    "succrose": 4,
+    "sucrose2": 1,
+    "sucrose3": 1,
+    "yawn": 7,
+    "sneeze": 1,
+    "pain_post_sucrose": 3,
+}
 
 
 def _icope_names() -> list[str]:
@@ -133,7 +182,9 @@ def _icope_names() -> list[str]:
 
 def _tree(root: Path, names: list[str], sub: str = "") -> Path:
     for i, name in enumerate(names):
-        folder = root / sub / ("a" if i % 3 else "b")  # spread over folders: the search is recursive
+        folder = (
+            root / sub / ("a" if i % 3 else "b")
+        )  # spread over folders: the search is recursive
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"x")
     return root
@@ -158,8 +209,12 @@ def test_icope_layout_rejects_an_unknown_naming_and_names_the_escape_hatch(tmp_p
     with pytest.raises(DataError, match="does not match the expected pattern.*pattern=") as info:
         data.manifest_from_folder(root, layout="icope", verbose=False)
     assert "\n" not in str(info.value)
-    df = data.manifest_from_folder(root, pattern=r"(?P<subject>(?:S|baby)\d+)[_-](?:[MF]_)?(?P<cls>[a-z]+)",
-                                   dataset="iCOPE", verbose=False)
+    df = data.manifest_from_folder(
+        root,
+        pattern=r"(?P<subject>(?:S|baby)\d+)[_-](?:[MF]_)?(?P<cls>[a-z]+)",
+        dataset="iCOPE",
+        verbose=False,
+    )
     assert sorted(df["subject"]) == ["S04", "baby04"] and set(df["label"]) == {"nopain"}
 
 
@@ -167,18 +222,31 @@ def test_icope_layout_rejects_an_unknown_naming_and_names_the_escape_hatch(tmp_p
 
 
 def test_icopevid_layout_keeps_pain_and_rest_with_rotation(tmp_path, capsys):
-    names = ["S021_Rest_1_[0]_20s.mp4", "S021_Pain_1_[0]_20s.mp4", "S021_Movement_1_[0]_20s.mp4",
-             "S022_Friction_2_[1]_20s.mp4", "S022_Rest_2_[1]_20s.mp4", "S023_Pain_1_[0]_20s.mp4",
-             "S023_Pain_1_[0]_20s.txt"]
+    names = [
+        "S021_Rest_1_[0]_20s.mp4",
+        "S021_Pain_1_[0]_20s.mp4",
+        "S021_Movement_1_[0]_20s.mp4",
+        "S022_Friction_2_[1]_20s.mp4",
+        "S022_Rest_2_[1]_20s.mp4",
+        "S023_Pain_1_[0]_20s.mp4",
+        "S023_Pain_1_[0]_20s.txt",
+    ]
     root = tmp_path / "iCOPEvid"
     for i, name in enumerate(names):
         folder = root / f"batch{i % 2}" / "clips"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"x")
     df = data.manifest_from_folder(root, layout="icopevid")
-    got = {Path(p).name: (s, lab) for p, s, lab in zip(df["path"], df["subject"], df["label"], strict=True)}
-    assert got == {"S021_Rest_1_[0]_20s.mp4": ("S021", "nopain"), "S021_Pain_1_[0]_20s.mp4": ("S021", "pain"),
-                   "S022_Rest_2_[1]_20s.mp4": ("S022", "nopain"), "S023_Pain_1_[0]_20s.mp4": ("S023", "pain")}
+    got = {
+        Path(p).name: (s, lab)
+        for p, s, lab in zip(df["path"], df["subject"], df["label"], strict=True)
+    }
+    assert got == {
+        "S021_Rest_1_[0]_20s.mp4": ("S021", "nopain"),
+        "S021_Pain_1_[0]_20s.mp4": ("S021", "pain"),
+        "S022_Rest_2_[1]_20s.mp4": ("S022", "nopain"),
+        "S023_Pain_1_[0]_20s.mp4": ("S023", "pain"),
+    }
     assert (df["rotate"] == 90).all() and set(df["dataset"]) == {"iCOPEvid"}
     assert df.attrs["left_out"] == {"Movement": 1, "Friction": 1}
     assert "4 videos of 3 subjects kept (2 pain, 2 no pain); 2 left out" in capsys.readouterr().out

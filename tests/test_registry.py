@@ -46,8 +46,17 @@ class TinyCNN(PainModel):
 @pytest.fixture
 def tiny():
     """TinyCNN in the registry for one test, then out again."""
-    spec = register_model(ModelSpec(name=TINY, display="Tiny CNN", factory=TinyCNN, input_size=32,
-                                    normalization="RGB in [0, 1]", transfer="scratch", gradcam_layer="conv"))
+    spec = register_model(
+        ModelSpec(
+            name=TINY,
+            display="Tiny CNN",
+            factory=TinyCNN,
+            input_size=32,
+            normalization="RGB in [0, 1]",
+            transfer="scratch",
+            gradcam_layer="conv",
+        )
+    )
     try:
         yield spec
     finally:
@@ -63,13 +72,28 @@ def faces(tmp_path_factory) -> pd.DataFrame:
     for s in range(4):
         rng = np.random.default_rng(s)
         subject = Subject.random(rng, f"S{s}")
-        for j, (label, intensity) in enumerate([("pain", 0.9), ("pain", 0.8), ("nopain", 0.05), ("nopain", 0.1)]):
+        for j, (label, intensity) in enumerate(
+            [("pain", 0.9), ("pain", 0.8), ("nopain", 0.05), ("nopain", 0.1)]
+        ):
             frame = np.full((48, 48, 3), 90 + 10 * s, np.uint8)
-            place_face(frame, subject, expression_from_intensity(intensity, subject, rng), Placement(24, 23, 17, 0.0))
+            place_face(
+                frame,
+                subject,
+                expression_from_intensity(intensity, subject, rng),
+                Placement(24, 23, 17, 0.0),
+            )
             path = root / f"S{s}_{j}.png"
             cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-            rows.append({"path": str(path), "subject": f"S{s}", "dataset": "A", "label": label,
-                         "found": True, "crop": str(path)})
+            rows.append(
+                {
+                    "path": str(path),
+                    "subject": f"S{s}",
+                    "dataset": "A",
+                    "label": label,
+                    "found": True,
+                    "crop": str(path),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -82,7 +106,9 @@ def test_the_papers_models_and_their_facts():
     assert [get_spec(m).input_size for m in list_models()] == [224, 120, 224]
     assert get_spec("vggface").phases == (1, 2) and get_spec("vit_b16").phases == (1,)
     assert registry.pretrainable() == ["vggface", "vit_b16"]
-    with pytest.raises(ModelError, match="unknown model 'nope'; choose one of vggface, ncnn, vit_b16"):
+    with pytest.raises(
+        ModelError, match="unknown model 'nope'; choose one of vggface, ncnn, vit_b16"
+    ):
         get_spec("nope")
     with pytest.raises(ModelError, match="already registered"):
         register_model(get_spec("ncnn"))
@@ -118,7 +144,8 @@ def test_decorator_form_registers_the_class():
 
 
 def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
-        tiny, faces, tiny_synth, tmp_path, capsys):
+    tiny, faces, tiny_synth, tmp_path, capsys
+):
     from painsign_utils.cli import build_parser, main
     from painsign_utils.figures import MODEL_NAMES
 
@@ -129,8 +156,9 @@ def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
     # Training: one fold, one epoch.
     cfg = training.TrainConfig(n_folds=2, max_epochs=1, n_augment=1, face_check=False, seed=0)
     folds = training.make_folds(faces, 2, 0)
-    metrics = training.train_model(TINY, faces, folds, tmp_path / "training", cfg, progress=False,
-                                   only_folds=[0])
+    metrics = training.train_model(
+        TINY, faces, folds, tmp_path / "training", cfg, progress=False, only_folds=[0]
+    )
     assert list(metrics["model"]) == [TINY] and int(metrics["epochs"].iloc[0]) == 1
     ckpt = tmp_path / "training" / TINY / "fold0" / "best.pt"
     model = load_checkpoint(ckpt)
@@ -143,8 +171,23 @@ def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
     videos = pd.read_csv(tiny_synth["videos"], dtype={"subject": str})
     video = tiny_synth["root"] / "videos" / videos["path"].iloc[0]
     out = tmp_path / "video"
-    code = main(["video", str(video), "--model", TINY, "--weights", str(ckpt), "--out", str(out), "-q",
-                 "--threshold", "0.5", "--detect-every", "5"])
+    code = main(
+        [
+            "video",
+            str(video),
+            "--model",
+            TINY,
+            "--weights",
+            str(ckpt),
+            "--out",
+            str(out),
+            "-q",
+            "--threshold",
+            "0.5",
+            "--detect-every",
+            "5",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     summary = json.loads(next(out.glob(f"*_{TINY}_summary.json")).read_text())
     frames = pd.read_csv(next(out.glob(f"*_{TINY}_frames.csv")))

@@ -72,8 +72,9 @@ def test_book_detection_applies_the_same_rule(tmp_path):
         faces.detect_video(half, det, cache=tmp_path / "d.csv", progress=False)
     assert not (tmp_path / "d.csv").exists()
     report: dict = {}
-    faces.detect_video(half, det, cache=tmp_path / "d.csv", progress=False, allow_partial=True,
-                       report=report)
+    faces.detect_video(
+        half, det, cache=tmp_path / "d.csv", progress=False, allow_partial=True, report=report
+    )
     assert report["partial"] and report["frames_expected"] == 45
 
 
@@ -92,8 +93,10 @@ def _images(tmp_path: Path, n: int) -> list[Path]:
 def test_subject_ids_are_text(tmp_path):
     paths = _images(tmp_path, 4)
     csv = tmp_path / "m.csv"
-    csv.write_text("path,subject,dataset,label\n" + "".join(
-        f"{p.name},{s},d,pain\n" for p, s in zip(paths, ["001", "1", "1.10", "1.1"])))
+    csv.write_text(
+        "path,subject,dataset,label\n"
+        + "".join(f"{p.name},{s},d,pain\n" for p, s in zip(paths, ["001", "1", "1.10", "1.1"]))
+    )
     df = data.read_manifest(csv)
     assert list(df["subject"]) == ["001", "1", "1.10", "1.1"]
     assert len(data.subject_table(df)) == 4
@@ -104,36 +107,64 @@ def test_subject_ids_are_text(tmp_path):
 def test_duplicates_are_compared_by_resolved_path(tmp_path):
     (tmp_path / "img").mkdir()
     p = _images(tmp_path / "img", 1)[0]
-    df = pd.DataFrame({"path": [str(p), str(tmp_path / "img" / "." / p.name)], "subject": ["a", "b"],
-                       "dataset": "d", "label": "pain"})
+    df = pd.DataFrame(
+        {
+            "path": [str(p), str(tmp_path / "img" / "." / p.name)],
+            "subject": ["a", "b"],
+            "dataset": "d",
+            "label": "pain",
+        }
+    )
     with pytest.raises(DataError, match="listed twice.*row 2"):
         data.validate_manifest(df)
 
 
-@pytest.mark.parametrize("col, value, message", [
-    ("nfcs", "high", "nfcs 'high', not a number"),
-    ("fps", "thirty", "fps 'thirty', not a number"),
-    ("fps", "-5", "must be a positive number"),
-    ("fps", "inf", "must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "col, value, message",
+    [
+        ("nfcs", "high", "nfcs 'high', not a number"),
+        ("fps", "thirty", "fps 'thirty', not a number"),
+        ("fps", "-5", "must be a positive number"),
+        ("fps", "inf", "must be a positive number"),
+    ],
+)
 def test_non_numeric_fps_and_nfcs_are_errors(tmp_path, col, value, message):
     p = _images(tmp_path, 2)
-    df = pd.DataFrame({"path": [str(x) for x in p], "subject": ["a", "b"], "dataset": "d",
-                       "label": "pain", col: ["3", value]})
+    df = pd.DataFrame(
+        {
+            "path": [str(x) for x in p],
+            "subject": ["a", "b"],
+            "dataset": "d",
+            "label": "pain",
+            col: ["3", value],
+        }
+    )
     with pytest.raises(DataError, match=message):
         data.validate_manifest(df, "image")
 
 
 def test_empty_fps_is_unknown_not_an_error(tmp_path):
     p = _images(tmp_path, 2)
-    df = pd.DataFrame({"path": [str(x) for x in p], "subject": ["a", "b"], "dataset": "d",
-                       "label": "pain", "fps": ["30", ""]})
+    df = pd.DataFrame(
+        {
+            "path": [str(x) for x in p],
+            "subject": ["a", "b"],
+            "dataset": "d",
+            "label": "pain",
+            "fps": ["30", ""],
+        }
+    )
     out = data.validate_manifest(df, "image")
     assert out["fps"].iloc[0] == 30 and np.isnan(out["fps"].iloc[1])
 
 
-@pytest.mark.parametrize("row, message", [("{p},S1,d,pain,", "row 2 has 5 cells but the header has 4"),
-                                          ("{p},S1,d,pain,extra", "row 2 has 5 cells")])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("{p},S1,d,pain,", "row 2 has 5 cells but the header has 4"),
+        ("{p},S1,d,pain,extra", "row 2 has 5 cells"),
+    ],
+)
 def test_rows_with_extra_cells_are_refused(tmp_path, row, message):
     p = _images(tmp_path, 1)[0]
     csv = tmp_path / "m.csv"
@@ -155,11 +186,22 @@ def test_verify_files_opens_every_file(tmp_path):
     folder.mkdir()
     base = {"subject": ["a", "b"], "dataset": "d", "label": "pain"}
     with pytest.raises(DataError, match="row 3: cannot decode .*fake.jpg"):
-        data.verify_files(pd.DataFrame({"path": [str(good), str(fake)], **base}), "image", progress=False)
+        data.verify_files(
+            pd.DataFrame({"path": [str(good), str(fake)], **base}), "image", progress=False
+        )
     with pytest.raises(DataError, match="is a folder"):
-        data.verify_files(pd.DataFrame({"path": [str(folder)], **{k: v[:1] for k, v in base.items()
-                                                                    if isinstance(v, list)},
-                                        "dataset": "d", "label": "pain"}), "image", progress=False)
+        data.verify_files(
+            pd.DataFrame(
+                {
+                    "path": [str(folder)],
+                    **{k: v[:1] for k, v in base.items() if isinstance(v, list)},
+                    "dataset": "d",
+                    "label": "pain",
+                }
+            ),
+            "image",
+            progress=False,
+        )
     video = make_avi(tmp_path / "v.avi", n=10)
     half = truncate_half(make_avi(tmp_path / "w.avi"), tmp_path / "half.avi")
     vids = pd.DataFrame({"path": [str(video), str(good)], **base})
@@ -167,8 +209,11 @@ def test_verify_files_opens_every_file(tmp_path):
         data.verify_files(vids, "video", progress=False)
     assert data.verify_files(vids.iloc[:1], "video", progress=False)["frames"].tolist() == [10]
     with pytest.raises(DataError, match=r"read \d+ of 45 frames"):
-        data.verify_files(pd.DataFrame({"path": [str(half)], "subject": ["a"], "dataset": "d",
-                                        "label": "pain"}), "video", progress=False)
+        data.verify_files(
+            pd.DataFrame({"path": [str(half)], "subject": ["a"], "dataset": "d", "label": "pain"}),
+            "video",
+            progress=False,
+        )
 
 
 # ----------------------------------------------------------------------------- storage
@@ -202,7 +247,11 @@ def test_resolve_artifact_from_stored_relative_paths(tmp_path, monkeypatch):
 def test_check_writable_dir_creates_nothing(tmp_path):
     afile = tmp_path / "f"
     afile.write_text("x")
-    for bad, msg in ((afile, "is a file"), (afile / "sub", "is a file"), (Path("/proc/x"), "not writable")):
+    for bad, msg in (
+        (afile, "is a file"),
+        (afile / "sub", "is a file"),
+        (Path("/proc/x"), "not writable"),
+    ):
         with pytest.raises(ConfigError, match=msg):
             storage.check_writable_dir(bad)
     assert storage.check_writable_dir(tmp_path / "new" / "deep") == tmp_path / "new" / "deep"
@@ -213,8 +262,9 @@ def test_stale_temporaries_of_dead_writers_are_removed(tmp_path):
     import subprocess
     import sys
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     stale = [tmp_path / f".V000.{dead}.tmp.mp4", tmp_path / f".I001.{dead}.tmpab_c12.jpg"]
     live = tmp_path / f".V001.{os.getppid()}.tmp.mp4"
     keep = tmp_path / "V002.mp4"
@@ -275,8 +325,15 @@ def test_detect_videos_names_caches_by_resolved_path(tmp_path):
     (tmp_path / "B").mkdir()
     a = make_avi(tmp_path / "A" / "clip.avi", n=6)
     b = make_avi(tmp_path / "B" / "clip.avi", n=4, value=90)
-    videos = pd.DataFrame({"path": [str(a), str(b)], "subject": ["1", "2"], "dataset": "d",
-                           "label": ["nopain", "pain"], "fps": [np.nan, 30.0]})
+    videos = pd.DataFrame(
+        {
+            "path": [str(a), str(b)],
+            "subject": ["1", "2"],
+            "dataset": "d",
+            "label": ["nopain", "pain"],
+            "fps": [np.nan, 30.0],
+        }
+    )
     det = CountingDetector()
     out = faces.detect_videos(videos, tmp_path / "det", step=1, detector=det, progress=False)
     assert out["detections"].nunique() == 2 and out["n_analysed"].tolist() == [6, 4]
@@ -292,8 +349,14 @@ def test_same_named_images_never_share_a_crop_and_changes_recompute(tmp_path, ca
     b = tmp_path / "B" / "img1.jpg"
     cv2.imwrite(str(a), np.full((80, 80, 3), 30, np.uint8))
     cv2.imwrite(str(b), np.full((80, 80, 3), 220, np.uint8))
-    manifest = pd.DataFrame({"path": [str(a), str(b)], "subject": ["1", "2"], "dataset": "d",
-                             "label": ["nopain", "pain"]})
+    manifest = pd.DataFrame(
+        {
+            "path": [str(a), str(b)],
+            "subject": ["1", "2"],
+            "dataset": "d",
+            "label": ["nopain", "pain"],
+        }
+    )
     crops = tmp_path / "crops"
     table = faces.preprocess_images(manifest, crops, CountingDetector(), size=32, progress=False)
     assert table["crop"].nunique() == 2
@@ -310,7 +373,9 @@ def test_same_named_images_never_share_a_crop_and_changes_recompute(tmp_path, ca
     assert Path(table["crop"][0]).stat().st_mtime_ns == stamp[table["crop"][0]]
     assert Path(table["crop"][1]).stat().st_mtime_ns != stamp[table["crop"][1]]
     assert "crops: recomputed 1 of 2 (1: the input file changed)" in capsys.readouterr().out
-    faces.preprocess_images(manifest, crops, CountingDetector(), margin=0.3, size=32, progress=False)
+    faces.preprocess_images(
+        manifest, crops, CountingDetector(), margin=0.3, size=32, progress=False
+    )
     assert "recomputed 2 of 2 (2: margin 0.2 -> 0.3)" in capsys.readouterr().out
 
 
@@ -327,7 +392,9 @@ def test_checkpoint_loading_is_safe_and_explains_refusals(tmp_path):
     ck = save_checkpoint(model, tmp_path / "ok.pt", metrics={"auc": np.float32(0.9)})
     assert load_checkpoint(ck).threshold == pytest.approx(0.42)
     torch.save(model, tmp_path / "whole.pt")
-    with pytest.raises(ModelError, match="refused: it holds pickled Python objects .*state dict is expected"):
+    with pytest.raises(
+        ModelError, match="refused: it holds pickled Python objects .*state dict is expected"
+    ):
         load_checkpoint(tmp_path / "whole.pt")
     torch.save(model.state_dict(), tmp_path / "bare.pt")
     with pytest.raises(ModelError, match="not a painsign checkpoint"):
@@ -336,10 +403,14 @@ def test_checkpoint_loading_is_safe_and_explains_refusals(tmp_path):
     best = save_checkpoint(model, tmp_path / "m" / "fold0" / "best.pt", base="../base.pt")
     assert load_checkpoint(best).name == "ncnn"
     (tmp_path / "m" / "base.pt").unlink()
-    with pytest.raises(ModelError, match=r"needs its shared base weights .*m/base.pt, which is missing"):
+    with pytest.raises(
+        ModelError, match=r"needs its shared base weights .*m/base.pt, which is missing"
+    ):
         load_checkpoint(best)
     payload = torch.load(ck, weights_only=True)
-    payload["state_dict"] = {k: v[..., :1] if v.ndim else v for k, v in payload["state_dict"].items()}
+    payload["state_dict"] = {
+        k: v[..., :1] if v.ndim else v for k, v in payload["state_dict"].items()
+    }
     torch.save(payload, tmp_path / "misfit.pt")
     with pytest.raises(ModelError, match="do not fit a ncnn model") as info:
         load_checkpoint(tmp_path / "misfit.pt")
@@ -391,9 +462,15 @@ def test_failed_notebook_is_kept_with_its_error(tmp_path):
     from painsign_utils import runner
 
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("raise ValueError('boom at x=%d' % x)")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise ValueError('boom at x=%d' % x)"),
+    ]
     src = tmp_path / "07_broken.ipynb"
     nbformat.write(nb, src)
     with pytest.raises(PainsignError) as info:
@@ -417,9 +494,20 @@ def test_synth_config_is_written_last_and_interrupted_runs_do_not_block(tmp_path
 
     from painsign_utils.synthetic import SynthConfig, generate
 
-    cfg = SynthConfig(seed=1, icope_subjects=1, icope_pain=1, icope_nopain=1, unifesp_subjects=1,
-                      unifesp_pain=1, unifesp_nopain=1, video_subjects=1, video_pain=1, video_nopain=1,
-                      video_seconds=0.2, video_fps=10)
+    cfg = SynthConfig(
+        seed=1,
+        icope_subjects=1,
+        icope_pain=1,
+        icope_nopain=1,
+        unifesp_subjects=1,
+        unifesp_pain=1,
+        unifesp_nopain=1,
+        video_subjects=1,
+        video_pain=1,
+        video_nopain=1,
+        video_seconds=0.2,
+        video_fps=10,
+    )
     out = tmp_path / "s"
     (out / "images").mkdir(parents=True)
     (out / "videos").mkdir()
@@ -440,12 +528,19 @@ def test_synth_config_is_written_last_and_interrupted_runs_do_not_block(tmp_path
 # ----------------------------------------------------------------------------- monitor, --fast
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"alert_seconds": float("nan")}, "alert_seconds"), ({"history_s": float("inf")}, "history_s"),
-    ({"threshold": 2.0}, "threshold"), ({"threshold": float("nan")}, "threshold"),
-    ({"detect_side": 0}, "detect_side"), ({"classify_every": 1.5}, "classify_every"),
-    ({"alert_delta": float("nan")}, "alert_delta"), ({"window": 0}, "window"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"alert_seconds": float("nan")}, "alert_seconds"),
+        ({"history_s": float("inf")}, "history_s"),
+        ({"threshold": 2.0}, "threshold"),
+        ({"threshold": float("nan")}, "threshold"),
+        ({"detect_side": 0}, "detect_side"),
+        ({"classify_every": 1.5}, "classify_every"),
+        ({"alert_delta": float("nan")}, "alert_delta"),
+        ({"window": 0}, "window"),
+    ],
+)
 def test_monitor_refuses_bad_settings(kwargs, message):
     from painsign_utils.monitor import PainMonitor
 
@@ -453,7 +548,9 @@ def test_monitor_refuses_bad_settings(kwargs, message):
         PainMonitor(**kwargs)
 
 
-def test_video_fast_prints_agreement_where_bf16_is_native(tiny_synth, tmp_path, monkeypatch, capsys):
+def test_video_fast_prints_agreement_where_bf16_is_native(
+    tiny_synth, tmp_path, monkeypatch, capsys
+):
     """``--fast`` with bf16 forced "native" (whatever this CPU has) prints one agreement line and
     records bf16 in the summary; without native bf16 it says it stays in float32."""
     from painsign_utils import cli, inference
@@ -463,8 +560,18 @@ def test_video_fast_prints_agreement_where_bf16_is_native(tiny_synth, tmp_path, 
     model.threshold = 0.5
     ckpt = save_checkpoint(model, tmp_path / "m.pt")
     video = tiny_synth["root"] / "videos" / storage.read_table(tiny_synth["videos"])["path"].iloc[0]
-    args = ["video", str(video), "--weights", str(ckpt), "--out", str(tmp_path / "o"), "-q",
-            "--fast", "--classify-every", "5"]
+    args = [
+        "video",
+        str(video),
+        "--weights",
+        str(ckpt),
+        "--out",
+        str(tmp_path / "o"),
+        "-q",
+        "--fast",
+        "--classify-every",
+        "5",
+    ]
     monkeypatch.setattr(inference, "bf16_supported", lambda device="cpu": True)
     assert cli.main(args) == 0
     out = capsys.readouterr().out
@@ -481,7 +588,9 @@ def test_benchmark_bf16_option_prints_agreement(tiny_synth, monkeypatch, capsys)
 
     from painsign_utils import runtime, speed
 
-    spec = importlib.util.spec_from_file_location("bench_realtime", Path(__file__).parent.parent / "benchmarks" / "realtime.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_realtime", Path(__file__).parent.parent / "benchmarks" / "realtime.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     video = tiny_synth["root"] / "videos" / storage.read_table(tiny_synth["videos"])["path"].iloc[0]
@@ -497,7 +606,9 @@ def test_benchmark_bf16_option_prints_agreement(tiny_synth, monkeypatch, capsys)
 def test_browser_check_skips_without_chromium_unless_ci_requires_it(monkeypatch, tmp_path):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("browser_tests", Path(__file__).parent / "test_browser.py")
+    spec = importlib.util.spec_from_file_location(
+        "browser_tests", Path(__file__).parent / "test_browser.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     monkeypatch.setenv("PATH", str(tmp_path))  # no Chromium anywhere

@@ -69,12 +69,18 @@ def test_rotation_is_part_of_the_detection_cache_key(lying, tmp_path):
     class Counting:
         def detect(self, rgb):
             calls.append(rgb.shape)
-            return [faces.Detection(box=np.array([1.0, 1.0, 10.0, 10.0]), landmarks=np.zeros((5, 2)), score=1.0)]
+            return [
+                faces.Detection(
+                    box=np.array([1.0, 1.0, 10.0, 10.0]), landmarks=np.zeros((5, 2)), score=1.0
+                )
+            ]
 
     cache = tmp_path / "d.csv"
     faces.detect_video(side, Counting(), cache=cache, step=10, progress=False)
     report: dict = {}
-    faces.detect_video(side, Counting(), cache=cache, step=10, progress=False, rotate=90, report=report)
+    faces.detect_video(
+        side, Counting(), cache=cache, step=10, progress=False, rotate=90, report=report
+    )
     assert "rotate 0 -> 90" in report["recomputed"]
     assert calls[0] == calls[-1][1::-1] + (3,)  # the second run saw the turned frames
     # a key written before the rotation was recorded still serves rotate=0, not rotate=90
@@ -93,21 +99,31 @@ def test_detect_videos_reads_the_manifest_rotate(lying, tmp_path):
     class Shape:
         def detect(self, rgb):
             seen.append(rgb.shape[:2])
-            return [faces.Detection(box=np.array([1.0, 1.0, 10.0, 10.0]), landmarks=np.zeros((5, 2)), score=1.0)]
+            return [
+                faces.Detection(
+                    box=np.array([1.0, 1.0, 10.0, 10.0]), landmarks=np.zeros((5, 2)), score=1.0
+                )
+            ]
 
-    manifest = pd.DataFrame({"path": [str(side), str(side)], "label": ["pain", "nopain"],
-                             "rotate": [90, np.nan]})
-    out = faces.detect_videos(manifest.iloc[[0]], tmp_path / "a", step=15, detector=Shape(), progress=False)
+    manifest = pd.DataFrame(
+        {"path": [str(side), str(side)], "label": ["pain", "nopain"], "rotate": [90, np.nan]}
+    )
+    out = faces.detect_videos(
+        manifest.iloc[[0]], tmp_path / "a", step=15, detector=Shape(), progress=False
+    )
     assert out["rotate"].tolist() == [90]
     stored = next(iter(iter_frames(side)))[1].shape[:2]
     assert set(seen) == {stored[::-1]}
     seen.clear()
-    out = faces.detect_videos(manifest.iloc[[1]], tmp_path / "b", step=15, detector=Shape(), progress=False)
+    out = faces.detect_videos(
+        manifest.iloc[[1]], tmp_path / "b", step=15, detector=Shape(), progress=False
+    )
     assert out["rotate"].tolist() == [0] and set(seen) == {stored}
 
 
 class _MeanModel:
     """Probability = mean brightness of the crop's top half: any crop from another frame differs."""
+
     batch_size = 4
 
     def predict(self, crops):
@@ -126,9 +142,18 @@ def test_inference_crops_the_frames_the_detections_were_made_on(lying, detector,
     unrotated = inference.video_probabilities(side, clf, dets, progress=False)
     assert not np.allclose(unrotated["prob"], table["prob"], equal_nan=True)  # the rotation matters
     frames = dict(iter_frames(side, rotate=90))
-    want = [clf.predict([inference.crop_for_model(frames[int(r.frame)], detection_from_row(dets.iloc[i]),
-                                                  inference.CROP_SIZE)])[0] if r.found else np.nan
-            for i, r in enumerate(dets.itertuples())]
+    want = [
+        clf.predict(
+            [
+                inference.crop_for_model(
+                    frames[int(r.frame)], detection_from_row(dets.iloc[i]), inference.CROP_SIZE
+                )
+            ]
+        )[0]
+        if r.found
+        else np.nan
+        for i, r in enumerate(dets.itertuples())
+    ]
     np.testing.assert_allclose(table["prob"].to_numpy(), want)
 
 
@@ -147,12 +172,26 @@ def test_run_inference_passes_the_manifest_rotation(tmp_path, monkeypatch):
 
     best = pd.DataFrame({"model": ["ncnn"], "checkpoint": [str(ckpt)], "threshold": [0.5]})
     videos = pd.DataFrame({"path": [str(video)], "detections": [str(dets)], "rotate": [90]})
-    evaluation.run_video_inference(videos, best, tmp_path / "inf", resolve=lambda p: tmp_path / p,
-                             loader=lambda p: object(), engine=engine, progress=False)
+    evaluation.run_video_inference(
+        videos,
+        best,
+        tmp_path / "inf",
+        resolve=lambda p: tmp_path / p,
+        loader=lambda p: object(),
+        engine=engine,
+        progress=False,
+    )
     assert got == {"v.mp4": {"rotate": 90}}
     # the same video unrotated is another computation: the cached probabilities are not reused
-    evaluation.run_video_inference(videos.assign(rotate=0), best, tmp_path / "inf", resolve=lambda p: tmp_path / p,
-                             loader=lambda p: object(), engine=engine, progress=False)
+    evaluation.run_video_inference(
+        videos.assign(rotate=0),
+        best,
+        tmp_path / "inf",
+        resolve=lambda p: tmp_path / p,
+        loader=lambda p: object(),
+        engine=engine,
+        progress=False,
+    )
     assert got == {"v.mp4": {}}
 
 
@@ -167,10 +206,14 @@ def test_figure_and_explanation_crops_use_the_same_rotation(lying, detector):
     plain = explain.read_face_crops(side, picks, crop_size=64)
     frames = dict(iter_frames(side, rotate=90))
     for crop, (_, row) in zip(turned, picks.iterrows(), strict=True):
-        want = faces.crop_face(frames[int(row["frame"])], faces.detection_from_row(row), margin=0.2, size=64)
+        want = faces.crop_face(
+            frames[int(row["frame"])], faces.detection_from_row(row), margin=0.2, size=64
+        )
         np.testing.assert_array_equal(crop, want)
     assert any(not np.array_equal(a, b) for a, b in zip(turned, plain, strict=True))
     strip = frame_strip(side, dets, every_s=0.5, rotate=90, size=32)
     first = dets.iloc[0]
-    np.testing.assert_array_equal(strip[0][1], faces.crop_face(frames[int(first["frame"])],
-                                                                faces.detection_from_row(first), size=32))
+    np.testing.assert_array_equal(
+        strip[0][1],
+        faces.crop_face(frames[int(first["frame"])], faces.detection_from_row(first), size=32),
+    )

@@ -22,23 +22,44 @@ def test_agreement_of_identical_and_shifted_paths():
     skipped[1::2] = np.nan  # classify every 2nd frame: skipped frames are not "missed faces"
     assert speed.agreement(ref, skipped, classify_every=2)["face_agree"] == 1
     flat = np.full(50, 0.4)
-    assert np.isnan(speed.agreement(flat, flat + rng.normal(0, 1e-4, 50))["sign_r"])  # r of noise: not shown
+    assert np.isnan(
+        speed.agreement(flat, flat + rng.normal(0, 1e-4, 50))["sign_r"]
+    )  # r of noise: not shown
 
 
 def test_paths_and_speedup_table():
     paths = speed.default_paths({"vit_b16": 64}, models=["ncnn", "vit_b16"])
     labels = {m: [p.label for p in ps] for m, ps in paths.items()}
-    assert labels == {"ncnn": ["naive", "exact", "optimized"], "vit_b16": ["naive", "exact", "optimized"]}
+    assert labels == {
+        "ncnn": ["naive", "exact", "optimized"],
+        "vit_b16": ["naive", "exact", "optimized"],
+    }
     naive, exact, opt = paths["vit_b16"]
     assert naive.input_size == 224 and naive.batch_size == 1 and not naive.reorder
     assert exact.input_size == 64 and not exact.quantize and opt.quantize
     import pandas as pd
 
-    df = pd.DataFrame([
-        {"model": "ncnn", "path": "naive", "settings": "a", "classify_fps": 10.0, "e2e_fps": 5.0,
-         "e2e_cpu_fps": 6.0},
-        {"model": "ncnn", "path": "optimized", "settings": "b", "classify_fps": 40.0, "e2e_fps": 30.0,
-         "e2e_cpu_fps": 31.0, "max_dp": 0.01, "sign_r": 0.99},
-    ])
+    df = pd.DataFrame(
+        [
+            {
+                "model": "ncnn",
+                "path": "naive",
+                "settings": "a",
+                "classify_fps": 10.0,
+                "e2e_fps": 5.0,
+                "e2e_cpu_fps": 6.0,
+            },
+            {
+                "model": "ncnn",
+                "path": "optimized",
+                "settings": "b",
+                "classify_fps": 40.0,
+                "e2e_fps": 30.0,
+                "e2e_cpu_fps": 31.0,
+                "max_dp": 0.01,
+                "sign_r": 0.99,
+            },
+        ]
+    )
     t = speed.speedup_table(df)
     assert t["classify ratio"].iloc[0] == 4.0 and t["e2e ratio"].iloc[0] == 6.0

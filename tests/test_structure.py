@@ -16,8 +16,7 @@ PACKAGE = ROOT / "painsign_utils"
 MAX_LINES = 400
 #: The modules over MAX_LINES that are still to be split by job (issue 14, part 2 empties this set).
 #: A module that gets small must leave the set; a new big module fails the test.
-STILL_TO_SPLIT = {
-}
+STILL_TO_SPLIT = {}
 
 
 def _modules() -> dict[str, Path]:
@@ -44,13 +43,18 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str,
                 sub = f"{target}.{alias.name}"
                 found.append((sub, None) if sub in modules else (target, alias.name))
         elif isinstance(node, ast.Import):
-            found += [(a.name, None) for a in node.names if a.name.split(".")[0] == "painsign_utils"]
+            found += [
+                (a.name, None) for a in node.names if a.name.split(".")[0] == "painsign_utils"
+            ]
     return found
 
 
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {m: {t for t, _ in _imports(m, p, modules) if t in modules and t != m} for m, p in modules.items()}
+    return {
+        m: {t for t, _ in _imports(m, p, modules) if t in modules and t != m}
+        for m, p in modules.items()
+    }
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -90,7 +94,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_walk_sees_the_package():
     graph = _graph()
-    assert {"painsign_utils.cli", "painsign_utils.models", "painsign_utils.figures.sign"} <= set(graph)
+    assert {"painsign_utils.cli", "painsign_utils.models", "painsign_utils.figures.sign"} <= set(
+        graph
+    )
     assert "painsign_utils.registry" in graph["painsign_utils.models"]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
@@ -108,17 +114,27 @@ def test_the_model_layer_does_not_import_the_figures():
 
 def test_no_private_name_is_imported_across_modules():
     modules = _modules()
-    bad = [f"{m} imports {name} from {target}" for m, path in modules.items()
-           for target, name in _imports(m, path, modules)
-           if name and name.startswith("_") and not name.startswith("__") and target != m]
+    bad = [
+        f"{m} imports {name} from {target}"
+        for m, path in modules.items()
+        for target, name in _imports(m, path, modules)
+        if name and name.startswith("_") and not name.startswith("__") and target != m
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_big_modules_are_exactly_the_ones_still_to_split():
-    big = {m for m, p in _modules().items() if len(p.read_text(encoding="utf-8").splitlines()) > MAX_LINES}
-    assert not big - STILL_TO_SPLIT, f"new module(s) over {MAX_LINES} lines: {sorted(big - STILL_TO_SPLIT)}"
-    assert not STILL_TO_SPLIT - big, (f"now at most {MAX_LINES} lines, remove from STILL_TO_SPLIT: "
-                                      f"{sorted(STILL_TO_SPLIT - big)}")
+    big = {
+        m
+        for m, p in _modules().items()
+        if len(p.read_text(encoding="utf-8").splitlines()) > MAX_LINES
+    }
+    assert not big - STILL_TO_SPLIT, (
+        f"new module(s) over {MAX_LINES} lines: {sorted(big - STILL_TO_SPLIT)}"
+    )
+    assert not STILL_TO_SPLIT - big, (
+        f"now at most {MAX_LINES} lines, remove from STILL_TO_SPLIT: {sorted(STILL_TO_SPLIT - big)}"
+    )
 
 
 def test_test_tooling_lives_under_tests():
@@ -132,6 +148,9 @@ def test_cli_names_every_subcommand_without_caveats():
 
 def test_docstrings_cite_the_design_document_in_the_repository():
     assert (ROOT / "docs" / "design.md").is_file()
-    stale = [f"{p.relative_to(ROOT)}" for p in PACKAGE.rglob("*.py")
-             if "DESIGN" in p.read_text(encoding="utf-8")]
+    stale = [
+        f"{p.relative_to(ROOT)}"
+        for p in PACKAGE.rglob("*.py")
+        if "DESIGN" in p.read_text(encoding="utf-8")
+    ]
     assert not stale, f"cite docs/design.md, not DESIGN: {stale}"

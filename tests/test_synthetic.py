@@ -26,8 +26,14 @@ def test_default_config_matches_paper_table1():
     plan = synthetic.image_plan(synthetic.SynthConfig())
     counts = plan.groupby(["dataset", "label"]).size()
     assert counts[("synthetic-icope", "pain")] == 60 and counts[("synthetic-icope", "nopain")] == 63
-    assert counts[("synthetic-unifesp", "pain")] == 164 and counts[("synthetic-unifesp", "nopain")] == 196
-    assert plan.groupby("dataset")["subject"].nunique().to_dict() == {"synthetic-icope": 26, "synthetic-unifesp": 30}
+    assert (
+        counts[("synthetic-unifesp", "pain")] == 164
+        and counts[("synthetic-unifesp", "nopain")] == 196
+    )
+    assert plan.groupby("dataset")["subject"].nunique().to_dict() == {
+        "synthetic-icope": 26,
+        "synthetic-unifesp": 30,
+    }
     videos = synthetic.video_plan(synthetic.SynthConfig())
     # 49 pain / 71 no pain: the authors' data (the paper's Table 1 transposes the two counts).
     assert len(videos) == 120 and (videos["label"] == "pain").sum() == 49
@@ -39,13 +45,20 @@ def test_manifests_follow_the_contract(tiny_synth):
     images = pd.read_csv(tiny_synth["images"])
     videos = pd.read_csv(tiny_synth["videos"])
     assert {"path", "subject", "dataset", "label", "nfcs", "intensity"} <= set(images.columns)
-    assert {"path", "subject", "dataset", "label", "fps", "scenario", "truth"} <= set(videos.columns)
+    assert {"path", "subject", "dataset", "label", "fps", "scenario", "truth"} <= set(
+        videos.columns
+    )
     assert set(images["label"]) == {"pain", "nopain"}
     # Pain images carry more NFCS actions than no-pain images on average.
-    assert images.groupby("label")["nfcs"].mean()["pain"] > images.groupby("label")["nfcs"].mean()["nopain"]
+    assert (
+        images.groupby("label")["nfcs"].mean()["pain"]
+        > images.groupby("label")["nfcs"].mean()["nopain"]
+    )
     truth = pd.read_csv(tiny_synth["root"] / "videos" / videos["truth"].iloc[0])
     assert len(truth) == 90
-    assert {"frame", "intensity", "face_visible", "x", "y", "w", "h", "le_x", "mr_y"} <= set(truth.columns)
+    assert {"frame", "intensity", "face_visible", "x", "y", "w", "h", "le_x", "mr_y"} <= set(
+        truth.columns
+    )
     assert truth["intensity"].between(0, 1).all()
 
 
@@ -101,8 +114,13 @@ def test_a_perfect_classifier_recovers_the_scenarios_sign_types():
         prob = script.intensity[::3].copy()
         prob[script.cloth[::3]] = np.nan
         sign = pain_sign(prob, 10)
-        rows.append({"scenario": rec["scenario"], "entropy": shannon_entropy(sign),
-                     "crossings": threshold_crossings(sign, 0.5)})
+        rows.append(
+            {
+                "scenario": rec["scenario"],
+                "entropy": shannon_entropy(sign),
+                "crossings": threshold_crossings(sign, 0.5),
+            }
+        )
     feats = pd.DataFrame(rows)
     by = feats.groupby("scenario")[["entropy", "crossings"]].mean()
     # The paper's definitions, in order: stable < irregular in entropy; irregular has few

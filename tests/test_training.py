@@ -24,21 +24,38 @@ def faces(tmp_path_factory) -> pd.DataFrame:
     for s in range(8):
         rng = np.random.default_rng(s)
         subject = Subject.random(rng, f"S{s}")
-        for j, (label, intensity) in enumerate([("pain", 0.9), ("pain", 0.8),
-                                                ("nopain", 0.05), ("nopain", 0.1)]):  # fmt: skip
+        for j, (label, intensity) in enumerate(
+            [("pain", 0.9), ("pain", 0.8), ("nopain", 0.05), ("nopain", 0.1)]
+        ):
             frame = np.full((64, 64, 3), 90 + 10 * s, np.uint8)
             expr = expression_from_intensity(intensity, subject, rng)
             place_face(frame, subject, expr, Placement(32, 30, 23, float(rng.uniform(-10, 10))))
             path = root / f"S{s}_{j}.png"
             cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-            rows.append({"path": str(path), "subject": f"S{s}", "dataset": "A" if s < 4 else "B",
-                         "label": label, "found": True, "crop": str(path)})  # fmt: skip
+            rows.append(
+                {
+                    "path": str(path),
+                    "subject": f"S{s}",
+                    "dataset": "A" if s < 4 else "B",
+                    "label": label,
+                    "found": True,
+                    "crop": str(path),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _cfg(**kw):
-    base = dict(n_folds=2, max_epochs=2, finetune_epochs=1, patience=5, n_augment=1,
-                input_sizes={"vggface": 32, "vit_b16": 32}, face_check=False, seed=0)  # fmt: skip
+    base = dict(
+        n_folds=2,
+        max_epochs=2,
+        finetune_epochs=1,
+        patience=5,
+        n_augment=1,
+        input_sizes={"vggface": 32, "vit_b16": 32},
+        face_check=False,
+        seed=0,
+    )
     return training.TrainConfig(**{**base, **kw})
 
 
@@ -47,8 +64,9 @@ def _cfg(**kw):
 
 def test_folds_never_share_a_subject_and_are_stratified():
     subjects = [f"{d}{i}" for d in "ab" for i in range(23)]
-    images = pd.DataFrame({"subject": np.repeat(subjects, 3),
-                           "dataset": np.repeat([s[0] for s in subjects], 3)})  # fmt: skip
+    images = pd.DataFrame(
+        {"subject": np.repeat(subjects, 3), "dataset": np.repeat([s[0] for s in subjects], 3)}
+    )
     folds = training.make_folds(images, n_folds=10, seed=1)
     assert folds["subject"].is_unique
     assert set(folds["subject"]) == set(subjects)
@@ -58,7 +76,9 @@ def test_folds_never_share_a_subject_and_are_stratified():
     assert (per_ds.max() - per_ds.min()).max() <= 1  # each data set spread evenly
     fold_of_image = training.folds_for(images, folds)
     for f in range(10):
-        assert not set(images["subject"][fold_of_image == f]) & set(images["subject"][fold_of_image != f])
+        assert not set(images["subject"][fold_of_image == f]) & set(
+            images["subject"][fold_of_image != f]
+        )
     assert training.make_folds(images, 10, seed=1).equals(folds)  # seeded
 
 
@@ -67,7 +87,9 @@ def test_fold_errors_are_clear():
     with pytest.raises(ConfigError, match="n_folds"):
         training.make_folds(images, n_folds=3)
     with pytest.raises(DataError, match="two data sets"):
-        training.make_folds(pd.DataFrame({"subject": ["a", "a", "b"], "dataset": ["x", "y", "x"]}), 2)
+        training.make_folds(
+            pd.DataFrame({"subject": ["a", "a", "b"], "dataset": ["x", "y", "x"]}), 2
+        )
     with pytest.raises(DataError, match="has no fold"):
         training.folds_for(pd.DataFrame({"subject": ["z"]}), training.make_folds(images, 2))
 
@@ -102,19 +124,31 @@ def test_youden_threshold_uses_training_folds_only(faces, tmp_path, monkeypatch)
             youden_threshold((train["label"] == "pain").astype(int), p_train), abs=1e-6
         )
     metrics = pd.read_csv(tmp_path / "metrics.csv")
-    assert list(metrics.columns) == ["model", "fold", "accuracy", "sensitivity", "specificity",
-                                     "auc", "threshold", "threshold_rule"]  # fmt: skip
+    assert list(metrics.columns) == [
+        "model",
+        "fold",
+        "accuracy",
+        "sensitivity",
+        "specificity",
+        "auc",
+        "threshold",
+        "threshold_rule",
+    ]
     best = pd.read_csv(tmp_path / "best_models.csv")
     assert best.loc[0, "fold"] == metrics.loc[metrics["auc"].idxmax(), "fold"]
     assert best.loc[0, "threshold_rule"] == "training_folds"
-    assert best.loc[0, "threshold"] == pytest.approx(metrics.loc[metrics["auc"].idxmax(), "threshold"])
+    assert best.loc[0, "threshold"] == pytest.approx(
+        metrics.loc[metrics["auc"].idxmax(), "threshold"]
+    )
 
     # The authors' rule, from the same folds (nothing retrained): θ_k = roc_curve's Youden on fold
     # k's validation predictions, Table 2 per fold at θ_k, the videos at the mean θ (± np.std).
     from sklearn.metrics import roc_curve
 
     mtime = (tmp_path / "ncnn" / "fold0" / "done.json").stat().st_mtime_ns
-    training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False, threshold_rule="validation_folds")
+    training.run_cv(
+        faces, tmp_path, cfg, models=["ncnn"], progress=False, threshold_rule="validation_folds"
+    )
     assert (tmp_path / "ncnn" / "fold0" / "done.json").stat().st_mtime_ns == mtime
     val = pd.read_csv(tmp_path / "metrics.csv")
     thetas = []
@@ -125,7 +159,9 @@ def test_youden_threshold_uses_training_folds_only(faces, tmp_path, monkeypatch)
         theta = min(float(thr[np.argmax(tpr - fpr)]), 1.0)
         thetas.append(theta)
         row = val[val["fold"] == k].iloc[0]
-        assert row["threshold"] == pytest.approx(theta) and row["threshold_rule"] == "validation_folds"
+        assert (
+            row["threshold"] == pytest.approx(theta) and row["threshold_rule"] == "validation_folds"
+        )
         pred_pain = pred["prob"] >= theta
         assert row["accuracy"] == pytest.approx(float((pred_pain == y.astype(bool)).mean()))
     best = pd.read_csv(tmp_path / "best_models.csv")
@@ -149,7 +185,9 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
     cfg = _cfg(max_epochs=2 if name == "ncnn" else 1)
     folds = training.make_folds(faces, 2, 0)
     ref = tmp_path / "ref"
-    training.train_model(name, faces, folds, ref, cfg, weights="random", progress=False, only_folds=[0])
+    training.train_model(
+        name, faces, folds, ref, cfg, weights="random", progress=False, only_folds=[0]
+    )
 
     def stop_after_first_epoch(row):
         if row["epoch"] == 1:
@@ -157,14 +195,27 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
 
     run = tmp_path / "run"
     with pytest.raises(_Stop):
-        training.train_model(name, faces, folds, run, cfg, weights="random",
-                             callback=stop_after_first_epoch, progress=False, only_folds=[0])  # fmt: skip
+        training.train_model(
+            name,
+            faces,
+            folds,
+            run,
+            cfg,
+            weights="random",
+            callback=stop_after_first_epoch,
+            progress=False,
+            only_folds=[0],
+        )
     assert (run / name / "fold0" / "last.pt").exists()
     assert not (run / name / "fold0" / "done.json").exists()
-    training.train_model(name, faces, folds, run, cfg, weights="random", progress=False, only_folds=[0])
+    training.train_model(
+        name, faces, folds, run, cfg, weights="random", progress=False, only_folds=[0]
+    )
     a = torch.load(ref / name / "fold0" / "best.pt", weights_only=False)
     b = torch.load(run / name / "fold0" / "best.pt", weights_only=False)
-    assert a["epoch"] == b["epoch"] and a["phase"] == b["phase"] and a["threshold"] == b["threshold"]
+    assert (
+        a["epoch"] == b["epoch"] and a["phase"] == b["phase"] and a["threshold"] == b["threshold"]
+    )
     for k, v in a["state_dict"].items():
         assert torch.equal(v, b["state_dict"][k]), k
     la = pd.read_csv(ref / name / "fold0" / "log.csv")
@@ -173,23 +224,43 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
     if name == "vggface":
         assert set(la["phase"]) == {1, 2}  # the interruption fell between the two phases
     # A finished fold is skipped: nothing is retrained.
-    training.train_model(name, faces, folds, run, cfg, weights="random", progress=False,
-                         only_folds=[0], callback=stop_after_first_epoch)  # fmt: skip
+    training.train_model(
+        name,
+        faces,
+        folds,
+        run,
+        cfg,
+        weights="random",
+        progress=False,
+        only_folds=[0],
+        callback=stop_after_first_epoch,
+    )
 
 
 def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path, capsys):
     folds = training.make_folds(faces, 2, 0)
-    training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0])
+    training.train_model(
+        "ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0]
+    )
     done = tmp_path / "ncnn" / "fold0" / "done.json"
     first = done.stat().st_mtime_ns
-    training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0])
-    assert done.stat().st_mtime_ns == first and "discarding" not in capsys.readouterr().out  # reused
-    training.train_model("ncnn", faces, folds, tmp_path, _cfg(max_epochs=2), progress=False, only_folds=[0])
+    training.train_model(
+        "ncnn", faces, folds, tmp_path, _cfg(max_epochs=1), progress=False, only_folds=[0]
+    )
+    assert (
+        done.stat().st_mtime_ns == first and "discarding" not in capsys.readouterr().out
+    )  # reused
+    training.train_model(
+        "ncnn", faces, folds, tmp_path, _cfg(max_epochs=2), progress=False, only_folds=[0]
+    )
     assert "made with other training settings; discarding" in capsys.readouterr().out
     assert read_json(done)["epochs"] == 2
     # A changed protocol (weight decay, fine-tuning lr, augmentation style) retrains too.
-    same = {k: v for k, v in _cfg(max_epochs=2).__dict__.items()
-            if k not in ("augment", "weight_decay", "finetune_lr")}
+    same = {
+        k: v
+        for k, v in _cfg(max_epochs=2).__dict__.items()
+        if k not in ("augment", "weight_decay", "finetune_lr")
+    }
     authors = training.config_from_params(protocol="authors", **same)
     assert authors.weight_decay == 1e-5 and authors.augment.style == "albumentations"
     training.train_model("ncnn", faces, folds, tmp_path, authors, progress=False, only_folds=[0])
@@ -199,11 +270,15 @@ def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path
 def test_protocol_changes_the_training_stamp():
     model = create_model("ncnn", weights="random", input_size=120)
     folds = pd.DataFrame({"subject": ["a", "b"], "dataset": ["x", "x"], "fold": [0, 1]})
-    stamps = {name: training.loop.settings_stamp(model, training.config_from_params(protocol=name), folds)
-              for name in ("authors", "causal")}  # fmt: skip
+    stamps = {
+        name: training.loop.settings_stamp(model, training.config_from_params(protocol=name), folds)
+        for name in ("authors", "causal")
+    }
     assert stamps["authors"]["training settings"] != stamps["causal"]["training settings"]
     for setting in ({"weight_decay": 1e-4}, {"finetune_lr": 1e-5}, {"augment": {"rotate": 10.0}}):
-        other = training.loop.settings_stamp(model, training.config_from_params(protocol="authors", **setting), folds)
+        other = training.loop.settings_stamp(
+            model, training.config_from_params(protocol="authors", **setting), folds
+        )
         assert other["training settings"] != stamps["authors"]["training settings"], setting
 
 
@@ -227,10 +302,19 @@ def _fake_metrics():
     rows = []
     for m in ("vggface", "ncnn", "vit_b16"):
         for f in range(5):
-            rows.append({"model": m, "fold": f, "accuracy": rng.uniform(0.7, 0.9),
-                         "sensitivity": rng.uniform(0.7, 0.9), "specificity": rng.uniform(0.7, 0.9),
-                         "auc": rng.uniform(0.8, 0.95), "threshold": 0.5,
-                         "weights_source": "random init", "input_size": 64})  # fmt: skip
+            rows.append(
+                {
+                    "model": m,
+                    "fold": f,
+                    "accuracy": rng.uniform(0.7, 0.9),
+                    "sensitivity": rng.uniform(0.7, 0.9),
+                    "specificity": rng.uniform(0.7, 0.9),
+                    "auc": rng.uniform(0.8, 0.95),
+                    "threshold": 0.5,
+                    "weights_source": "random init",
+                    "input_size": 64,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -246,14 +330,20 @@ def test_table2_has_ours_next_to_paper():
 def test_timing_threshold_and_provenance_tables(faces, tmp_path):
     m = _fake_metrics().assign(augment_s=1.0, features_s=2.0, train_s=10.0, epochs=3)
     timing = training.timing_table(m)
-    assert timing.loc["N-CNN", "train_s"] == 50.0 and timing.loc["N-CNN", "frozen_features_s"] == 2.0
+    assert (
+        timing.loc["N-CNN", "train_s"] == 50.0 and timing.loc["N-CNN", "frozen_features_s"] == 2.0
+    )
     best = training.best_models(m, tmp_path)
     thr = training.threshold_table(m, best)
     assert thr.loc["N-CNN", "ours, videos"] == "50.0%"
     assert thr.loc["N-CNN", "paper, videos (validation-fold mean)"] == "54.2%"
     assert thr.loc["N-CNN", "rule"] == "training_folds"
     text = training.provenance(faces, {"ncnn": "random init"}, 2)
-    assert "32 images of 8 newborns" in text and "N-CNN — random init" in text and "2 setting(s)" in text
+    assert (
+        "32 images of 8 newborns" in text
+        and "N-CNN — random init" in text
+        and "2 setting(s)" in text
+    )
 
 
 def test_best_models_pick_highest_auc(tmp_path):
@@ -271,10 +361,15 @@ def test_config_from_params_and_differences():
     assert training.TrainConfig().differences().empty
     assert training.config_from_params(protocol="causal").differences().empty
     authors = training.config_from_params(protocol="authors")
-    assert authors.weight_decay == 1e-5 and authors.finetune_lr == 1e-6 and authors.phase_lr(2) == 1e-6
+    assert (
+        authors.weight_decay == 1e-5 and authors.finetune_lr == 1e-6 and authors.phase_lr(2) == 1e-6
+    )
     assert authors.phase_lr(1) == 1e-4 and authors.augment.style == "albumentations"
-    assert set(authors.differences()["setting"]) == {"weight_decay", "finetune_lr (VGG-Face)",
-                                                     "augmentation style"}  # fmt: skip
+    assert set(authors.differences()["setting"]) == {
+        "weight_decay",
+        "finetune_lr (VGG-Face)",
+        "augmentation style",
+    }
     with pytest.raises(ConfigError, match="unknown protocol"):
         training.config_from_params(protocol="nope")
     with pytest.raises(ConfigError, match="unknown training parameter"):
@@ -289,9 +384,25 @@ def test_config_from_params_and_differences():
 def test_augmentations_do_not_depend_on_where_the_project_lives():
     """The same images in two clones (other absolute paths) get the same augmentation seeds."""
     rows = {"subject": ["s1", "s2"], "dataset": ["d", "d"], "label": ["pain", "nopain"]}
-    here = pd.DataFrame({**rows, "path": ["/a/data/x1.jpg", "/a/data/x2.jpg"], "crop": ["/a/c/x1-1.png", "/a/c/x2-2.png"]})
-    there = pd.DataFrame({**rows, "path": ["/b/c/data/x1.jpg", "/b/c/data/x2.jpg"], "crop": ["/b/x1-9.png", "/b/x2-8.png"]})
-    assert training.augment_keys(here) == training.augment_keys(there) == ["d/s1/x1.jpg", "d/s2/x2.jpg"]
+    here = pd.DataFrame(
+        {
+            **rows,
+            "path": ["/a/data/x1.jpg", "/a/data/x2.jpg"],
+            "crop": ["/a/c/x1-1.png", "/a/c/x2-2.png"],
+        }
+    )
+    there = pd.DataFrame(
+        {
+            **rows,
+            "path": ["/b/c/data/x1.jpg", "/b/c/data/x2.jpg"],
+            "crop": ["/b/x1-9.png", "/b/x2-8.png"],
+        }
+    )
+    assert (
+        training.augment_keys(here)
+        == training.augment_keys(there)
+        == ["d/s1/x1.jpg", "d/s2/x2.jpg"]
+    )
 
 
 def test_best_models_store_checkpoints_relative_to_the_artifacts_folder(tmp_path, monkeypatch):
@@ -301,8 +412,16 @@ def test_best_models_store_checkpoints_relative_to_the_artifacts_folder(tmp_path
     monkeypatch.setenv("PAINSIGN_ARTIFACTS", str(tmp_path / "artifacts"))
     out = tmp_path / "artifacts" / "p" / "training"
     save_checkpoint(NCNN(), out / "ncnn" / "fold1" / "best.pt")
-    metrics = pd.DataFrame({"model": ["ncnn", "ncnn"], "fold": [0, 1], "auc": [0.6, 0.9],
-                            "threshold": [0.5, 0.4], "weights_source": "random init", "input_size": 120})
+    metrics = pd.DataFrame(
+        {
+            "model": ["ncnn", "ncnn"],
+            "fold": [0, 1],
+            "auc": [0.6, 0.9],
+            "threshold": [0.5, 0.4],
+            "weights_source": "random init",
+            "input_size": 120,
+        }
+    )
     best = training.best_models(metrics, out)
     assert best.loc[0, "checkpoint"] == "p/training/ncnn/fold1/best.pt"
     monkeypatch.chdir(tmp_path / "artifacts" / "p")  # any other folder

@@ -19,9 +19,18 @@ def art(tmp_path):
     (a / "explain").mkdir()
     (a / "average_faces").mkdir()
     rng = np.random.default_rng(1)
-    rows = [{"model": m, "fold": f, "accuracy": 0.8, "sensitivity": 0.8, "specificity": 0.8,
-             "auc": base + rng.normal(0, 0.05)}
-            for m, base in zip(MODELS, (0.93, 0.89, 0.89)) for f in range(10)]
+    rows = [
+        {
+            "model": m,
+            "fold": f,
+            "accuracy": 0.8,
+            "sensitivity": 0.8,
+            "specificity": 0.8,
+            "auc": base + rng.normal(0, 0.05),
+        }
+        for m, base in zip(MODELS, (0.93, 0.89, 0.89))
+        for f in range(10)
+    ]
     pd.DataFrame(rows).to_csv(a / "training" / "metrics.csv", index=False)
     # test videos: every model says "pain" to 9 of 10 pain videos and to 6 of 10 no-pain videos
     vids = []
@@ -29,21 +38,45 @@ def art(tmp_path):
         for i in range(20):
             label = int(i < 10)
             pred = int(i < 9) if label else int(i < 16)
-            vids.append({"model": m, "video": f"v{i}", "label": label, "prediction": pred,
-                         "mean_prob": 0.2 + 0.6 * pred + 0.01 * i, "threshold": 0.5,
-                         "sign_type": "stable" if i % 3 == 0 else "unstable" if i % 3 == 1 else "irregular"})
+            vids.append(
+                {
+                    "model": m,
+                    "video": f"v{i}",
+                    "label": label,
+                    "prediction": pred,
+                    "mean_prob": 0.2 + 0.6 * pred + 0.01 * i,
+                    "threshold": 0.5,
+                    "sign_type": "stable"
+                    if i % 3 == 0
+                    else "unstable"
+                    if i % 3 == 1
+                    else "irregular",
+                }
+            )
     summary = pd.DataFrame(vids)
     summary.to_csv(a / "tables" / "video_summary.csv", index=False)
     summary.to_csv(a / "tables" / "sign_types.csv", index=False)
-    pd.DataFrame([{"model": m, "sign_type": t, "accuracy": acc, "k": 3}
-                  for m in MODELS for t, acc in (("stable", 0.8), ("irregular", 0.6), ("unstable", 0.4))]
-                 ).to_csv(a / "tables" / "table3.csv", index=False)
-    pd.DataFrame([{"model": m, "video": "v1", "Grad-CAM": 0.3, "IG": 0.9} for m in MODELS]
-                 ).to_csv(a / "explain" / "map_stability.csv", index=False)
+    pd.DataFrame(
+        [
+            {"model": m, "sign_type": t, "accuracy": acc, "k": 3}
+            for m in MODELS
+            for t, acc in (("stable", 0.8), ("irregular", 0.6), ("unstable", 0.4))
+        ]
+    ).to_csv(a / "tables" / "table3.csv", index=False)
+    pd.DataFrame([{"model": m, "video": "v1", "Grad-CAM": 0.3, "IG": 0.9} for m in MODELS]).to_csv(
+        a / "explain" / "map_stability.csv", index=False
+    )
     trend = []
     for m in MODELS:
-        bins = pd.DataFrame({"bin": range(10), "centre": np.arange(10) / 10 + 0.05, "correct": True,
-                             "n_frames": 20, "mean_intensity": np.linspace(0.1, 0.9, 10)})
+        bins = pd.DataFrame(
+            {
+                "bin": range(10),
+                "centre": np.arange(10) / 10 + 0.05,
+                "correct": True,
+                "n_frames": 20,
+                "mean_intensity": np.linspace(0.1, 0.9, 10),
+            }
+        )
         bins.to_csv(a / "average_faces" / f"{m}_bins.csv", index=False)
         trend.append({"model": m, "rho_bins": 1.0, "p_bins": 0.0001, "n_bins": 10})
     pd.DataFrame(trend).to_csv(a / "average_faces" / "intensity_trend.csv", index=False)
@@ -58,7 +91,9 @@ def test_every_claim_is_judged_when_artifacts_agree_with_the_paper(art):
     assert by_key["stable_better"].verdict == "yes"
     assert by_key["gradcam_vs_ig"].verdict == "yes"
     assert by_key["expression_rises"].verdict == "yes"
-    assert by_key["same_type"].verdict == "no"  # every model agrees on every video: 100%, 40 points off
+    assert (
+        by_key["same_type"].verdict == "no"
+    )  # every model agrees on every video: 100%, 40 points off
     assert "40 points" in by_key["same_type"].reason
     assert by_key["best_model"].verdict in ("yes", "partly")
     assert "VGG-Face leads" in by_key["best_model"].reason
@@ -82,14 +117,22 @@ def test_same_type_is_pairwise_agreement_against_sixty_percent(art):
 
 
 def test_failing_claims_say_no_with_the_measured_reason(art):
-    pd.DataFrame([{"model": m, "sign_type": t, "accuracy": acc, "k": 2}
-                  for m in MODELS for t, acc in (("stable", 0.3), ("unstable", 0.6))]
-                 ).to_csv(art / "tables" / "table3.csv", index=False)
+    pd.DataFrame(
+        [
+            {"model": m, "sign_type": t, "accuracy": acc, "k": 2}
+            for m in MODELS
+            for t, acc in (("stable", 0.3), ("unstable", 0.6))
+        ]
+    ).to_csv(art / "tables" / "table3.csv", index=False)
     assert verdicts.three_types(art).verdict == "no"
     assert "0 of 3" in verdicts.three_types(art).reason
     assert verdicts.stable_better(art).verdict == "no"
-    pd.DataFrame([{"model": m, "video": "v1", "Grad-CAM": 0.9, "IG": np.nan if m == "ncnn" else 0.2}
-                  for m in MODELS]).to_csv(art / "explain" / "map_stability.csv", index=False)
+    pd.DataFrame(
+        [
+            {"model": m, "video": "v1", "Grad-CAM": 0.9, "IG": np.nan if m == "ncnn" else 0.2}
+            for m in MODELS
+        ]
+    ).to_csv(art / "explain" / "map_stability.csv", index=False)
     v = verdicts.gradcam_vs_ig(art)
     assert v.verdict == "no" and "N-CNN" in v.reason
 
@@ -111,15 +154,20 @@ def test_a_malformed_artifact_is_a_row_not_an_exception(art):
 def test_model_quality_is_shown_when_present(tmp_path):
     (tmp_path / "tables").mkdir()
     pd.DataFrame({"model": ["ncnn"], "val_auc": [0.8], "frame_auc": [0.7]}).to_csv(
-        tmp_path / "tables" / "model_quality.csv", index=False)
+        tmp_path / "tables" / "model_quality.csv", index=False
+    )
     assert verdicts.model_quality(tmp_path).loc["N-CNN", "val_auc"] == 0.8
 
 
 def test_same_type_reads_chapter_05s_agreement_table(art):
     # sign_types.csv says every model agrees everywhere (100 %); agreement.csv, when present, wins
-    pd.DataFrame({"models": ["vggface / ncnn", "vggface / vit_b16", "ncnn / vit_b16", "all"],
-                  "n_videos": 20, "agreement": [0.55, 0.65, 0.60, 0.45]}
-                 ).to_csv(art / "tables" / "agreement.csv", index=False)
+    pd.DataFrame(
+        {
+            "models": ["vggface / ncnn", "vggface / vit_b16", "ncnn / vit_b16", "all"],
+            "n_videos": 20,
+            "agreement": [0.55, 0.65, 0.60, 0.45],
+        }
+    ).to_csv(art / "tables" / "agreement.csv", index=False)
     v = verdicts.same_type(art)
     assert v.verdict == "yes" and "60.0% mean of 3 pairs (55.0%-65.0%); all models 45.0%" == v.build
 
@@ -129,8 +177,12 @@ def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
 
     rng = np.random.default_rng(0)
     # two tight blobs: k = 2 has the best silhouette, yet the authors' classifier keeps k = 3
-    X = pd.DataFrame({"entropy": np.r_[rng.normal(0.2, 0.02, 15), rng.normal(2.5, 0.02, 15)],
-                      "crossings": np.r_[rng.integers(0, 1, 15), rng.integers(6, 7, 15)].astype(float)})
+    X = pd.DataFrame(
+        {
+            "entropy": np.r_[rng.normal(0.2, 0.02, 15), rng.normal(2.5, 0.02, 15)],
+            "crossings": np.r_[rng.integers(0, 1, 15), rng.integers(6, 7, 15)].astype(float),
+        }
+    )
     classifiers = {m: AuthorsSignTypeClassifier().fit(X) for m in MODELS}
     assert all(c.k_ == 3 for c in classifiers.values())  # table3.csv would say k = 3: not evidence
     save_classifiers(classifiers, art / "clustering" / "sign_types.pkl")
@@ -138,8 +190,9 @@ def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
     assert v.verdict == "no" and v.build.startswith("k fixed at 3 (authors' code)")
     assert "VGG-Face best k = 2" in v.build and "0 of 3" in v.reason
     # a model with too few distinct signs for k = 3 is not judged
-    few = AuthorsSignTypeClassifier().fit(pd.DataFrame({"entropy": [0.2, 0.2, 2.5, 2.5, 1.0],
-                                                        "crossings": [0.0, 0.0, 6.0, 6.0, 3.0]}))
+    few = AuthorsSignTypeClassifier().fit(
+        pd.DataFrame({"entropy": [0.2, 0.2, 2.5, 2.5, 1.0], "crossings": [0.0, 0.0, 6.0, 6.0, 3.0]})
+    )
     save_classifiers({**classifiers, "ncnn": few}, art / "clustering" / "sign_types.pkl")
     v = verdicts.three_types(art)
     assert "N-CNN: too few distinct signs" in v.build and "0 of 2" in v.reason

@@ -22,8 +22,19 @@ from .fitting import (
 from .tables import friedman_by_type, table3
 
 __all__ = [
-    "AUTHORS_ENTROPY_CUTS", "FEATURES", "SIGN_TYPES", "AuthorsSignTypeClassifier",
-    "SignTypeClassifier", "agreement_table", "all_agree_fraction", "classify_signs",
-    "fit_sign_types", "friedman_by_type", "load_classifiers", "make_classifier",
-    "pairwise_agreement", "save_classifiers", "table3",
+    "AUTHORS_ENTROPY_CUTS",
+    "FEATURES",
+    "SIGN_TYPES",
+    "AuthorsSignTypeClassifier",
+    "SignTypeClassifier",
+    "agreement_table",
+    "all_agree_fraction",
+    "classify_signs",
+    "fit_sign_types",
+    "friedman_by_type",
+    "load_classifiers",
+    "make_classifier",
+    "pairwise_agreement",
+    "save_classifiers",
+    "table3",
 ]

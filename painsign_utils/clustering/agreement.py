@@ -86,8 +86,15 @@ def agreement_table(
     """
     pairs = pairwise_agreement(types, models, video_col, model_col, type_col)
     wide = _wide_types(types, models, video_col, model_col, type_col).dropna()
-    rows = [{"models": f"{r.model_a} / {r.model_b}", "n_videos": r.n_videos,
-             "agreement": r.agreement} for r in pairs.itertuples()]
-    rows.append({"models": "all", "n_videos": len(wide),
-                 "agreement": all_agree_fraction(types, models, video_col, model_col, type_col)})
+    rows = [
+        {"models": f"{r.model_a} / {r.model_b}", "n_videos": r.n_videos, "agreement": r.agreement}
+        for r in pairs.itertuples()
+    ]
+    rows.append(
+        {
+            "models": "all",
+            "n_videos": len(wide),
+            "agreement": all_agree_fraction(types, models, video_col, model_col, type_col),
+        }
+    )
     return pd.DataFrame(rows, columns=["models", "n_videos", "agreement"])

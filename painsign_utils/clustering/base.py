@@ -31,7 +31,9 @@ def feature_array(X: pd.DataFrame | np.ndarray) -> np.ndarray:
         if arr.ndim == 1 and arr.size == 2:
             arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise DataError(f"sign features must have shape (n, 2) (entropy, crossings), got {arr.shape}")
+        raise DataError(
+            f"sign features must have shape (n, 2) (entropy, crossings), got {arr.shape}"
+        )
     if arr.shape[0] == 0:
         raise DataError("no sign to classify (empty feature table)")
     if not np.isfinite(arr).all():
@@ -42,9 +44,15 @@ def feature_array(X: pd.DataFrame | np.ndarray) -> np.ndarray:
 def centroid_table(names: dict[int, str], centres: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     """Per cluster: ``cluster, name, entropy, crossings`` (centroid in original units) and ``n``."""
     k = len(centres)
-    return pd.DataFrame({"cluster": np.arange(k), "name": [names[c] for c in range(k)],
-                         "entropy": centres[:, 0], "crossings": centres[:, 1],
-                         "n": np.bincount(labels, minlength=k)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "cluster": np.arange(k),
+            "name": [names[c] for c in range(k)],
+            "entropy": centres[:, 0],
+            "crossings": centres[:, 1],
+            "n": np.bincount(labels, minlength=k),
+        }
+    )
 
 
 class FittedSignTypes:

@@ -31,8 +31,12 @@ def make_classifier(
     """
     p = get_protocol(protocol)
     if p.clustering == "kmeans3":
-        settings = {"n_clusters": p.kmeans_k, "n_init": p.kmeans_n_init,
-                    "random_state": p.kmeans_random_state, **kwargs}
+        settings = {
+            "n_clusters": p.kmeans_k,
+            "n_init": p.kmeans_n_init,
+            "random_state": p.kmeans_random_state,
+            **kwargs,
+        }
         return AuthorsSignTypeClassifier(**settings)
     settings = {"n_init": p.kmeans_n_init, "random_state": p.kmeans_random_state, **kwargs}
     return SignTypeClassifier(**settings)

@@ -12,7 +12,9 @@ from .base import FEATURES, SIGN_TYPES
 from .causal import SignTypeClassifier
 
 
-def table3(videos: pd.DataFrame, classifiers: dict[str, SignTypeClassifier] | None = None) -> pd.DataFrame:
+def table3(
+    videos: pd.DataFrame, classifiers: dict[str, SignTypeClassifier] | None = None
+) -> pd.DataFrame:
     """Table 3: classification and temporal metrics per model and sign type.
 
     Parameters
@@ -48,7 +50,11 @@ def table3(videos: pd.DataFrame, classifiers: dict[str, SignTypeClassifier] | No
     for model, per_model in videos.groupby("model", sort=False):
         for sign_type in SIGN_TYPES:
             flagged = overlay and sign_type == "indeterminate"
-            g = per_model[per_model["indeterminate"]] if flagged else per_model[per_model["sign_type"] == sign_type]
+            g = (
+                per_model[per_model["indeterminate"]]
+                if flagged
+                else per_model[per_model["sign_type"] == sign_type]
+            )
             if g.empty:
                 continue
             y = g["label"].astype(int).to_numpy()
@@ -95,7 +101,9 @@ def friedman_by_type(
     rows = []
     for metric in FEATURES:
         wide = videos.pivot_table(index=video_col, columns="model", values=metric, aggfunc="first")
-        types = videos.pivot_table(index=video_col, columns="model", values="sign_type", aggfunc="first")
+        types = videos.pivot_table(
+            index=video_col, columns="model", values="sign_type", aggfunc="first"
+        )
         wide, types = wide.reindex(columns=models), types.reindex(columns=models)
         present = [t for t in SIGN_TYPES if (videos["sign_type"] == t).any()]
         for sign_type in ["all", *present]:
@@ -105,7 +113,9 @@ def friedman_by_type(
                 block = wide[(types == sign_type).all(axis=1)]
             block = block.dropna()
             rows.append(("videos", sign_type, metric, len(block), friedman_test(block)))
-        means = videos.pivot_table(index="sign_type", columns="model", values=metric, aggfunc="mean")
+        means = videos.pivot_table(
+            index="sign_type", columns="model", values=metric, aggfunc="mean"
+        )
         means = means.reindex(columns=models).dropna()
         rows.append(("type means", "all", metric, len(means), friedman_test(means)))
     return pd.DataFrame(rows, columns=["design", "sign_type", "metric", "n_blocks", "p_value"])

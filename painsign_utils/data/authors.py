@@ -11,7 +11,9 @@ from ..errors import DataError
 from .manifests import IMAGE_SUFFIXES, LABELS, summary_line, validate_manifest
 
 
-def _resolve_windows_path(file_name: str, root: Path, by_name: dict[str, list[Path]]) -> Path | None:
+def _resolve_windows_path(
+    file_name: str, root: Path, by_name: dict[str, list[Path]]
+) -> Path | None:
     """A Windows relative path found under ``root``: as a (trailing part of the) path, else by name."""
     parts = PureWindowsPath(file_name.strip()).parts
     parts = tuple(p for p in parts if p not in ("\\", "/", ".", ""))
@@ -24,6 +26,7 @@ def _resolve_windows_path(file_name: str, root: Path, by_name: dict[str, list[Pa
     found = by_name.get(parts[-1], [])
     if len(found) <= 1:
         return found[0] if found else None
+
     # Several files with that name: the one whose folders match the listed path's the longest.
     def shared(p: Path) -> int:
         n = 0
@@ -37,8 +40,9 @@ def _resolve_windows_path(file_name: str, root: Path, by_name: dict[str, list[Pa
     return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
 
 
-def manifest_from_authors_csv(csv_path: str | Path, image_root: str | Path,
-                              verbose: bool = True) -> pd.DataFrame:
+def manifest_from_authors_csv(
+    csv_path: str | Path, image_root: str | Path, verbose: bool = True
+) -> pd.DataFrame:
     """Image manifest from the authors' ``iCOPE+UNIFESP_data.csv`` and the images on this machine.
 
     The CSV (columns ``file_name, subject, gender, class, dataset, NFCS, ...``) lists every iCOPE
@@ -81,8 +85,10 @@ def manifest_from_authors_csv(csv_path: str | Path, image_root: str | Path,
         raise DataError(f"{csv_path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     need = ("file_name", "subject", "class", "dataset")
     if missing := [c for c in need if c not in raw.columns]:
-        raise DataError(f"{csv_path}: missing column(s) {', '.join(missing)}; the authors' CSV has "
-                        f"{', '.join(need)}, gender, NFCS, ...")
+        raise DataError(
+            f"{csv_path}: missing column(s) {', '.join(missing)}; the authors' CSV has "
+            f"{', '.join(need)}, gender, NFCS, ..."
+        )
     cls = raw["class"].str.strip().str.lower()
     keep = cls.isin(LABELS)
     left_out = Counter(cls[~keep].replace("", "(empty)"))
@@ -99,17 +105,25 @@ def manifest_from_authors_csv(csv_path: str | Path, image_root: str | Path,
         paths.append(str(found.resolve()) if found is not None else "")
     if missing_rows:
         i, file_name = missing_rows[0]
-        more = f" ({len(missing_rows)} listed files missing in all)" if len(missing_rows) > 1 else ""
-        raise DataError(f"{csv_path}: row {i + 2} lists {file_name!r}, not found under {root} "
-                        f"(by its path or its file name){more}")
+        more = (
+            f" ({len(missing_rows)} listed files missing in all)" if len(missing_rows) > 1 else ""
+        )
+        raise DataError(
+            f"{csv_path}: row {i + 2} lists {file_name!r}, not found under {root} "
+            f"(by its path or its file name){more}"
+        )
     dataset = kept["dataset"].str.strip()
-    out = pd.DataFrame({
-        "path": paths,
-        "subject": dataset + "-" + kept["subject"].str.strip(),
-        "dataset": dataset,
-        "label": cls[keep],
-        "nfcs": pd.to_numeric(kept["NFCS"], errors="coerce") if "NFCS" in kept else float("nan"),
-    })
+    out = pd.DataFrame(
+        {
+            "path": paths,
+            "subject": dataset + "-" + kept["subject"].str.strip(),
+            "dataset": dataset,
+            "label": cls[keep],
+            "nfcs": pd.to_numeric(kept["NFCS"], errors="coerce")
+            if "NFCS" in kept
+            else float("nan"),
+        }
+    )
     if "gender" in kept.columns:
         out["sex"] = kept["gender"].str.strip()
     out = validate_manifest(out.reset_index(drop=True), "image", source=str(csv_path))

@@ -32,11 +32,17 @@ CLASS_TO_LABEL = {"pain": "pain", "rest": "nopain", "nopain": "nopain", "no_pain
 LAYOUTS: dict[str, dict] = {
     "icope": {
         "pattern": r"^(?P<subject>S\d+)[a-z]?_(?:(?P<sex>[MF])_)?(?P<cls>[A-Za-z][A-Za-z0-9_]*?)"
-                   r"(?:\s*_(?P<index>\d+[a-z]?))?$",
+        r"(?:\s*_(?P<index>\d+[a-z]?))?$",
         "kind": "image",
         "dataset": "iCOPE",
-        "classes": {"rest": "nopain", "pain": "pain", "pain2": "pain", "pain3": "pain",
-                    "nopain": "nopain", "no_pain": "nopain"},
+        "classes": {
+            "rest": "nopain",
+            "pain": "pain",
+            "pain2": "pain",
+            "pain3": "pain",
+            "nopain": "nopain",
+            "no_pain": "nopain",
+        },
         "rotate": None,
     },
     "icopevid": {
@@ -48,9 +54,15 @@ LAYOUTS: dict[str, dict] = {
 }
 
 
-def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: str | None = None,
-                         dataset: str | None = None, kind: str | None = None,
-                         rotate: int | None = None, verbose: bool = True) -> pd.DataFrame:
+def manifest_from_folder(
+    root: str | Path,
+    layout: str | None = None,
+    pattern: str | None = None,
+    dataset: str | None = None,
+    kind: str | None = None,
+    rotate: int | None = None,
+    verbose: bool = True,
+) -> pd.DataFrame:
     """Build a manifest from a folder (searched recursively) whose file names carry subject and class.
 
     Parameters
@@ -92,7 +104,9 @@ def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: s
     if not root.is_dir():
         raise DataError(f"data folder not found: {root}")
     if layout is not None and layout not in LAYOUTS:
-        raise DataError(f"unknown layout {layout!r}; known layouts: {', '.join(LAYOUTS)} (or pass a pattern)")
+        raise DataError(
+            f"unknown layout {layout!r}; known layouts: {', '.join(LAYOUTS)} (or pass a pattern)"
+        )
     spec = LAYOUTS.get(layout or "", {})
     kind = kind or spec.get("kind", "image")
     if kind not in ("image", "video"):
@@ -116,20 +130,28 @@ def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: s
                 continue
             m = regex.search(path.stem)
             if not m:
-                raise DataError(f"{path}: an iCOPEvid name must start with the subject (S<digits>), "
-                                f"like S021_Rest_1_[0]_20s.mp4; pass pattern= with a 'subject' group "
-                                "for another naming")
-            rows.append({"path": str(path), "subject": m["subject"], "dataset": name, "label": label})
+                raise DataError(
+                    f"{path}: an iCOPEvid name must start with the subject (S<digits>), "
+                    f"like S021_Rest_1_[0]_20s.mp4; pass pattern= with a 'subject' group "
+                    "for another naming"
+                )
+            rows.append(
+                {"path": str(path), "subject": m["subject"], "dataset": name, "label": label}
+            )
     else:
         pattern = pattern or spec.get("pattern")
         if not pattern:
-            raise DataError("give a layout or a file-name pattern with named groups 'subject' and 'cls'")
+            raise DataError(
+                "give a layout or a file-name pattern with named groups 'subject' and 'cls'"
+            )
         try:
             regex = re.compile(pattern)
         except re.error as exc:
             raise DataError(f"invalid file-name pattern {pattern!r}: {exc}") from None
         if "subject" not in regex.groupindex or not {"cls", "label"} & set(regex.groupindex):
-            raise DataError(f"the pattern {pattern!r} needs named groups 'subject' and 'cls' (or 'label')")
+            raise DataError(
+                f"the pattern {pattern!r} needs named groups 'subject' and 'cls' (or 'label')"
+            )
         classes = spec.get("classes", CLASS_TO_LABEL)
         unmatched = []
         for path in files:
@@ -144,14 +166,20 @@ def manifest_from_folder(root: str | Path, layout: str | None = None, pattern: s
             if label not in LABELS:
                 left_out[cls or "unlabelled"] += 1
                 continue
-            rows.append({"path": str(path), "subject": groups["subject"], "dataset": name, "label": label})
+            rows.append(
+                {"path": str(path), "subject": groups["subject"], "dataset": name, "label": label}
+            )
         if unmatched:
             more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
-            raise DataError(f"{unmatched[0]}{more}: file name does not match the expected pattern "
-                            f"{pattern!r}; pass pattern= with named groups 'subject' and 'cls' for "
-                            "another naming")
+            raise DataError(
+                f"{unmatched[0]}{more}: file name does not match the expected pattern "
+                f"{pattern!r}; pass pattern= with named groups 'subject' and 'cls' for "
+                "another naming"
+            )
     if not rows:
-        raise DataError(f"{root}: no {kind} file with a pain or rest class (pattern {pattern or spec.get('pattern')!r})")
+        raise DataError(
+            f"{root}: no {kind} file with a pain or rest class (pattern {pattern or spec.get('pattern')!r})"
+        )
     df = pd.DataFrame(rows)
     if rotate is not None:
         df["rotate"] = int(rotate)

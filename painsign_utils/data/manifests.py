@@ -35,8 +35,9 @@ def is_synthetic(dataset: str | Iterable[str]) -> bool:
     return bool(names) and all(str(n).startswith("synthetic") for n in names)
 
 
-def validate_manifest(df: pd.DataFrame, kind: str = "image", source: str = "manifest",
-                      check_files: bool = True) -> pd.DataFrame:
+def validate_manifest(
+    df: pd.DataFrame, kind: str = "image", source: str = "manifest", check_files: bool = True
+) -> pd.DataFrame:
     """Check a manifest against its contract and return a clean copy.
 
     Parameters
@@ -62,7 +63,9 @@ def validate_manifest(df: pd.DataFrame, kind: str = "image", source: str = "mani
         raise DataError(f"{source}: the {kind} manifest has no rows")
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise DataError(f"{source}: missing column(s) {', '.join(missing)}; a {kind} manifest needs {', '.join(required)}")
+        raise DataError(
+            f"{source}: missing column(s) {', '.join(missing)}; a {kind} manifest needs {', '.join(required)}"
+        )
     out = df.reset_index(drop=True)  # row numbers in messages count from the first data row
     for col in required:
         empty = out[col].isna() | (out[col].astype(str).str.strip() == "")
@@ -72,14 +75,18 @@ def validate_manifest(df: pd.DataFrame, kind: str = "image", source: str = "mani
     out["label"] = out["label"].str.lower()
     bad = ~out["label"].isin(LABELS)
     if bad.any():
-        raise DataError(f"{source}: row {int(bad.idxmax()) + 2} has unknown label {out.loc[bad.idxmax(), 'label']!r}; use 'pain' or 'nopain'")
+        raise DataError(
+            f"{source}: row {int(bad.idxmax()) + 2} has unknown label {out.loc[bad.idxmax(), 'label']!r}; use 'pain' or 'nopain'"
+        )
     # The same file spelled two ways ("a/./x.jpg", "a/x.jpg", a symbolic link) is one file.
     resolved = out["path"].map(lambda p: os.path.realpath(os.path.expanduser(p)))
     dup = resolved.duplicated()
     if dup.any():
         first = int(resolved[resolved == resolved[dup.idxmax()]].index[0])
-        raise DataError(f"{source}: path {out.loc[dup.idxmax(), 'path']!r} (row {int(dup.idxmax()) + 2}) "
-                        f"is listed twice: it is the same file as row {first + 2}")
+        raise DataError(
+            f"{source}: path {out.loc[dup.idxmax(), 'path']!r} (row {int(dup.idxmax()) + 2}) "
+            f"is listed twice: it is the same file as row {first + 2}"
+        )
     for col, positive in (("nfcs", False), ("fps", True)):
         if col in out.columns:
             out[col] = _numeric_column(out[col], col, source, positive)
@@ -106,12 +113,16 @@ def read_manifest(csv: str | Path, kind: str = "image", check_files: bool = True
     try:
         df = read_table(csv)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"{csv}: not a readable CSV manifest ({str(exc).splitlines()[0]})") from None
+        raise DataError(
+            f"{csv}: not a readable CSV manifest ({str(exc).splitlines()[0]})"
+        ) from None
     root = csv.parent.resolve()
     for col in ("path", "truth"):
         if col in df.columns:
-            df[col] = [str(p) if pd.isna(p) or Path(str(p)).is_absolute() else str(root / str(p))
-                       for p in df[col]]
+            df[col] = [
+                str(p) if pd.isna(p) or Path(str(p)).is_absolute() else str(root / str(p))
+                for p in df[col]
+            ]
     return validate_manifest(df, kind, source=str(csv), check_files=check_files)
 
 
@@ -144,17 +155,25 @@ def _check_row_lengths(csv: Path) -> None:
                 raise DataError(f"{csv}: the manifest is empty")
             for n, row in enumerate(rows, start=2):
                 if row and len(row) != len(header):
-                    raise DataError(f"{csv}: row {n} has {len(row)} cells but the header has "
-                                    f"{len(header)} (a trailing comma or an extra cell?)")
+                    raise DataError(
+                        f"{csv}: row {n} has {len(row)} cells but the header has "
+                        f"{len(header)} (a trailing comma or an extra cell?)"
+                    )
     except (UnicodeDecodeError, _csv.Error) as exc:
-        raise DataError(f"{csv}: not a readable CSV manifest ({str(exc).splitlines()[0]})") from None
+        raise DataError(
+            f"{csv}: not a readable CSV manifest ({str(exc).splitlines()[0]})"
+        ) from None
 
 
 def summary_line(name: str, kept: pd.DataFrame, left_out: Counter, unit: str) -> str:
     n_pain = int((kept["label"] == "pain").sum()) if len(kept) else 0
-    line = (f"{name}: {len(kept)} {unit}s of {kept['subject'].nunique() if len(kept) else 0} "
-            f"subjects kept ({n_pain} pain, {len(kept) - n_pain} no pain)")
+    line = (
+        f"{name}: {len(kept)} {unit}s of {kept['subject'].nunique() if len(kept) else 0} "
+        f"subjects kept ({n_pain} pain, {len(kept) - n_pain} no pain)"
+    )
     if left_out:
-        detail = ", ".join(f"{k} {v}" for k, v in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0])))
+        detail = ", ".join(
+            f"{k} {v}" for k, v in sorted(left_out.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
         line += f"; {sum(left_out.values())} left out: {detail}"
     return line

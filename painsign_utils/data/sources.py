@@ -38,7 +38,9 @@ def collect(
     if source == "synthetic":
         from ..synthetic import SynthConfig, generate
 
-        paths = generate(synth_dir or out_dir.parent / "data", synth or SynthConfig(), progress=progress)
+        paths = generate(
+            synth_dir or out_dir.parent / "data", synth or SynthConfig(), progress=progress
+        )
         image_manifest, video_manifest = paths["images"], paths["videos"]
     elif source == "manifest":
         if not image_manifest or not video_manifest:

@@ -10,8 +10,9 @@ from ..errors import DataError
 from .manifests import IMAGE_SUFFIXES
 
 
-def verify_files(manifest: pd.DataFrame, kind: str = "image", source: str = "manifest",
-                 progress: bool = True) -> pd.DataFrame:
+def verify_files(
+    manifest: pd.DataFrame, kind: str = "image", source: str = "manifest", progress: bool = True
+) -> pd.DataFrame:
     """Open every file of a validated manifest: images must decode, videos must open and have frames.
 
     A file that exists is not necessarily usable: a text file named ``.jpg``, a folder, a truncated
@@ -43,12 +44,21 @@ def verify_files(manifest: pd.DataFrame, kind: str = "image", source: str = "man
     from ..video import check_frame_count, count_frames
 
     rows = []
-    for i, path in enumerate(tqdm(list(manifest["path"]), desc=f"checking {kind}s", unit="file",
-                                  disable=not progress, leave=False)):
+    for i, path in enumerate(
+        tqdm(
+            list(manifest["path"]),
+            desc=f"checking {kind}s",
+            unit="file",
+            disable=not progress,
+            leave=False,
+        )
+    ):
         where = f"{source}: row {i + 2}"
         p = Path(path)
         if p.is_dir():
-            raise DataError(f"{where}: {p} is a folder, not a{'n image' if kind == 'image' else ' video'} file")
+            raise DataError(
+                f"{where}: {p} is a folder, not a{'n image' if kind == 'image' else ' video'} file"
+            )
         if not p.is_file():
             raise DataError(f"{where}: file not found: {p}")
         if kind == "image":

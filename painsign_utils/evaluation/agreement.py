@@ -62,13 +62,15 @@ def pearson_summary(pairs: pd.DataFrame, names: Mapping[str, str] | None = None)
     rows = []
     for (a, b), g in pairs.groupby(["model_a", "model_b"]):
         paper = PAPER["pearson_r"].get((a, b)) or PAPER["pearson_r"].get((b, a))
-        rows.append({
-            "pair": f"{names.get(a, a)} – {names.get(b, b)}",
-            "r (ours)": _mean_sd0(g["r"]),
-            "r (paper)": f"{paper[0]:.2f} ± {paper[1]:.2f}" if paper else "–",
-            "videos": int(g["r"].notna().sum()),
-            "r_mean": float(g["r"].mean()),
-        })
+        rows.append(
+            {
+                "pair": f"{names.get(a, a)} – {names.get(b, b)}",
+                "r (ours)": _mean_sd0(g["r"]),
+                "r (paper)": f"{paper[0]:.2f} ± {paper[1]:.2f}" if paper else "–",
+                "videos": int(g["r"].notna().sum()),
+                "r_mean": float(g["r"].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -19,8 +19,12 @@ from .summary import samples_per_second
 
 
 def segment_types(
-    sign: np.ndarray, threshold: float, rate: float, classify: Callable[[pd.DataFrame], np.ndarray],
-    segment_s: float = 20.0, step_s: float | None = None,
+    sign: np.ndarray,
+    threshold: float,
+    rate: float,
+    classify: Callable[[pd.DataFrame], np.ndarray],
+    segment_s: float = 20.0,
+    step_s: float | None = None,
 ) -> pd.DataFrame:
     """Classify a long sign in segments as long as the videos the classifier was fitted on.
 
@@ -47,23 +51,34 @@ def segment_types(
     seg = max(2, int(round(segment_s * rate)))
     step = max(1, int(round((step_s or segment_s) * rate)))
     if sign.size < seg:
-        raise DataError(f"recording of {sign.size / rate:.1f} s is shorter than one {segment_s:g}-s segment")
+        raise DataError(
+            f"recording of {sign.size / rate:.1f} s is shorter than one {segment_s:g}-s segment"
+        )
     rows = []
     # Aligned to the end: the newest segment always ends at the last sample, as on a monitor; a
     # remainder shorter than a segment at the very start is left out.
     starts = range(sign.size - seg, -1, -step)[::-1]
     for start in starts:
         piece = sign[start : start + seg]
-        rows.append({"start_s": start / rate, "end_s": (start + seg) / rate,
-                     "mean": float(piece.mean()), "entropy": shannon_entropy(piece),
-                     "crossings": threshold_crossings(piece, threshold)})
+        rows.append(
+            {
+                "start_s": start / rate,
+                "end_s": (start + seg) / rate,
+                "mean": float(piece.mean()),
+                "entropy": shannon_entropy(piece),
+                "crossings": threshold_crossings(piece, threshold),
+            }
+        )
     out = pd.DataFrame(rows)
     out["sign_type"] = classify(out[["entropy", "crossings"]])
     return out
 
 
 def horizon_summary(
-    sign: np.ndarray, threshold: float, rate: float, segments: pd.DataFrame,
+    sign: np.ndarray,
+    threshold: float,
+    rate: float,
+    segments: pd.DataFrame,
     horizons: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """What a monitor would show for the last minute, last hour, ... of a recording (paper §4).
@@ -93,16 +108,18 @@ def horizon_summary(
         piece = sign[-n:]
         inside = segments[segments["start_s"] >= end_s - seconds - 1e-9]
         shares = inside["sign_type"].value_counts(normalize=True)
-        rows.append({
-            "horizon": name,
-            "covered_s": n / rate,
-            "mean": float(piece.mean()),
-            "time_above": float((piece >= threshold).mean()),
-            "crossings_per_min": threshold_crossings(piece, threshold) / (n / rate) * 60,
-            "segments": len(inside),
-            "dominant_type": shares.index[0] if len(shares) else "–",
-            **{f"share_{t}": float(shares.get(t, 0.0)) for t in SIGN_TYPES},
-        })
+        rows.append(
+            {
+                "horizon": name,
+                "covered_s": n / rate,
+                "mean": float(piece.mean()),
+                "time_above": float((piece >= threshold).mean()),
+                "crossings_per_min": threshold_crossings(piece, threshold) / (n / rate) * 60,
+                "segments": len(inside),
+                "dominant_type": shares.index[0] if len(shares) else "–",
+                **{f"share_{t}": float(shares.get(t, 0.0)) for t in SIGN_TYPES},
+            }
+        )
     return pd.DataFrame(rows)
 
 

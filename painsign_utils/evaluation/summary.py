@@ -60,8 +60,13 @@ VIDEO_SCORES: tuple[str, ...] = ("sign_mean", "face_mean")
 
 
 def summarize_video(
-    probs: pd.DataFrame, threshold: float, window: int | None = None, fps: float | None = None,
-    seconds: float = 1.0, mode: str = "causal", video_score: str = "face_mean",
+    probs: pd.DataFrame,
+    threshold: float,
+    window: int | None = None,
+    fps: float | None = None,
+    seconds: float = 1.0,
+    mode: str = "causal",
+    video_score: str = "face_mean",
 ) -> dict:
     """Video-level numbers of one model on one video.
 
@@ -94,7 +99,9 @@ def summarize_video(
     ``video_score``.
     """
     if video_score not in VIDEO_SCORES:
-        raise ConfigError(f"unknown video score {video_score!r}; use one of {', '.join(VIDEO_SCORES)}")
+        raise ConfigError(
+            f"unknown video score {video_score!r}; use one of {', '.join(VIDEO_SCORES)}"
+        )
     p = probs["prob"].to_numpy(dtype=float)
     rate = samples_per_second(probs["time"].to_numpy(), fps)
     w = window or window_for_fps(rate, seconds)
@@ -125,8 +132,12 @@ def video_scores(summary: pd.DataFrame) -> pd.Series:
 
 
 def summarize_videos(
-    runs: pd.DataFrame, videos: pd.DataFrame, thresholds: Mapping[str, float],
-    window: int | None = None, seconds: float = 1.0, mode: str = "causal",
+    runs: pd.DataFrame,
+    videos: pd.DataFrame,
+    thresholds: Mapping[str, float],
+    window: int | None = None,
+    seconds: float = 1.0,
+    mode: str = "causal",
     video_score: str = "face_mean",
 ) -> pd.DataFrame:
     """:func:`summarize_video` for every (model, video) of :func:`run_video_inference`.
@@ -161,8 +172,15 @@ def summarize_videos(
         fps = float(meta.loc[run.video, "fps"]) if "fps" in meta.columns else None
         thr = float(thresholds[run.model])
         s = summarize_video(probs, thr, window, fps, seconds, mode, video_score)
-        rows.append({"model": run.model, "video": run.video, **meta.loc[run.video, keep].to_dict(),
-                     "threshold": thr, **s})
+        rows.append(
+            {
+                "model": run.model,
+                "video": run.video,
+                **meta.loc[run.video, keep].to_dict(),
+                "threshold": thr,
+                **s,
+            }
+        )
     out = pd.DataFrame(rows)
     if not out.empty:
         out["label"] = label_to_int(out["label"])
@@ -178,10 +196,12 @@ def inference_speed(runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     DataFrame indexed by model: ``videos, video_s, compute_s, realtime_factor`` (> 1: faster
     than the video plays). Empty when every run came from the cache.
     """
-    timed = runs.dropna(subset=["seconds"]).merge(summary[["model", "video", "duration_s"]],
-                                                  on=["model", "video"])
+    timed = runs.dropna(subset=["seconds"]).merge(
+        summary[["model", "video", "duration_s"]], on=["model", "video"]
+    )
     out = timed.groupby("model", sort=False).agg(
-        videos=("video", "size"), video_s=("duration_s", "sum"), compute_s=("seconds", "sum"))
+        videos=("video", "size"), video_s=("duration_s", "sum"), compute_s=("seconds", "sum")
+    )
     out["realtime_factor"] = out["video_s"] / out["compute_s"]
     return out
 
@@ -204,7 +224,9 @@ def load_signs(runs: pd.DataFrame, summary: pd.DataFrame) -> dict[tuple[str, str
             continue
         probs = pd.read_csv(run.probs)
         mode = str(modes[key]) if modes is not None else "causal"
-        out[key] = probs.assign(sign=aligned_sign(probs["prob"].to_numpy(), int(rows["window"][key]), mode))
+        out[key] = probs.assign(
+            sign=aligned_sign(probs["prob"].to_numpy(), int(rows["window"][key]), mode)
+        )
     return out
 
 

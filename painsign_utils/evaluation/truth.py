@@ -81,10 +81,19 @@ def truth_correlation(
         if sign.size < 2:
             continue
         sd = float(np.std(smoothed))
-        rows.append({"model": model, "video": video, "r": pearson_r(sign, raw),
-                     "r_smoothed": pearson_r(sign, smoothed), "intensity_sd": sd,
-                     "varying": sd >= min_sd})
-    return pd.DataFrame(rows, columns=["model", "video", "r", "r_smoothed", "intensity_sd", "varying"])
+        rows.append(
+            {
+                "model": model,
+                "video": video,
+                "r": pearson_r(sign, raw),
+                "r_smoothed": pearson_r(sign, smoothed),
+                "intensity_sd": sd,
+                "varying": sd >= min_sd,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["model", "video", "r", "r_smoothed", "intensity_sd", "varying"]
+    )
 
 
 def oracle_signs(
@@ -115,8 +124,14 @@ def oracle_signs(
         if np.isnan(prob).all():
             continue
         w = window_for_fps(samples_per_second(df["time"].to_numpy()), seconds)
-        out[(name, video)] = pd.DataFrame({"frame": df["frame"], "time": df["time"], "prob": prob,
-                                           "sign": aligned_sign(prob, w, mode)})
+        out[(name, video)] = pd.DataFrame(
+            {
+                "frame": df["frame"],
+                "time": df["time"],
+                "prob": prob,
+                "sign": aligned_sign(prob, w, mode),
+            }
+        )
     return out
 
 
@@ -139,7 +154,9 @@ def frame_level_auc(
             continue
         truth = truths[video].set_index("frame")["intensity"]
         intensity = truth.reindex(df["frame"].to_numpy()).to_numpy(dtype=float)
-        pooled.setdefault(model, []).append((intensity, df["prob"].to_numpy(), df["sign"].to_numpy()))
+        pooled.setdefault(model, []).append(
+            (intensity, df["prob"].to_numpy(), df["sign"].to_numpy())
+        )
     rows = []
     for model, parts in pooled.items():
         inten, prob, sign = (np.concatenate(x) for x in zip(*parts, strict=True))
@@ -151,7 +168,9 @@ def frame_level_auc(
             "model": model,
             "frames": int(ok.sum()),
             "pain_frames": float(y.mean()) if y.size else float("nan"),
-            "auc_prob": float(roc_auc_score(yf, prob[face])) if 0 < yf.sum() < yf.size else float("nan"),
+            "auc_prob": float(roc_auc_score(yf, prob[face]))
+            if 0 < yf.sum() < yf.size
+            else float("nan"),
             "auc_sign": _auc(inten, sign, pain_cut),
         }
         if summary is not None:
@@ -169,7 +188,9 @@ def _auc(intensity: np.ndarray, score: np.ndarray, pain_cut: float) -> float:
 
 
 def scenario_agreement(
-    summary: pd.DataFrame, n_perm: int = 2000, seed: int = 0,
+    summary: pd.DataFrame,
+    n_perm: int = 2000,
+    seed: int = 0,
     mapping: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """How well sign types recover the generated scenarios, per model.
@@ -201,13 +222,15 @@ def scenario_agreement(
             types = np.where(flag, "indeterminate", types)
         ari = adjusted_rand_score(scen, types)
         null = np.array([adjusted_rand_score(scen, rng.permutation(types)) for _ in range(n_perm)])
-        rows.append({
-            "model": model,
-            "videos": len(g),
-            "ari": float(ari),
-            "ari_expected": float(adjusted_rand_score(expected, types)),
-            "ari_null_95": float(np.quantile(null, 0.95)),
-            "p_perm": float((1 + (null >= ari).sum()) / (1 + n_perm)),
-            "agreement": float(hit.mean()),
-        })
+        rows.append(
+            {
+                "model": model,
+                "videos": len(g),
+                "ari": float(ari),
+                "ari_expected": float(adjusted_rand_score(expected, types)),
+                "ari_null_95": float(np.quantile(null, 0.95)),
+                "p_perm": float((1 + (null >= ari).sum()) / (1 + n_perm)),
+                "agreement": float(hit.mean()),
+            }
+        )
     return pd.DataFrame(rows)

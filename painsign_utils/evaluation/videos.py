@@ -72,6 +72,7 @@ def run_video_inference(
     if engine is None:
         from ..inference import video_probabilities as engine
     from ..video import rotation
+
     for col in ("path", "detections"):
         if col not in videos.columns:
             raise DataError(f"video manifest lacks the {col!r} column")
@@ -91,10 +92,14 @@ def run_video_inference(
             # Each video's probabilities carry what they were computed from (the video file and
             # its detections): a replaced video or other detections recompute, the rest is reused.
             rot = rotation(getattr(video, "rotate", 0))
-            key = _input_key(resolve(video.path), resolve(video.detections)) + (f"-rot{rot}" if rot else "")
+            key = _input_key(resolve(video.path), resolve(video.detections)) + (
+                f"-rot{rot}" if rot else ""
+            )
             keyfile = cache.with_suffix(".key")
             if cache.exists() and (not keyfile.exists() or keyfile.read_text() != key):
-                print(f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)")
+                print(
+                    f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)"
+                )
                 cache.unlink()
             elapsed = float("nan")
             if not cache.exists():
@@ -102,13 +107,20 @@ def run_video_inference(
                 dets = pd.read_csv(resolve(video.detections))
                 start = time.perf_counter()
                 # frames rotated as for the detections (the manifest's ``rotate``, iCOPEvid 90)
-                engine(resolve(video.path), model, dets, cache=cache, progress=progress,
-                       **({"rotate": rot} if rot else {}))
+                engine(
+                    resolve(video.path),
+                    model,
+                    dets,
+                    cache=cache,
+                    progress=progress,
+                    **({"rotate": rot} if rot else {}),
+                )
                 elapsed = time.perf_counter() - start
                 with atomic_path(keyfile) as tmp:
                     tmp.write_text(key)
-            rows.append({"model": best.model, "video": stem, "probs": str(cache),
-                         "seconds": elapsed})
+            rows.append(
+                {"model": best.model, "video": stem, "probs": str(cache), "seconds": elapsed}
+            )
     return pd.DataFrame(rows)
 
 
@@ -116,7 +128,9 @@ def _input_key(video: Path, detections: Path) -> str:
     """Digest of a video file's identity (path, size, mtime) and of its detections' content."""
     from ..storage import file_key
 
-    h = hashlib.sha1(json.dumps(file_key(video) if video.exists() else str(video), sort_keys=True).encode())
+    h = hashlib.sha1(
+        json.dumps(file_key(video) if video.exists() else str(video), sort_keys=True).encode()
+    )
     h.update(detections.read_bytes() if detections.exists() else b"")
     return h.hexdigest()[:16]
 
@@ -127,6 +141,8 @@ def cached_runs(cache_dir: str | Path, summary: pd.DataFrame) -> pd.DataFrame:
     paths = [str(Path(cache_dir) / m / f"{v}.csv") for m, v in pairs.itertuples(index=False)]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
-        raise DataError(f"{len(missing)} cached probability files are missing (e.g. {missing[0]}); "
-                        "run chapter 3 first")
+        raise DataError(
+            f"{len(missing)} cached probability files are missing (e.g. {missing[0]}); "
+            "run chapter 3 first"
+        )
     return pairs.assign(probs=paths).reset_index(drop=True)

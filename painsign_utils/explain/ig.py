@@ -149,6 +149,8 @@ def ig_importance(maps: np.ndarray, mode: str = "abs") -> np.ndarray:
     ndarray, same shape, float32, >= 0
     """
     if mode not in IG_POSTPROCESS:
-        raise ConfigError(f"unknown IG post-processing {mode!r}; use one of {', '.join(IG_POSTPROCESS)}")
+        raise ConfigError(
+            f"unknown IG post-processing {mode!r}; use one of {', '.join(IG_POSTPROCESS)}"
+        )
     m = np.asarray(maps, dtype=np.float32)
     return np.abs(m) if mode == "abs" else np.maximum(m, 0.0)

@@ -120,8 +120,9 @@ def explain_video(
     ig = IntegratedGradients(model, baseline=ig_baseline, n_steps=ig_steps)  # validates both
     frames = picks["frame"].to_numpy()[keep].astype(int)
     # The model's fingerprint is part of the settings: another model's maps are never reused.
-    settings = np.array([str(ig_steps), ig_baseline, fingerprint(model)]
-                        + ([f"rotate {rotate}"] if rotate else []))  # other frames: other crops
+    settings = np.array(
+        [str(ig_steps), ig_baseline, fingerprint(model)] + ([f"rotate {rotate}"] if rotate else [])
+    )  # other frames: other crops
     cached = _load_explanations(cache, frames, settings)
     if cached is not None:
         gc_maps, ig_maps, table = cached

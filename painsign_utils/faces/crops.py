@@ -102,9 +102,15 @@ def preprocess_images(
         extra.update({c: np.nan for c in LANDMARK_COLUMNS})
         if found:
             det = found[0]
-            key = {"input": file_key(rec["path"]), "margin": float(margin), "size": int(size),
-                   "detector": settings}
-            reason = stale_reason(old_keys.get(crop_path.name), key) if crop_path.exists() else "new"
+            key = {
+                "input": file_key(rec["path"]),
+                "margin": float(margin),
+                "size": int(size),
+                "detector": settings,
+            }
+            reason = (
+                stale_reason(old_keys.get(crop_path.name), key) if crop_path.exists() else "new"
+            )
             if reason is not None:
                 if reason != "new":
                     why[reason] = why.get(reason, 0) + 1
@@ -113,7 +119,9 @@ def preprocess_images(
                     cv2.imwrite(str(tmp), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR))
             new_keys[crop_path.name] = key
             lms = landmarks_in_crop(det, margin, size).ravel()
-            extra.update(dict(zip(LANDMARK_COLUMNS, lms.tolist())), score=det.score, crop=str(crop_path))
+            extra.update(
+                dict(zip(LANDMARK_COLUMNS, lms.tolist())), score=det.score, crop=str(crop_path)
+            )
             extra.update(dict(zip(("x", "y", "w", "h"), det.box.tolist())))
         rows.append({**rec, **extra})
     if why:

@@ -14,11 +14,28 @@ import pandas as pd
 
 #: Column names of the five landmarks (RetinaFace order: left eye, right eye, nose, mouth corners).
 LANDMARK_COLUMNS: tuple[str, ...] = (
-    "le_x", "le_y", "re_x", "re_y", "no_x", "no_y", "ml_x", "ml_y", "mr_x", "mr_y",
+    "le_x",
+    "le_y",
+    "re_x",
+    "re_y",
+    "no_x",
+    "no_y",
+    "ml_x",
+    "ml_y",
+    "mr_x",
+    "mr_y",
 )
 #: Columns of a per-frame detection table.
 DETECTION_COLUMNS: tuple[str, ...] = (
-    "frame", "time", "found", "score", "x", "y", "w", "h", *LANDMARK_COLUMNS,
+    "frame",
+    "time",
+    "found",
+    "score",
+    "x",
+    "y",
+    "w",
+    "h",
+    *LANDMARK_COLUMNS,
 )
 
 

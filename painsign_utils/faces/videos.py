@@ -69,8 +69,12 @@ def detect_video(
         Columns :data:`DETECTION_COLUMNS`, one row per analysed frame.
     """
     rotate = rotation(rotate)
-    key = {"input": file_key(path) if Path(path).is_file() else {"path": str(path)},
-           "frame_step": int(step), "detector": detector_settings(detector), "rotate": rotate}
+    key = {
+        "input": file_key(path) if Path(path).is_file() else {"path": str(path)},
+        "frame_step": int(step),
+        "detector": detector_settings(detector),
+        "rotate": rotate,
+    }
     reason = "no earlier result"
     if cache is not None and Path(cache).exists():
         old = read_json(_key_path(Path(cache))) if _key_path(Path(cache)).exists() else None
@@ -85,9 +89,16 @@ def detect_video(
         info = video_info(path)
         rows = []
         counts = {}
-        frames = iter_frames(path, step=step, allow_partial=allow_partial, report=counts, rotate=rotate)
-        bar = tqdm(frames, total=-(-info.n_frames // step), desc=Path(path).name,
-                   disable=not progress, leave=False)
+        frames = iter_frames(
+            path, step=step, allow_partial=allow_partial, report=counts, rotate=rotate
+        )
+        bar = tqdm(
+            frames,
+            total=-(-info.n_frames // step),
+            desc=Path(path).name,
+            disable=not progress,
+            leave=False,
+        )
         for index, rgb in bar:
             found = detector.detect(rgb)
             rows.append(detection_row(index, index / info.fps, found[0] if found else None))
@@ -129,11 +140,28 @@ def detect_videos(
         cache = out_dir / derived_name(rec["path"], ".csv")
         counts: dict = {}
         rot = rotation(rec.get("rotate"))
-        table = detect_video(rec["path"], detector, cache=cache, step=step, progress=False,
-                             allow_partial=allow_partial, report=counts, rotate=rot)
-        rows.append({**rec, "rotate": rot, "fps": fps, "detections": str(cache), "frame_step": step,
-                     "analysis_fps": fps / step, "n_analysed": len(table),
-                     "face_rate": float(table["found"].mean()),
-                     "frames_expected": counts.get("frames_expected"),
-                     "frames_read": counts.get("frames_read")})
+        table = detect_video(
+            rec["path"],
+            detector,
+            cache=cache,
+            step=step,
+            progress=False,
+            allow_partial=allow_partial,
+            report=counts,
+            rotate=rot,
+        )
+        rows.append(
+            {
+                **rec,
+                "rotate": rot,
+                "fps": fps,
+                "detections": str(cache),
+                "frame_step": step,
+                "analysis_fps": fps / step,
+                "n_analysed": len(table),
+                "face_rate": float(table["found"].mean()),
+                "frames_expected": counts.get("frames_expected"),
+                "frames_read": counts.get("frames_read"),
+            }
+        )
     return pd.DataFrame(rows)

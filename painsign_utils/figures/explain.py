@@ -203,9 +203,14 @@ def intensity_figure(
             label += f" (Spearman ρ = {rho:.2f})" if np.isfinite(rho) else " (ρ undefined)"
         colour = MODEL_COLOURS.get(model)
         ax.errorbar(
-            t["centre"], t["mean_intensity"], yerr=t["sd_intensity"].fillna(0),
-            color=colour, marker="o", capsize=3, label=label,
-        )  # fmt: skip
+            t["centre"],
+            t["mean_intensity"],
+            yerr=t["sd_intensity"].fillna(0),
+            color=colour,
+            marker="o",
+            capsize=3,
+            label=label,
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("predicted pain probability (bin centre)")

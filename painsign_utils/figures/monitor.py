@@ -23,9 +23,15 @@ def _stretches(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2], edges[1::2]))
 
 
-def plot_monitor(history: pd.DataFrame, alerts: pd.DataFrame | None = None, threshold: float = 0.5,
-                 model: str | None = None, title: str | None = None,
-                 intensity: pd.DataFrame | None = None, ax: plt.Axes | None = None) -> plt.Figure:
+def plot_monitor(
+    history: pd.DataFrame,
+    alerts: pd.DataFrame | None = None,
+    threshold: float = 0.5,
+    model: str | None = None,
+    title: str | None = None,
+    intensity: pd.DataFrame | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Figure:
     """The pain sign as the monitor showed it.
 
     Parameters
@@ -50,24 +56,52 @@ def plot_monitor(history: pd.DataFrame, alerts: pd.DataFrame | None = None, thre
     t = history["time"].to_numpy()
     no_face = history["prob"].isna().to_numpy()
     for a, b in _stretches(no_face):
-        ax.axvspan(t[a], t[min(b, len(t) - 1)], color="#cccccc", alpha=0.5, lw=0,
-                   label="no face" if a == _stretches(no_face)[0][0] else None)
+        ax.axvspan(
+            t[a],
+            t[min(b, len(t) - 1)],
+            color="#cccccc",
+            alpha=0.5,
+            lw=0,
+            label="no face" if a == _stretches(no_face)[0][0] else None,
+        )
     if intensity is not None:
-        ax.plot(intensity["time"], intensity["intensity"], color="#888888", lw=1, ls=":",
-                label="latent intensity (synthetic truth)")
+        ax.plot(
+            intensity["time"],
+            intensity["intensity"],
+            color="#888888",
+            lw=1,
+            ls=":",
+            label="latent intensity (synthetic truth)",
+        )
     ax.plot(t, history["prob"], ".", ms=2, color=colour, alpha=0.35, label="per-frame probability")
     sign = history["sign"].to_numpy()
-    ax.plot(t, sign, color=colour, lw=2, label=f"pain sign ({MODEL_NAMES.get(model or '', model or 'model')})")
+    ax.plot(
+        t,
+        sign,
+        color=colour,
+        lw=2,
+        label=f"pain sign ({MODEL_NAMES.get(model or '', model or 'model')})",
+    )
     ax.axhline(threshold, color="k", ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
     ok = ~np.isnan(sign)
     above = sign[ok] >= threshold
     cross = np.flatnonzero(above[1:] != above[:-1]) + 1
-    ax.plot(t[ok][cross], sign[ok][cross], "o", mfc="none", color="k", ms=6, label="threshold crossing")
+    ax.plot(
+        t[ok][cross], sign[ok][cross], "o", mfc="none", color="k", ms=6, label="threshold crossing"
+    )
     if alerts is not None and len(alerts):
         for kind, g in alerts.groupby("kind"):
             marker, c = _ALERT_STYLE.get(kind, ("*", "k"))
             y = g["value"].fillna(1.02).clip(upper=1.02)
-            ax.plot(g["time"], y, marker, color=c, ms=10, ls="none", label=f"alert: {kind.replace('_', ' ')}")
+            ax.plot(
+                g["time"],
+                y,
+                marker,
+                color=c,
+                ms=10,
+                ls="none",
+                label=f"alert: {kind.replace('_', ' ')}",
+            )
     ax.set_ylim(-0.03, 1.06)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("pain probability")
@@ -93,15 +127,22 @@ def plot_speed(table: pd.DataFrame, video_fps: float = 30.0, column: str = "e2e"
     x = np.arange(len(table))
     naive, opt = table[f"{column} naive"].to_numpy(), table[f"{column} optimized"].to_numpy()
     ax.bar(x - 0.2, naive, 0.4, color="#bbbbbb", label="naive (fp32, per frame, paper size)")
-    ax.bar(x + 0.2, opt, 0.4, color=[MODEL_COLOURS.get(m, "#333") for m in table["model"]],
-           label="optimized")
+    ax.bar(
+        x + 0.2,
+        opt,
+        0.4,
+        color=[MODEL_COLOURS.get(m, "#333") for m in table["model"]],
+        label="optimized",
+    )
     for xi, n, o in zip(x, naive, opt):
         ax.text(xi + 0.2, o, f"{o:.0f}\n(x{o / n:.1f})", ha="center", va="bottom", fontsize=8)
     ax.axhline(video_fps, color="k", ls="--", lw=0.8, label=f"video rate {video_fps:.0f} fps")
     ax.set_xticks(x, [MODEL_NAMES.get(m, m) for m in table["model"]])
     ax.set_yscale("log")
     ax.set_ylim(top=max(opt.max(), naive.max(), video_fps) * 4)  # room for the bar labels
-    ax.set_ylabel("frames per second" + (" (end to end)" if column == "e2e" else " (classification)"))
+    ax.set_ylabel(
+        "frames per second" + (" (end to end)" if column == "e2e" else " (classification)")
+    )
     # Below the axes: inside, the legend would cover the labels of tall bars.
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig

@@ -27,13 +27,19 @@ def plot_folds(images: pd.DataFrame, folds: pd.DataFrame) -> plt.Figure:
     bottom = np.zeros(len(counts))
     cmap = plt.get_cmap("tab20")
     for i, col in enumerate(counts.columns):
-        ax.bar(counts.index, counts[col], bottom=bottom, color=cmap(i), label=f"{col[0]} · {col[1]}")
+        ax.bar(
+            counts.index, counts[col], bottom=bottom, color=cmap(i), label=f"{col[0]} · {col[1]}"
+        )
         bottom += counts[col].to_numpy()
     n_subj = folds.groupby("fold").size()
     for f, top in zip(counts.index, bottom, strict=True):
         ax.text(f, top + 1, f"{n_subj[f]} subj.", ha="center", fontsize=8)
-    ax.set(xlabel="fold", ylabel="images", xticks=list(counts.index),
-           title="Leave-some-subjects-out folds")  # fmt: skip
+    ax.set(
+        xlabel="fold",
+        ylabel="images",
+        xticks=list(counts.index),
+        title="Leave-some-subjects-out folds",
+    )
     ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig
 
@@ -64,9 +70,26 @@ def plot_learning_curves(logs: pd.DataFrame, models: Sequence[str]) -> plt.Figur
             for phase, p in f.groupby("phase"):
                 ls = "-" if phase == 1 else "--"
                 # markers so that a one-epoch phase (a single point) is still visible
-                ax.plot(p["epoch"], p["val_loss"], ls, color=MODEL_COLOURS[name], alpha=0.6, lw=1,
-                        marker="o", ms=2)  # fmt: skip
-                ax.plot(p["epoch"], p["train_loss"], ls, color="0.6", alpha=0.5, lw=0.8, marker="o", ms=1.5)
+                ax.plot(
+                    p["epoch"],
+                    p["val_loss"],
+                    ls,
+                    color=MODEL_COLOURS[name],
+                    alpha=0.6,
+                    lw=1,
+                    marker="o",
+                    ms=2,
+                )
+                ax.plot(
+                    p["epoch"],
+                    p["train_loss"],
+                    ls,
+                    color="0.6",
+                    alpha=0.5,
+                    lw=0.8,
+                    marker="o",
+                    ms=1.5,
+                )
         ax.set(title=MODEL_NAMES[name], xlabel="epoch", ylabel="BCE loss")
     axes[0][0].plot([], [], color="0.6", label="training")
     axes[0][0].plot([], [], color="k", label="validation")
@@ -84,12 +107,17 @@ def plot_fold_metrics(
     rng = np.random.default_rng(0)
     for i, name in enumerate(models):
         v = metrics.loc[metrics["model"] == name, metric].to_numpy()
-        ax.scatter(i + rng.uniform(-0.12, 0.12, v.size), v, color=MODEL_COLOURS[name], s=18, zorder=3)
+        ax.scatter(
+            i + rng.uniform(-0.12, 0.12, v.size), v, color=MODEL_COLOURS[name], s=18, zorder=3
+        )
         ax.hlines(np.nanmean(v), i - 0.25, i + 0.25, color=MODEL_COLOURS[name], lw=2)
         mu, sd = paper[name][metric]
         ax.fill_between([i - 0.3, i + 0.3], mu - sd, mu + sd, color="0.85", zorder=1)
         ax.hlines(mu, i - 0.3, i + 0.3, color="0.4", lw=1, ls=":")
     ax.set_xticks(range(len(models)), [MODEL_NAMES[m] for m in models])
-    ax.set(ylabel=f"validation {metric.upper() if metric == 'auc' else metric}", ylim=(0, 1.02),
-           title="Folds (dots, ours) vs the paper's mean ± sd (grey band)")  # fmt: skip
+    ax.set(
+        ylabel=f"validation {metric.upper() if metric == 'auc' else metric}",
+        ylim=(0, 1.02),
+        title="Folds (dots, ours) vs the paper's mean ± sd (grey band)",
+    )
     return fig

@@ -36,8 +36,13 @@ from .reading import fold_predictions, run_models, video_variants
 
 
 def _row(elem: str, quantity: str, model: str, variant: str, value: float) -> dict:
-    return {"element": elem, "quantity": quantity, "model": model, "variant": variant,
-            "value": float(value)}
+    return {
+        "element": elem,
+        "quantity": quantity,
+        "model": model,
+        "variant": variant,
+        "value": float(value),
+    }
 
 
 def _video_rates(g: pd.DataFrame, score: str, theta: float | None = None) -> dict[str, float]:
@@ -64,8 +69,10 @@ def _video_score_rows(videos: pd.DataFrame) -> list[dict]:
     for model, g in videos.groupby("model", sort=False):
         for variant, col in zip(VIDEO_SCORES, ("sign_mean_valid", "face_mean"), strict=True):
             rates = _video_rates(g, col)
-            rows += [_row(VIDEO_SCORE, "video accuracy", model, variant, rates["accuracy"]),
-                     _row(VIDEO_SCORE, "video AUC", model, variant, rates["auc"])]
+            rows += [
+                _row(VIDEO_SCORE, "video accuracy", model, variant, rates["accuracy"]),
+                _row(VIDEO_SCORE, "video AUC", model, variant, rates["auc"]),
+            ]
     return rows
 
 
@@ -87,27 +94,47 @@ def _threshold_rows(art: Path, models: Sequence[str], videos: pd.DataFrame) -> l
         at = {THRESHOLD_RULES[0]: [], THRESHOLD_RULES[1]: []}
         for (_, preds, train_theta), theta_k in zip(folds, thetas, strict=True):
             at[THRESHOLD_RULES[0]].append(binary_metrics(preds["label"], preds["prob"], theta_k))
-            at[THRESHOLD_RULES[1]].append(binary_metrics(preds["label"], preds["prob"], train_theta))
+            at[THRESHOLD_RULES[1]].append(
+                binary_metrics(preds["label"], preds["prob"], train_theta)
+            )
         for rule, metrics in at.items():
             for name in ("accuracy", "sensitivity", "specificity"):
-                rows.append(_row(THRESHOLD, f"validation {name}", model, rule,
-                                 np.nanmean([m[name] for m in metrics])))
+                rows.append(
+                    _row(
+                        THRESHOLD,
+                        f"validation {name}",
+                        model,
+                        rule,
+                        np.nanmean([m[name] for m in metrics]),
+                    )
+                )
         finite = thetas[np.isfinite(thetas)]
         if not finite.size:
             continue
         for (fold, _, train_theta), theta_k in zip(folds, thetas, strict=True):
-            rows += [_row(THRESHOLD, f"θ fold {fold}", model, THRESHOLD_RULES[0], theta_k),
-                     _row(THRESHOLD, f"θ fold {fold}", model, THRESHOLD_RULES[1], train_theta)]
-        rows += [_row(THRESHOLD, "θ mean", model, THRESHOLD_RULES[0], finite.mean()),
-                 _row(THRESHOLD, "θ sd", model, THRESHOLD_RULES[0], finite.std())]
+            rows += [
+                _row(THRESHOLD, f"θ fold {fold}", model, THRESHOLD_RULES[0], theta_k),
+                _row(THRESHOLD, f"θ fold {fold}", model, THRESHOLD_RULES[1], train_theta),
+            ]
+        rows += [
+            _row(THRESHOLD, "θ mean", model, THRESHOLD_RULES[0], finite.mean()),
+            _row(THRESHOLD, "θ sd", model, THRESHOLD_RULES[0], finite.std()),
+        ]
         # The video threshold of each rule: the mean θ_k (authors) or the training-fold θ of the
         # fold whose checkpoint the videos are classified with (causal).
         video_theta = {THRESHOLD_RULES[0]: float(finite.mean())}
         train = {f[0]: f[2] for f in folds}
         if best_fold.get(model) in train:
             video_theta[THRESHOLD_RULES[1]] = train[best_fold[model]]
-            rows.append(_row(THRESHOLD, "θ best fold", model, THRESHOLD_RULES[1],
-                             video_theta[THRESHOLD_RULES[1]]))
+            rows.append(
+                _row(
+                    THRESHOLD,
+                    "θ best fold",
+                    model,
+                    THRESHOLD_RULES[1],
+                    video_theta[THRESHOLD_RULES[1]],
+                )
+            )
         g = videos[videos["model"] == model]
         if len(g):
             rows.append(_row(THRESHOLD, "video θ", model, "this run", g["threshold"].iloc[0]))
@@ -120,33 +147,52 @@ def _threshold_rows(art: Path, models: Sequence[str], videos: pd.DataFrame) -> l
 def _clustering_rows(videos: pd.DataFrame) -> list[dict]:
     """k-means both ways on the same ``valid``-sign features; labels kept for the agreement rows."""
     feats = videos[["model", "video", "scenario"]].assign(
-        entropy=videos["entropy_valid"].to_numpy(), crossings=videos["crossings_valid"].to_numpy())
+        entropy=videos["entropy_valid"].to_numpy(), crossings=videos["crossings_valid"].to_numpy()
+    )
     feats = feats.reset_index(drop=True)
     rows: list[dict] = []
     labelled = {}
     for variant, protocol in zip(CLUSTERINGS, ("authors", "causal"), strict=True):
         labels, fitted = classify_signs(feats, protocol)
-        labelled[variant] = feats.assign(sign_type=labels["sign_type"].to_numpy(),
-                                         indeterminate=labels["indeterminate"].to_numpy(),
-                                         cluster=labels["cluster"].to_numpy())
+        labelled[variant] = feats.assign(
+            sign_type=labels["sign_type"].to_numpy(),
+            indeterminate=labels["indeterminate"].to_numpy(),
+            cluster=labels["cluster"].to_numpy(),
+        )
         for model, clf in fitted.items():
             g = labelled[variant][labelled[variant]["model"] == model]
             rows.append(_row(CLUSTERING, "k", model, variant, clf.k_))
             for name, n in g["sign_type"].value_counts().items():
                 rows.append(_row(CLUSTERING, f"n {name}", model, variant, n))
-            rows.append(_row(INDETERMINATE, "n indeterminate", model, variant, g["indeterminate"].sum()))
+            rows.append(
+                _row(INDETERMINATE, "n indeterminate", model, variant, g["indeterminate"].sum())
+            )
             scen = g["scenario"]
             if scen.notna().all() and scen.nunique() > 1:
-                rows.append(_row(CLUSTERING, "ARI with scenarios", model, variant,
-                                 adjusted_rand_score(scen.astype(str), g["cluster"])))
+                rows.append(
+                    _row(
+                        CLUSTERING,
+                        "ARI with scenarios",
+                        model,
+                        variant,
+                        adjusted_rand_score(scen.astype(str), g["cluster"]),
+                    )
+                )
         table = agreement_table(labelled[variant][["video", "model", "sign_type"]])
         for r in table.itertuples():
             rows.append(_row(AGREEMENT, "same type", r.models, variant, r.agreement))
     a, c = labelled[CLUSTERINGS[0]], labelled[CLUSTERINGS[1]]
     for model in a["model"].drop_duplicates():
         ma, mc = a["model"] == model, c["model"] == model
-        rows.append(_row(CLUSTERING, "ARI authors vs causal", model, "both",
-                         adjusted_rand_score(a.loc[ma, "cluster"], c.loc[mc, "cluster"])))
+        rows.append(
+            _row(
+                CLUSTERING,
+                "ARI authors vs causal",
+                model,
+                "both",
+                adjusted_rand_score(a.loc[ma, "cluster"], c.loc[mc, "cluster"]),
+            )
+        )
     return rows
 
 
@@ -157,7 +203,8 @@ def _pearson_rows(art: Path, videos: pd.DataFrame) -> list[dict]:
         for r in videos.itertuples():
             probs = pd.read_csv(art / "inference" / r.model / f"{r.video}.csv")
             signs[(r.model, r.video)] = pd.DataFrame(
-                {"sign": pain_sign(probs["prob"].to_numpy(float), int(r.window), mode=mode)})
+                {"sign": pain_sign(probs["prob"].to_numpy(float), int(r.window), mode=mode)}
+            )
         pairs = pearson_between_models(signs)
         for (a, b), g in pairs.groupby(["model_a", "model_b"], sort=False):
             rows.append(_row(PEARSON, "mean r", f"{a} / {b}", mode, g["r"].mean()))
@@ -188,9 +235,11 @@ def _ig_rows(art: Path, models: Sequence[str], top: float = 0.1) -> list[dict]:
                 k = max(1, int(round(top * imp.size)))
                 tops.append(set(np.argpartition(-imp, k - 1)[:k]))
             ious.append(len(tops[0] & tops[1]) / len(tops[0] | tops[1]))
-        rows += [_row(IG, "share of |IG| that is negative", model, "abs", negative),
-                 _row(IG, "top-10% pixel IoU clamp vs abs", model, "both", float(np.mean(ious))),
-                 _row(IG, "maps", model, "both", len(m))]
+        rows += [
+            _row(IG, "share of |IG| that is negative", model, "abs", negative),
+            _row(IG, "top-10% pixel IoU clamp vs abs", model, "both", float(np.mean(ious))),
+            _row(IG, "maps", model, "both", len(m)),
+        ]
     return rows
 
 
@@ -201,17 +250,33 @@ def _augmentation_rows(size: int = 96, draws: int = 100, seed: int = 0) -> list[
     card = np.full((size, size, 3), 20, np.uint8)
     side = int(round(size / 1.4))
     lo = (size - side) // 2
-    card[lo:lo + side, lo:lo + side] = 235
+    card[lo : lo + side, lo : lo + side] = 235
     base = float((card[..., 0] > 128).sum())
     rows = []
     for style in AUGMENT_STYLES:
         params = augment_params(style)
-        areas = np.array([(augment_image(card, seed, "test-card", k, params)[..., 0] > 128).sum() / base
-                          for k in range(1, draws + 1)])
-        rows += [_row(AUGMENTATION, "median visible face area (× original)", "test card", style,
-                      np.median(areas)),
-                 _row(AUGMENTATION, "share of draws that enlarge the face", "test card", style,
-                      np.mean(areas > 1.0))]
+        areas = np.array(
+            [
+                (augment_image(card, seed, "test-card", k, params)[..., 0] > 128).sum() / base
+                for k in range(1, draws + 1)
+            ]
+        )
+        rows += [
+            _row(
+                AUGMENTATION,
+                "median visible face area (× original)",
+                "test card",
+                style,
+                np.median(areas),
+            ),
+            _row(
+                AUGMENTATION,
+                "share of draws that enlarge the face",
+                "test card",
+                style,
+                np.mean(areas > 1.0),
+            ),
+        ]
     return rows
 
 
@@ -243,9 +308,14 @@ def effect_numbers(art: str | Path, augmentation: bool = True) -> pd.DataFrame:
     videos = video_variants(art)
     if videos.empty:
         raise DataError(f"no video of {art} could be summarized: run chapter 03 first")
-    rows = (_sign_mode_rows(videos) + _video_score_rows(videos)
-            + _threshold_rows(art, models, videos) + _clustering_rows(videos)
-            + _pearson_rows(art, videos) + _ig_rows(art, models))
+    rows = (
+        _sign_mode_rows(videos)
+        + _video_score_rows(videos)
+        + _threshold_rows(art, models, videos)
+        + _clustering_rows(videos)
+        + _pearson_rows(art, videos)
+        + _ig_rows(art, models)
+    )
     if augmentation:
         rows += _augmentation_rows()
     out = pd.DataFrame(rows, columns=NUMBER_COLUMNS)

@@ -30,9 +30,13 @@ def fold_predictions(art: Path, model: str) -> list[tuple[int, pd.DataFrame, flo
         info = json.loads(done.read_text())
         preds = pd.read_csv(pred, dtype={"subject": str})
         labels = preds["label"].map(lambda v: 1 if str(v).strip().lower() in ("1", "pain") else 0)
-        out.append((int(info.get("fold", fold_dir.name[4:] or 0)),
-                    pd.DataFrame({"label": labels.to_numpy(), "prob": preds["prob"].to_numpy(float)}),
-                    float(info["threshold"])))
+        out.append(
+            (
+                int(info.get("fold", fold_dir.name[4:] or 0)),
+                pd.DataFrame({"label": labels.to_numpy(), "prob": preds["prob"].to_numpy(float)}),
+                float(info["threshold"]),
+            )
+        )
     return out
 
 
@@ -87,9 +91,15 @@ def video_variants(art: str | Path) -> pd.DataFrame:
             skipped += 1
             continue
         theta = float(row["threshold"])
-        out = {"model": row["model"], "video": row["video"], "label": int(row["label"]),
-               "scenario": row.get("scenario", np.nan), "threshold": theta, "window": w,
-               "face_mean": float(np.nanmean(p))}
+        out = {
+            "model": row["model"],
+            "video": row["video"],
+            "label": int(row["label"]),
+            "scenario": row.get("scenario", np.nan),
+            "threshold": theta,
+            "window": w,
+            "face_mean": float(np.nanmean(p)),
+        }
         for mode in SIGN_MODES:
             sign = pain_sign(p, w, mode=mode)
             out[f"entropy_{mode}"] = shannon_entropy(sign)

@@ -102,8 +102,10 @@ def load_checkpoint(path: str | Path) -> PainModel:
     if ck.get("base"):
         base = (path.parent / ck["base"]).resolve()
         if not base.is_file():
-            raise ModelError(f"{path} needs its shared base weights {base}, which is missing "
-                             "(copy the model's whole folder: base.pt and every fold*/best.pt)")
+            raise ModelError(
+                f"{path} needs its shared base weights {base}, which is missing "
+                "(copy the model's whole folder: base.pt and every fold*/best.pt)"
+            )
         sd.update(safe_load(base, "base weights"))
     if not is_registered(name):
         raise ModelError(f"{path} holds an unknown model {name!r}")
@@ -113,7 +115,9 @@ def load_checkpoint(path: str | Path) -> PainModel:
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         detail = " ".join(line.strip() for line in first[:2])[:200]
-        raise ModelError(f"{path}: its weights do not fit a {name} model of input size {size} ({detail})") from None
+        raise ModelError(
+            f"{path}: its weights do not fit a {name} model of input size {size} ({detail})"
+        ) from None
     model.weights_source = ck.get("weights_source", "unknown")
     model.threshold = ck.get("threshold")
     return model.eval()

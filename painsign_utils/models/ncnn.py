@@ -25,16 +25,23 @@ class NCNN(PainModel):
 
     def __init__(self, input_size: int = 120) -> None:
         if input_size != 120:
-            raise ModelError("N-CNN is defined for 120x120 inputs only (its FC layer expects 1600 features)")
+            raise ModelError(
+                "N-CNN is defined for 120x120 inputs only (its FC layer expects 1600 features)"
+            )
         super().__init__(input_size)
         act = lambda: nn.LeakyReLU(0.01)  # noqa: E731
         self.left = nn.MaxPool2d(10)
         # Activation after pooling: (leaky) ReLU is increasing, so it commutes with max-pooling
         # exactly, and applying it to the pooled map is 9-100x cheaper than to the full map.
         self.centre = nn.Sequential(
-            nn.Conv2d(3, 64, 5), nn.MaxPool2d(3), act(),
-            nn.Conv2d(64, 64, 2), nn.MaxPool2d(3), act(), nn.Dropout(0.1),
-        )  # fmt: skip
+            nn.Conv2d(3, 64, 5),
+            nn.MaxPool2d(3),
+            act(),
+            nn.Conv2d(64, 64, 2),
+            nn.MaxPool2d(3),
+            act(),
+            nn.Dropout(0.1),
+        )
         self.right = nn.Sequential(
             nn.Conv2d(3, 64, 5, padding=2), nn.MaxPool2d(10), act(), nn.Dropout(0.1)
         )

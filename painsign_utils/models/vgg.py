@@ -90,10 +90,14 @@ class VGGFace(PainModel):
         self.pool = nn.AdaptiveAvgPool2d((7, 7))
         self.head = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(512 * 7 * 7, 512), nn.ReLU(inplace=True), nn.Dropout(0.5),
-            nn.Linear(512, 512), nn.ReLU(inplace=True), nn.Dropout(0.5),
+            nn.Linear(512 * 7 * 7, 512),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
+            nn.Linear(512, 512),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
             nn.Linear(512, 1),
-        )  # fmt: skip
+        )
         self.register_buffer("mean_bgr", torch.tensor(VGGFACE_MEAN_RGB[::-1]).view(1, 3, 1, 1))
         self.features.apply(_he_init)
         # He initialization keeps a unit-variance signal at unit variance through the 13 layers;

@@ -93,4 +93,3 @@ class _ViTBackbone(nn.Module):
         x = self.vit.forward_features(x)
         x = self.vit.pool(x) if hasattr(self.vit, "pool") else x[:, 0]
         return self.vit.fc_norm(x)
-

@@ -37,7 +37,6 @@ def _announce(name: str, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-
 def _safe_numpy_globals() -> list:
     """NumPy scalar reconstructors, allowed when loading with ``weights_only=True``.
 
@@ -76,7 +75,9 @@ def safe_load(path: str | Path, what: str = "checkpoint") -> Any:
 
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(exc))
         if found is None:  # not a pickle of tensors at all: a damaged or foreign file
-            raise ModelError(f"cannot read {what} {path}: not a PyTorch weights file ({type(exc).__name__})") from None
+            raise ModelError(
+                f"cannot read {what} {path}: not a PyTorch weights file ({type(exc).__name__})"
+            ) from None
         holds = f"pickled Python objects ({found.group(1)})"
         raise ModelError(
             f"{path} was refused: it holds {holds}, not only tensors, and loading it could run code; "
@@ -84,8 +85,9 @@ def safe_load(path: str | Path, what: str = "checkpoint") -> Any:
         ) from None
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
-        raise ModelError(f"cannot read {what} {path}: {type(exc).__name__}"
-                         + (f" ({detail})" if detail else "")) from None
+        raise ModelError(
+            f"cannot read {what} {path}: {type(exc).__name__}" + (f" ({detail})" if detail else "")
+        ) from None
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
@@ -104,8 +106,10 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
                 sd = sd[key]
                 break
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise ModelError(f"{path} does not hold a state dict of tensors; save one with "
-                         f"torch.save(model.state_dict(), {path.name!r})")
+        raise ModelError(
+            f"{path} does not hold a state dict of tensors; save one with "
+            f"torch.save(model.state_dict(), {path.name!r})"
+        )
     return {k.removeprefix("module."): v for k, v in sd.items()}
 
 
@@ -181,8 +185,10 @@ def require_pretrained(names: Sequence[str]) -> dict[str, Path]:
             continue
         path = find_weights(name)
         if path is None:
-            raise ModelError(f"require_weights: {missing_weights_message(name)}; or set "
-                             "require_weights: false in the profile to train it from a random start")
+            raise ModelError(
+                f"require_weights: {missing_weights_message(name)}; or set "
+                "require_weights: false in the profile to train it from a random start"
+            )
         found[name] = path
     return found
 
@@ -227,7 +233,11 @@ def create_model(
             model = _named(cls(size, **kw), spec)
             model.load_pretrained(path)
             return model
-        if spec.hf_cache and os.environ.get("HF_HUB_OFFLINE") == "1" and hf_cache_file(spec.hf_cache):
+        if (
+            spec.hf_cache
+            and os.environ.get("HF_HUB_OFFLINE") == "1"
+            and hf_cache_file(spec.hf_cache)
+        ):
             model = _named(cls(size, hf_pretrained=True, **kw), spec)  # timm reads the local cache
             model.weights_source = f"Hugging Face cache: {spec.hf_cache}"
             return model
@@ -248,4 +258,3 @@ def _named(model: PainModel, spec: ModelSpec) -> PainModel:
     if model.name != spec.name:
         model.name = spec.name
     return model
-

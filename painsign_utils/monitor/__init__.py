@@ -16,6 +16,14 @@ from .states import MonitorState
 from .streaming import StreamingSign
 
 __all__ = [
-    "Alert", "ChangeAlerts", "MonitorSettings", "MonitorState", "PainMonitor", "StreamingSign",
-    "iter_source", "paper_sign_type", "prefetch", "stream_sign",
+    "Alert",
+    "ChangeAlerts",
+    "MonitorSettings",
+    "MonitorState",
+    "PainMonitor",
+    "StreamingSign",
+    "iter_source",
+    "paper_sign_type",
+    "prefetch",
+    "stream_sign",
 ]

@@ -69,9 +69,13 @@ class PainMonitor:
         **options,
     ):
         if settings is not None and not isinstance(settings, MonitorSettings):
-            raise ConfigError(f"settings must be a MonitorSettings (fps and the rest are keyword arguments), "
-                              f"got {settings!r}")
-        settings = replace(settings, **options) if settings is not None else MonitorSettings(**options)
+            raise ConfigError(
+                f"settings must be a MonitorSettings (fps and the rest are keyword arguments), "
+                f"got {settings!r}"
+            )
+        settings = (
+            replace(settings, **options) if settings is not None else MonitorSettings(**options)
+        )
         self.settings = settings
         if classifier is not None and not isinstance(classifier, FrameClassifier):
             classifier = FrameClassifier(classifier)
@@ -149,7 +153,9 @@ class PainMonitor:
         elif math.isnan(p):
             self._no_face_run += 1
             if self._no_face_run == self.no_face_frames:
-                alerts.append(Alert("no_face", i, i / self.fps, math.nan, self._no_face_run / self.fps))
+                alerts.append(
+                    Alert("no_face", i, i / self.fps, math.nan, self._no_face_run / self.fps)
+                )
         else:
             self._no_face_run = 0
         final = self.stream.push(p)
@@ -175,13 +181,18 @@ class PainMonitor:
 
     def _finalized(self, first: int, signs: np.ndarray) -> list[Alert]:
         """What follows once frames ``first ..`` have final sign values: alerts, history, type."""
-        alerts = [a for a in (self._changes.check(first + k, s) for k, s in enumerate(signs.tolist()))
-                  if a is not None]
+        alerts = [
+            a
+            for a in (self._changes.check(first + k, s) for k, s in enumerate(signs.tolist()))
+            if a is not None
+        ]
         self._type_ring.push(signs)
         # Fill the sign column of the history rows already recorded for these frames.
         self._history_set_sign(first, signs)
         # Sign type once per second of finalized sign (cheap enough, and stable to read).
-        if (self.stream.n_final // self.window) != (first // self.window) or self._sign_type is None:
+        if (self.stream.n_final // self.window) != (
+            first // self.window
+        ) or self._sign_type is None:
             self._update_type()
         return alerts
 
@@ -219,7 +230,9 @@ class PainMonitor:
         """Sign type over the last ``type_window_s`` seconds of finalized sign."""
         return self._sign_type
 
-    def _state(self, i: int, p: float, alerts: list[Alert], start: int, final: np.ndarray) -> MonitorState:
+    def _state(
+        self, i: int, p: float, alerts: list[Alert], start: int, final: np.ndarray
+    ) -> MonitorState:
         s = self.current_sign()
         we, wc = self._window_stats
         return MonitorState(
@@ -260,8 +273,17 @@ class PainMonitor:
 
     def alert_table(self) -> pd.DataFrame:
         """Alerts raised so far: ``kind, frame, time, value, change, message``."""
-        rows = [dict(kind=a.kind, frame=a.frame, time=a.time, value=a.value, change=a.change,
-                     message=a.message) for a in self.alerts]
+        rows = [
+            dict(
+                kind=a.kind,
+                frame=a.frame,
+                time=a.time,
+                value=a.value,
+                change=a.change,
+                message=a.message,
+            )
+            for a in self.alerts
+        ]
         return pd.DataFrame(rows, columns=["kind", "frame", "time", "value", "change", "message"])
 
     # ------------------------------------------------------------------ frames
@@ -301,7 +323,8 @@ class PainMonitor:
         faces = [c for c in crops if c is not None and c is not _SKIP]
         probs = iter(self.classifier.predict(faces) if faces else [])
         return [
-            self.update_prob(math.nan, skipped=True) if c is _SKIP
+            self.update_prob(math.nan, skipped=True)
+            if c is _SKIP
             else self.update_prob(math.nan if c is None else next(probs))
             for c in crops
         ]
@@ -362,8 +385,6 @@ class PainMonitor:
         last = self.finish()
         if last is not None:
             yield last
-
-
 
 
 def stream_sign(probs: Iterable[float], **kwargs) -> np.ndarray:

@@ -103,7 +103,9 @@ class MonitorSettings:
         if not (isinstance(self.detect_every, int | np.integer) and self.detect_every >= 1):
             raise ConfigError(f"detect_every must be an integer >= 1, got {self.detect_every!r}")
         if not (isinstance(self.detect_side, int | np.integer) and self.detect_side >= 1):
-            raise ConfigError(f"detect_side must be a positive number of pixels, got {self.detect_side!r}")
+            raise ConfigError(
+                f"detect_side must be a positive number of pixels, got {self.detect_side!r}"
+            )
 
     def frames(self, seconds: float) -> int:
         """``seconds`` of the stream in frames (at least 1)."""

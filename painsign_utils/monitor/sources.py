@@ -78,5 +78,7 @@ def iter_source(source: str | Path | int | Iterable[np.ndarray]) -> Iterator[np.
     for rgb in source:
         rgb = np.asarray(rgb)
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise DataError(f"frames must be RGB uint8 arrays (H, W, 3), got {rgb.dtype} {rgb.shape}")
+            raise DataError(
+                f"frames must be RGB uint8 arrays (H, W, 3), got {rgb.dtype} {rgb.shape}"
+            )
         yield rgb

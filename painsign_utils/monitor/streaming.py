@@ -150,7 +150,11 @@ class StreamingSign:
         pending = self.n - self.n_final
         if pending == 0:
             return self._last_sign
-        held = list(self._ma)[max(0, len(self._ma) - (self.window - pending)) :] if pending < self.window else []
+        held = (
+            list(self._ma)[max(0, len(self._ma) - (self.window - pending)) :]
+            if pending < self.window
+            else []
+        )
         w = np.array(held + [self._last_p] * min(pending, self.window))
         return float(w[0] + np.mean(w - w[0]))
 

@@ -63,11 +63,15 @@ class PretrainConfig:
         if self.unseen_subjects < 2 or self.val_per_subject < 1:
             raise ConfigError("pretraining needs unseen_subjects >= 2 and val_per_subject >= 1")
         if not (self.lr > 0 and math.isfinite(self.lr)) or not 0 <= self.warmup < 1:
-            raise ConfigError(f"pretraining lr must be > 0 and warmup in [0, 1), got {self.lr}, {self.warmup}")
+            raise ConfigError(
+                f"pretraining lr must be > 0 and warmup in [0, 1), got {self.lr}, {self.warmup}"
+            )
 
     def digest(self, model: str, size: int) -> str:
         """Short digest of everything the weights depend on."""
-        text = json.dumps({"model": model, "size": size, **asdict(self), "version": 1}, sort_keys=True)
+        text = json.dumps(
+            {"model": model, "size": size, **asdict(self), "version": 1}, sort_keys=True
+        )
         return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
@@ -82,14 +86,19 @@ def pretrain_config_from_params(seed: int = 0, **params: Any) -> PretrainConfig:
     known = set(PretrainConfig.__dataclass_fields__)
     unknown = sorted(set(params) - known)
     if unknown:
-        raise ConfigError(f"unknown pretraining setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"unknown pretraining setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     return replace(PretrainConfig(seed=seed), **params)
 
 
-def config_for(name: str, settings: dict | None = None, overrides: dict | None = None,
-               seed: int = 0) -> PretrainConfig:  # fmt: skip
+def config_for(
+    name: str, settings: dict | None = None, overrides: dict | None = None, seed: int = 0
+) -> PretrainConfig:
     """The pretraining settings of one model: ``settings`` for all, ``overrides[name]`` on top."""
-    return pretrain_config_from_params(seed=seed, **{**(settings or {}), **(overrides or {}).get(name, {})})
+    return pretrain_config_from_params(
+        seed=seed, **{**(settings or {}), **(overrides or {}).get(name, {})}
+    )
 
 
 def profile_plan(profile: str) -> dict[str, tuple[int, PretrainConfig]]:
@@ -107,10 +116,20 @@ def profile_plan(profile: str) -> dict[str, tuple[int, PretrainConfig]]:
     defaults = {k: v["default"] for k, v in papermill.inspect_notebook(str(nb)).items()}
     params = {k: _literal(v) for k, v in defaults.items()}
     params.update(notebook_parameters(nb, prof))
-    models = [m for m in params["models"] if m in pretrainable() and m in (params["pretrain_models"] or ())]
-    return {m: (int(params[f"input_size_{m}"]),
-                config_for(m, params["pretrain_settings"], params["pretrain_overrides"], int(params["seed"])))
-            for m in models}  # fmt: skip
+    models = [
+        m
+        for m in params["models"]
+        if m in pretrainable() and m in (params["pretrain_models"] or ())
+    ]
+    return {
+        m: (
+            int(params[f"input_size_{m}"]),
+            config_for(
+                m, params["pretrain_settings"], params["pretrain_overrides"], int(params["seed"])
+            ),
+        )
+        for m in models
+    }
 
 
 def _literal(text: str) -> Any:
@@ -120,4 +139,3 @@ def _literal(text: str) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
-

@@ -15,10 +15,14 @@ from .config import PREFIX, SEED_OFFSET, TARGETS
 def corpus_subjects(seed: int, n: int, first: int = 0) -> list[Subject]:
     """Pretraining identities ``P{first:03d}`` …, drawn from ``seed + SEED_OFFSET``."""
     s = seed + SEED_OFFSET
-    return [Subject.random(rng_for(s, PREFIX, i), f"{PREFIX}{i:03d}") for i in range(first, first + n)]
+    return [
+        Subject.random(rng_for(s, PREFIX, i), f"{PREFIX}{i:03d}") for i in range(first, first + n)
+    ]
 
 
-def render_face_crop(subject: Subject, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def render_face_crop(
+    subject: Subject, size: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """One face of ``subject`` in a random state, cropped like a detector crop.
 
     Returns
@@ -38,15 +42,30 @@ def render_face_crop(subject: Subject, size: int, rng: np.random.Generator) -> t
     side = max(160, int(2.5 * size))
     frame = background(rng, side, side)
     unit = side * rng.uniform(0.17, 0.23)
-    where = Placement(cx=side / 2 + rng.uniform(-0.05, 0.05) * side,
-                      cy=side / 2 + rng.uniform(-0.05, 0.05) * side,
-                      unit=unit, roll=float(np.clip(rng.normal(0, 12), -30, 30)))  # fmt: skip
+    where = Placement(
+        cx=side / 2 + rng.uniform(-0.05, 0.05) * side,
+        cy=side / 2 + rng.uniform(-0.05, 0.05) * side,
+        unit=unit,
+        roll=float(np.clip(rng.normal(0, 12), -30, 30)),
+    )
     box, lms = place_face(frame, subject, expr, where, quiver_phase=rng.uniform(0, 2 * np.pi))
     if rng.random() < 0.15:  # a hand over part of the face
         k = rng.integers(5)
-        draw_hand(frame, rng, (float(lms[k, 0]), float(lms[k, 1])), unit * rng.uniform(0.6, 1.0), subject.skin)
-    frame = photographic(frame, rng, gain=rng.uniform(0.7, 1.12), blur=rng.uniform(0, 1.3),
-                         noise=rng.uniform(1, 7), gradient=light_gradient(rng, side, side))  # fmt: skip
+        draw_hand(
+            frame,
+            rng,
+            (float(lms[k, 0]), float(lms[k, 1])),
+            unit * rng.uniform(0.6, 1.0),
+            subject.skin,
+        )
+    frame = photographic(
+        frame,
+        rng,
+        gain=rng.uniform(0.7, 1.12),
+        blur=rng.uniform(0, 1.3),
+        noise=rng.uniform(1, 7),
+        gradient=light_gradient(rng, side, side),
+    )
     # A detector's square crop with a 0.2 margin, with the jitter a detector's box has.
     x, y, w, h = box
     crop_side = max(w, h) * 1.4 * rng.uniform(0.92, 1.08)
@@ -54,15 +73,23 @@ def render_face_crop(subject: Subject, size: int, rng: np.random.Generator) -> t
     cy = y + h / 2 + rng.normal(0, 0.04) * h
     s = size / crop_side
     m = np.array([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]])
-    crop = cv2.warpAffine(frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.warpAffine(
+        frame, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
     targets = np.r_[expr.actions, asleep, yawn, intensity].astype(np.float32)
     return np.ascontiguousarray(crop), targets
 
 
-def render_corpus(subjects: list[Subject], per_subject: int, size: int, seed: int,
-                  tag: str = "train", progress: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def render_corpus(
+    subjects: list[Subject],
+    per_subject: int,
+    size: int,
+    seed: int,
+    tag: str = "train",
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Render ``per_subject`` faces of each subject.
 
     Returns

@@ -92,19 +92,31 @@ def prepare_starts(
         w, start = starting_weights(m, sizes[m], weights.get(m), cfg, progress=progress)
         out[m] = w
         row: dict[str, Any] = {"model": m, "start": start}
-        if w is not None and Path(str(w)).name == "weights.pt" and (Path(str(w)).parent / "card.json").is_file():
+        if (
+            w is not None
+            and Path(str(w)).name == "weights.pt"
+            and (Path(str(w)).parent / "card.json").is_file()
+        ):
             card = read_card(Path(str(w)).parent)
-            row.update({"faces": card["corpus"]["faces"], "identities": card["corpus"]["identities"],
-                        "epochs": card["epochs"], "identity_top1": card["identity_top1"],
-                        "unseen_action_r": card["unseen_action_r"],
-                        "unseen_identity_1nn": card["unseen_identity_1nn"],
-                        "unseen_identity_1nn_random": card["unseen_identity_1nn_random"],
-                        "minutes": card["total_seconds"] / 60})  # fmt: skip
+            row.update(
+                {
+                    "faces": card["corpus"]["faces"],
+                    "identities": card["corpus"]["identities"],
+                    "epochs": card["epochs"],
+                    "identity_top1": card["identity_top1"],
+                    "unseen_action_r": card["unseen_action_r"],
+                    "unseen_identity_1nn": card["unseen_identity_1nn"],
+                    "unseen_identity_1nn_random": card["unseen_identity_1nn_random"],
+                    "minutes": card["total_seconds"] / 60,
+                }
+            )
         rows.append(row)
     return out, pd.DataFrame(rows)
 
 
-def linear_probe_auc(features: np.ndarray, y: np.ndarray, groups: np.ndarray, n_splits: int = 5) -> float:
+def linear_probe_auc(
+    features: np.ndarray, y: np.ndarray, groups: np.ndarray, n_splits: int = 5
+) -> float:
     """AUC of a regularized logistic regression on frozen features, cross-validated by subject.
 
     How linearly separable pain is in a backbone's features, on newborns the probe never saw.
@@ -119,12 +131,20 @@ def linear_probe_auc(features: np.ndarray, y: np.ndarray, groups: np.ndarray, n_
     if n_splits < 2 or len(np.unique(y)) < 2:
         return float("nan")
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    p = cross_val_predict(clf, features, y, groups=groups, cv=GroupKFold(n_splits), method="predict_proba")[:, 1]
+    p = cross_val_predict(
+        clf, features, y, groups=groups, cv=GroupKFold(n_splits), method="predict_proba"
+    )[:, 1]
     return float(roc_auc_score(y, p))
 
 
-def probe_starts(crops: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: dict[str, Any],
-                 sizes: dict[str, int], seed: int = 0) -> pd.DataFrame:  # fmt: skip
+def probe_starts(
+    crops: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    weights: dict[str, Any],
+    sizes: dict[str, int],
+    seed: int = 0,
+) -> pd.DataFrame:
     """Linear-probe AUC of each backbone from a random start and from the start chapter 02 uses.
 
     Parameters
@@ -147,6 +167,8 @@ def probe_starts(crops: np.ndarray, y: np.ndarray, groups: np.ndarray, weights: 
         row = {"model": m, "random_start": linear_probe_auc(embed(random_model, crops), y, groups)}
         if w not in (None, "random"):
             torch.manual_seed(seed)
-            row["this_start"] = linear_probe_auc(embed(create_model(m, weights=w, input_size=sizes[m]), crops), y, groups)
+            row["this_start"] = linear_probe_auc(
+                embed(create_model(m, weights=w, input_size=sizes[m]), crops), y, groups
+            )
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", "random_start", "this_start"])

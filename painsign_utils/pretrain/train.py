@@ -46,8 +46,10 @@ def embed(model: PainModel, images: np.ndarray, batch: int = 64) -> np.ndarray:
     """Backbone features of face crops, shape (N, dim), float32 (the model is put in eval mode)."""
     backbone, _ = model.embedding()
     backbone.eval()
-    out = [backbone(model.preprocess(images[i : i + batch])).float().numpy()
-           for i in range(0, len(images), batch)]  # fmt: skip
+    out = [
+        backbone(model.preprocess(images[i : i + batch])).float().numpy()
+        for i in range(0, len(images), batch)
+    ]
     return np.concatenate(out)
 
 
@@ -74,9 +76,12 @@ def export_weights(model: PainModel) -> dict[str, torch.Tensor]:
     if model.name == "vggface":
         return {f"features.{k}": v.clone() for k, v in model.features.state_dict().items()}
     if model.name == "vit_b16":
-        return {k: v.clone() for k, v in model.vit.state_dict().items() if not k.startswith("head.")}
-    raise ModelError(f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(pretrainable())}")
-
+        return {
+            k: v.clone() for k, v in model.vit.state_dict().items() if not k.startswith("head.")
+        }
+    raise ModelError(
+        f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(pretrainable())}"
+    )
 
 
 def _lr_at(step: int, total: int, cfg: PretrainConfig) -> float:
@@ -144,8 +149,12 @@ def pretrain(
     y_t = torch.from_numpy(targets)
     id_t = torch.from_numpy(identity)
     ce, mse = nn.CrossEntropyLoss(), nn.MSELoss()
-    bar = tqdm(total=total, initial=state["epoch"] * steps_per_epoch, desc=f"pretraining {name}",
-               disable=not progress)  # fmt: skip
+    bar = tqdm(
+        total=total,
+        initial=state["epoch"] * steps_per_epoch,
+        desc=f"pretraining {name}",
+        disable=not progress,
+    )
     while state["epoch"] < cfg.epochs:
         t0 = time.perf_counter()
         net.train()
@@ -167,13 +176,28 @@ def pretrain(
         held = _held_out(net, model, val_images, val_identity, unseen_images, unseen_targets)
         state["epoch"] += 1
         state["seconds"] += time.perf_counter() - t0
-        state["log"].append({"epoch": state["epoch"], "identity_loss": totals[0] / len(images),
-                             "action_mse": totals[1] / len(images), **held,
-                             "seconds": time.perf_counter() - t0})  # fmt: skip
-        bar.set_postfix(id_acc=f"{held['identity_top1']:.2f}", action_r=f"{held['unseen_action_r']:.2f}")
+        state["log"].append(
+            {
+                "epoch": state["epoch"],
+                "identity_loss": totals[0] / len(images),
+                "action_mse": totals[1] / len(images),
+                **held,
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+        bar.set_postfix(
+            id_acc=f"{held['identity_top1']:.2f}", action_r=f"{held['unseen_action_r']:.2f}"
+        )
         with atomic_path(last) as tmp:
-            torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "rng": torch.get_rng_state(),
-                        "state": json.dumps(state)}, tmp)  # fmt: skip
+            torch.save(
+                {
+                    "net": net.state_dict(),
+                    "opt": opt.state_dict(),
+                    "rng": torch.get_rng_state(),
+                    "state": json.dumps(state),
+                },
+                tmp,
+            )
     bar.close()
     write_csv(pd.DataFrame(state["log"]), run / "log.csv")
     net.eval()
@@ -185,9 +209,15 @@ def pretrain(
         "model": name,
         "input_size": input_size,
         "start": "synthetic-face pretraining (not VGG-Face / ImageNet)",
-        "corpus": {"identities": cfg.subjects, "faces": int(len(images)), "prefix": PREFIX,
-                   "seed": cfg.seed + SEED_OFFSET, "held_out_faces": int(len(val_images)),
-                   "unseen_identities": cfg.unseen_subjects, "unseen_faces": int(len(unseen_images))},
+        "corpus": {
+            "identities": cfg.subjects,
+            "faces": int(len(images)),
+            "prefix": PREFIX,
+            "seed": cfg.seed + SEED_OFFSET,
+            "held_out_faces": int(len(val_images)),
+            "unseen_identities": cfg.unseen_subjects,
+            "unseen_faces": int(len(unseen_images)),
+        },
         "settings": asdict(cfg),
         "digest": digest,
         "epochs": state["epoch"],
@@ -199,7 +229,7 @@ def pretrain(
         "chance_identity_1nn": 1 / cfg.unseen_subjects,
         "train_seconds": round(state["seconds"], 1),
         "total_seconds": round(time.perf_counter() - t_start + corpus["seconds"], 1),
-    }  # fmt: skip
+    }
     write_json(card, run / "card.json")  # last: its presence means the run is complete
     last.unlink(missing_ok=True)
     return run
@@ -211,7 +241,10 @@ def _corpus(run: Path, cfg: PretrainConfig, size: int, progress: bool) -> dict[s
     t0 = time.perf_counter()
     if path.is_file():
         with np.load(path) as z:
-            out = {k: (z[f"{k}_images"], z[f"{k}_identity"], z[f"{k}_targets"]) for k in ("train", "val", "unseen")}
+            out = {
+                k: (z[f"{k}_images"], z[f"{k}_identity"], z[f"{k}_targets"])
+                for k in ("train", "val", "unseen")
+            }
         return {**out, "seconds": 0.0}
     train_subjects = corpus_subjects(cfg.seed, cfg.subjects)
     unseen = corpus_subjects(cfg.seed, cfg.unseen_subjects, first=cfg.subjects)
@@ -220,15 +253,25 @@ def _corpus(run: Path, cfg: PretrainConfig, size: int, progress: bool) -> dict[s
         "val": render_corpus(train_subjects, cfg.val_per_subject, size, cfg.seed, "val", progress),
         "unseen": render_corpus(unseen, 8, size, cfg.seed, "unseen", progress),
     }
-    arrays = {f"{k}_{part}": a for k, v in out.items() for part, a in zip(("images", "identity", "targets"), v)}
+    arrays = {
+        f"{k}_{part}": a
+        for k, v in out.items()
+        for part, a in zip(("images", "identity", "targets"), v)
+    }
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, **arrays)
     return {**out, "seconds": time.perf_counter() - t0}
 
 
 @torch.no_grad()
-def _held_out(net: _Pretrainer, model: PainModel, val_images: np.ndarray, val_identity: np.ndarray,
-              unseen_images: np.ndarray, unseen_targets: np.ndarray) -> dict[str, float]:  # fmt: skip
+def _held_out(
+    net: _Pretrainer,
+    model: PainModel,
+    val_images: np.ndarray,
+    val_identity: np.ndarray,
+    unseen_images: np.ndarray,
+    unseen_targets: np.ndarray,
+) -> dict[str, float]:
     net.eval()
     ids, preds = [], []
     for images, keep in ((val_images, ids), (unseen_images, preds)):
@@ -237,6 +280,8 @@ def _held_out(net: _Pretrainer, model: PainModel, val_images: np.ndarray, val_id
             keep.append(id_logits.argmax(1).numpy() if keep is ids else pred.numpy())
     pred = np.concatenate(preds)
     r = [_pearson(pred[:, j], unseen_targets[:, j]) for j in range(len(NFCS_ACTIONS))]
-    return {"identity_top1": float((np.concatenate(ids) == val_identity).mean()),
-            "unseen_action_r": float(np.nanmean(r)),
-            "unseen_intensity_r": _pearson(pred[:, -1], unseen_targets[:, -1])}  # fmt: skip
+    return {
+        "identity_top1": float((np.concatenate(ids) == val_identity).mean()),
+        "unseen_action_r": float(np.nanmean(r)),
+        "unseen_intensity_r": _pearson(pred[:, -1], unseen_targets[:, -1]),
+    }

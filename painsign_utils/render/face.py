@@ -62,7 +62,9 @@ def render_face(
         poly(rgb, pts, brow_col, unit, centre, thickness=0.045 + 0.02 * subject.brow)
     if bb > 0.15:
         for dx in (-0.05, 0.05):
-            poly(rgb, [[dx, -0.35], [dx * 0.6, -0.22]], ink * 1.4, unit, centre, thickness=0.025 * bb)
+            poly(
+                rgb, [[dx, -0.35], [dx * 0.6, -0.22]], ink * 1.4, unit, centre, thickness=0.025 * bb
+            )
         ellipse(rgb, (0, -0.42), (0.3, 0.05), skin * (1 - 0.2 * bb), unit, centre, thickness=0.02)
 
     # Eyes: open almond with iris, or a crease when closed. Squeeze adds bulging cheeks and crow's feet.
@@ -77,14 +79,18 @@ def render_face(
         openness = 0.11 * (1 - closed) ** 1.3
         if openness > 0.015:
             ellipse(rgb, (ex, eye_y), (w, openness), (245, 240, 235), unit, centre)
-            ellipse(rgb, (ex, eye_y), (openness * 0.95, openness * 0.95), (40, 30, 28), unit, centre)
+            ellipse(
+                rgb, (ex, eye_y), (openness * 0.95, openness * 0.95), (40, 30, 28), unit, centre
+            )
             ellipse(rgb, (ex + 0.02, eye_y - 0.02), (0.02, 0.02), (255, 255, 255), unit, centre)
             ellipse(rgb, (ex, eye_y), (w, openness), ink * 0.6, unit, centre, thickness=0.025)
         else:
             lid = curve(ex - w, ex + w, eye_y, eye_y, 0.05 if asleep >= sq else -0.02)
             poly(rgb, lid, ink * 0.6, unit, centre, thickness=0.035 + 0.02 * sq)
         # Upper lid crease.
-        crease = curve(ex - w * 1.05, ex + w * 1.05, eye_y - 0.06 - 0.06 * (1 - closed), eye_y - 0.06, -0.07)
+        crease = curve(
+            ex - w * 1.05, ex + w * 1.05, eye_y - 0.06 - 0.06 * (1 - closed), eye_y - 0.06, -0.07
+        )
         poly(rgb, crease, skin * 0.7, unit, centre, thickness=0.02)
         if sq > 0.3:
             for k in (-1, 0, 1):
@@ -125,24 +131,45 @@ def render_face(
         tt = a["taut_tongue"] * (1 - yawn)
         tongue_w = half_w * (0.75 - 0.15 * tt)
         tongue = np.stack(
-            [tongue_w * np.cos(np.linspace(0, np.pi, 20)),
-             mouth_y + open_h * (0.95 - 0.55 * np.sin(np.linspace(0, np.pi, 20)) * (0.6 + 0.6 * tt))],
+            [
+                tongue_w * np.cos(np.linspace(0, np.pi, 20)),
+                mouth_y
+                + open_h * (0.95 - 0.55 * np.sin(np.linspace(0, np.pi, 20)) * (0.6 + 0.6 * tt)),
+            ],
             axis=1,
         )
-        tongue = np.concatenate([tongue, [[-tongue_w, mouth_y + open_h * 0.95], [tongue_w, mouth_y + open_h * 0.95]]])
+        tongue = np.concatenate(
+            [tongue, [[-tongue_w, mouth_y + open_h * 0.95], [tongue_w, mouth_y + open_h * 0.95]]]
+        )
         poly(rgb, tongue, (205, 95, 105), unit, centre, fill=True)
         if tt > 0.3:  # cupped, taut tongue shows raised edges
             for s in (-1, 1):
-                ellipse(rgb, (s * tongue_w * 0.8, mouth_y + open_h * 0.45), (0.02, open_h * 0.35), (225, 120, 128), unit, centre)
+                ellipse(
+                    rgb,
+                    (s * tongue_w * 0.8, mouth_y + open_h * 0.45),
+                    (0.02, open_h * 0.35),
+                    (225, 120, 128),
+                    unit,
+                    centre,
+                )
         poly(rgb, mouth, subject.lip, unit, centre, closed=True, thickness=0.035)
     else:
-        line = curve(-half_w, half_w, mouth_y + corner_drop, mouth_y + corner_drop, -0.03 - corner_drop)
+        line = curve(
+            -half_w, half_w, mouth_y + corner_drop, mouth_y + corner_drop, -0.03 - corner_drop
+        )
         poly(rgb, line, subject.lip * 0.7, unit, centre, thickness=0.03)
         upper = curve(-half_w * 0.9, half_w * 0.9, mouth_y - 0.015, mouth_y - 0.015, -0.04)
         poly(rgb, upper, subject.lip, unit, centre, thickness=0.035)
     # Chin: a dimple crease that trembles with the chin quiver.
     chin_y = 0.82 + 2 * quiver
-    poly(rgb, curve(-0.12, 0.12, chin_y, chin_y, 0.03), skin * (0.85 - 0.1 * a["chin_quiver"]), unit, centre, thickness=0.025)
+    poly(
+        rgb,
+        curve(-0.12, 0.12, chin_y, chin_y, 0.03),
+        skin * (0.85 - 0.1 * a["chin_quiver"]),
+        unit,
+        centre,
+        thickness=0.025,
+    )
 
     mouth_corners = [(-half_w, mouth_y + corner_drop), (half_w, mouth_y + corner_drop)]
     lm = np.array([lms[0], lms[1], nose, *mouth_corners], dtype=np.float64) * unit + centre

@@ -22,6 +22,7 @@ def head_outline(subject: Subject, n: int = 64) -> np.ndarray:
     x = x * (1 - 0.22 * lower**2)
     return np.stack([x, y - 0.05], axis=1)
 
+
 _STATIC_CACHE: dict[tuple, tuple] = {}
 
 
@@ -30,8 +31,14 @@ def static_layer(subject: Subject, unit: float) -> tuple:
 
     Cached per subject and size, because a video draws the same head hundreds of times.
     """
-    key = (subject.id, float(unit), tuple(subject.skin.tolist()), subject.aspect, subject.hair,
-           None if subject.cap is None else tuple(subject.cap.tolist()))
+    key = (
+        subject.id,
+        float(unit),
+        tuple(subject.skin.tolist()),
+        subject.aspect,
+        subject.hair,
+        None if subject.cap is None else tuple(subject.cap.tolist()),
+    )
     if key in _STATIC_CACHE:
         return _STATIC_CACHE[key]
     size = int(np.ceil(unit * 2.9)) | 1
@@ -55,7 +62,9 @@ def static_layer(subject: Subject, unit: float) -> tuple:
     cheeks = np.exp(-(((np.abs(u) - 0.5) ** 2) / 0.05 + ((v - 0.2) ** 2) / 0.06))
     rgb *= shade[..., None]
     # Specular sheen on forehead, nose and cheeks; strongest on dark skin, where it shapes the face.
-    sheen = np.exp(-((u + 0.25) ** 2 + (v + 0.45) ** 2) / 0.08) + 0.6 * np.exp(-(u**2 + (v - 0.05) ** 2) / 0.03)
+    sheen = np.exp(-((u + 0.25) ** 2 + (v + 0.45) ** 2) / 0.08) + 0.6 * np.exp(
+        -(u**2 + (v - 0.05) ** 2) / 0.03
+    )
     sheen += 0.5 * np.exp(-(((np.abs(u) - 0.45) ** 2) + (v - 0.12) ** 2) / 0.03)
     rgb += (60 * (1 - float(skin.mean()) / 255) * sheen)[..., None]
     rgb[..., 1] *= 1 - 0.12 * cheeks

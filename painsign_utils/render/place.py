@@ -27,7 +27,9 @@ def face_box_local(subject: Subject) -> np.ndarray:
     return np.array([[-0.845, -0.92], [0.845, -0.92], [0.845, 0.93], [-0.845, 0.93]])
 
 
-def premultiply(rgb: np.ndarray, alpha: np.ndarray, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def premultiply(
+    rgb: np.ndarray, alpha: np.ndarray, lm: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pack :func:`render_face`'s output as premultiplied RGBA (one warp, one blend) and landmarks."""
     return np.dstack([rgb * alpha[..., None], alpha]), lm
 

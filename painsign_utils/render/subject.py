@@ -75,7 +75,9 @@ class Subject:
         skin = np.clip(skin * rng.uniform(0.95, 1.05, 3) * [1.0, 0.97, 0.97], 0, 255)
         cap = _CAP_COLOURS[rng.integers(len(_CAP_COLOURS))] if rng.random() < 0.35 else None
         # Lips: pink mixed into the skin tone, so they stay visible on every skin.
-        lip = np.clip(0.55 * skin * np.array([0.9, 0.6, 0.62]) + 0.45 * np.array([185.0, 95.0, 105.0]), 0, 255)
+        lip = np.clip(
+            0.55 * skin * np.array([0.9, 0.6, 0.62]) + 0.45 * np.array([185.0, 95.0, 105.0]), 0, 255
+        )
         return cls(
             id=subject_id,
             skin=skin.astype(np.float32),

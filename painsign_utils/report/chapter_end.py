@@ -28,8 +28,12 @@ def exercises_markdown(stem: str, items: list[Exercise | str]) -> str:
     return "\n".join(blocks)
 
 
-def chapter_end(name: str, profile: str, exercises: list[Exercise | str] | None = None,
-                root: str | Path | None = None) -> None:
+def chapter_end(
+    name: str,
+    profile: str,
+    exercises: list[Exercise | str] | None = None,
+    root: str | Path | None = None,
+) -> None:
     """Display a chapter's closing box: exercises, its parameters, the command that re-runs it.
 
     Call it in the last code cell of a chapter, under a ``## Exercises and re-running`` heading
@@ -51,19 +55,28 @@ def chapter_end(name: str, profile: str, exercises: list[Exercise | str] | None 
     nb = notebook_source(name, root)
     items = exercises if exercises is not None else EXERCISES.get(nb.stem, [])
     if items:
-        display(Markdown("**Exercises.** Change one parameter, re-run, and look again. Each has a "
-                         "hint and a solution to unfold.\n\n" + exercises_markdown(nb.stem, items)))
-    display(Markdown(f"**This chapter's parameters** (from its `parameters` cell; *this build* is "
-                     f"what the `{profile}` profile passed):"))
+        display(
+            Markdown(
+                "**Exercises.** Change one parameter, re-run, and look again. Each has a "
+                "hint and a solution to unfold.\n\n" + exercises_markdown(nb.stem, items)
+            )
+        )
+    display(
+        Markdown(
+            f"**This chapter's parameters** (from its `parameters` cell; *this build* is "
+            f"what the `{profile}` profile passed):"
+        )
+    )
     with pd.option_context("display.max_colwidth", None):  # the meanings wrap, never "..."
         display(parameters_table(nb, profile, root))
     cmd = papermill_command(nb, profile_parameters(nb, profile, root))
-    display(Markdown(
-        "**Re-run it** from the repository root with the environment active "
-        "(`. .venv/bin/activate`); change any `-p` value, then `jupyter-book build .` shows the "
-        f"result in the book:\n\n```bash\n{cmd}\n```\n\n"
-        f"Or open `notebooks/{nb.name}` in JupyterLab (`jupyter lab notebooks/{nb.name}`), edit the "
-        "parameters cell and run all cells; the download button at the top of this page gives "
-        "this executed notebook."
-    ))
-
+    display(
+        Markdown(
+            "**Re-run it** from the repository root with the environment active "
+            "(`. .venv/bin/activate`); change any `-p` value, then `jupyter-book build .` shows the "
+            f"result in the book:\n\n```bash\n{cmd}\n```\n\n"
+            f"Or open `notebooks/{nb.name}` in JupyterLab (`jupyter lab notebooks/{nb.name}`), edit the "
+            "parameters cell and run all cells; the download button at the top of this page gives "
+            "this executed notebook."
+        )
+    )

@@ -49,24 +49,38 @@ def protocol_line(art: Path) -> str:
     """One sentence for the top of the comparison page: which protocol produced its numbers."""
     proto = build_protocol(art)
     if proto == "authors":
-        return ("**Protocol of this build: `authors`** — the numbers below were computed as the authors' "
-                "code computed the paper's (centred sign, sign-mean video score, thresholds θ_k on each "
-                "fold's validation predictions with their mean for the videos, k-means with k = 3 on "
-                "unscaled features and the indeterminate overlay), so each is comparable with the "
-                "paper's.")
+        return (
+            "**Protocol of this build: `authors`** — the numbers below were computed as the authors' "
+            "code computed the paper's (centred sign, sign-mean video score, thresholds θ_k on each "
+            "fold's validation predictions with their mean for the videos, k-means with k = 3 on "
+            "unscaled features and the indeterminate overlay), so each is comparable with the "
+            "paper's."
+        )
     if proto == "causal":
-        return ("**Protocol of this build: `causal`** — the numbers below come from the book's leak-free "
-                "variant (trailing sign, mean probability over frames with a face, training-fold "
-                "thresholds, z-scored k-means with k by silhouette), not from the computation behind "
-                "the paper's numbers: expect differences from the method as well as from the data.")
-    return ("**Protocol of this build: not recorded** — these artifacts predate the `protocol` switch "
-            "(chapters 02-05 of an older version wrote them); re-run them to know which rules produced "
-            "the numbers.")
+        return (
+            "**Protocol of this build: `causal`** — the numbers below come from the book's leak-free "
+            "variant (trailing sign, mean probability over frames with a face, training-fold "
+            "thresholds, z-scored k-means with k by silhouette), not from the computation behind "
+            "the paper's numbers: expect differences from the method as well as from the data."
+        )
+    return (
+        "**Protocol of this build: not recorded** — these artifacts predate the `protocol` switch "
+        "(chapters 02-05 of an older version wrote them); re-run them to know which rules produced "
+        "the numbers."
+    )
 
 
 #: The comparison page's sections, in the order the paper presents them.
-SECTIONS = (table1_section, table2_validation_section, table2_rules_section, table2_test_section,
-            thresholds_section, pearson_section, table3_section, agreement_section)
+SECTIONS = (
+    table1_section,
+    table2_validation_section,
+    table2_rules_section,
+    table2_test_section,
+    thresholds_section,
+    pearson_section,
+    table3_section,
+    agreement_section,
+)
 
 
 def compare_all(profile: str | None = None, art: str | Path | None = None) -> list[Section]:
@@ -92,8 +106,14 @@ def compare_all(profile: str | None = None, art: str | Path | None = None) -> li
             out.append(make(art))
         except (KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
             name = make.__name__.removesuffix("_section")
-            out.append(Section(name, name, missing=f"Could not read this build's {name} artifacts "
-                                                   f"({type(exc).__name__}: {exc})."))
+            out.append(
+                Section(
+                    name,
+                    name,
+                    missing=f"Could not read this build's {name} artifacts "
+                    f"({type(exc).__name__}: {exc}).",
+                )
+            )
     return out
 
 
@@ -122,25 +142,55 @@ def comparison_figure(long: pd.DataFrame):
     from ..figures import MODEL_COLOURS
 
     rates = long[long["section"] != "table1"]
-    markers = {"table2_validation": "o", "table2_rules": "P", "table2_test": "s", "thresholds": "D",
-               "pearson": "^", "table3": "v", "agreement": "X"}
-    labels = {"table2_validation": "Table 2 validation", "table2_rules": "Table 2, other threshold rule",
-              "table2_test": "Table 2 test", "thresholds": "video threshold", "pearson": "Pearson r",
-              "table3": "Table 3", "agreement": "same sign type"}
+    markers = {
+        "table2_validation": "o",
+        "table2_rules": "P",
+        "table2_test": "s",
+        "thresholds": "D",
+        "pearson": "^",
+        "table3": "v",
+        "agreement": "X",
+    }
+    labels = {
+        "table2_validation": "Table 2 validation",
+        "table2_rules": "Table 2, other threshold rule",
+        "table2_test": "Table 2 test",
+        "thresholds": "video threshold",
+        "pearson": "Pearson r",
+        "table3": "Table 3",
+        "agreement": "same sign type",
+    }
     fig, ax = plt.subplots(figsize=(5.2, 5.0))
     ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", zorder=0)
-    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="paper", ylabel="this build", aspect="equal")
+    ax.set(
+        xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="paper", ylabel="this build", aspect="equal"
+    )
     if rates.empty:
-        ax.text(0.5, 0.5, "no rate reproduced yet in this build", ha="center", va="center", color="0.4")
+        ax.text(
+            0.5, 0.5, "no rate reproduced yet in this build", ha="center", va="center", color="0.4"
+        )
         return fig
     for section, g in rates.groupby("section", sort=False):
         colours = [MODEL_COLOURS.get(m, "0.3") for m in g["model"]]
-        ax.scatter(g["paper"], g["ours"], c=colours, marker=markers.get(section, "o"), s=28,
-                   alpha=0.8, edgecolors="none", label=labels.get(section, section))
-    handles = [plt.Line2D([], [], ls="", marker=markers.get(s, "o"), color="0.3", label=labels.get(s, s))
-               for s in rates["section"].unique()]
-    handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=model_names()[m])
-                for m, c in MODEL_COLOURS.items() if m in set(rates["model"])]
+        ax.scatter(
+            g["paper"],
+            g["ours"],
+            c=colours,
+            marker=markers.get(section, "o"),
+            s=28,
+            alpha=0.8,
+            edgecolors="none",
+            label=labels.get(section, section),
+        )
+    handles = [
+        plt.Line2D([], [], ls="", marker=markers.get(s, "o"), color="0.3", label=labels.get(s, s))
+        for s in rates["section"].unique()
+    ]
+    handles += [
+        plt.Line2D([], [], ls="", marker="o", color=c, label=model_names()[m])
+        for m, c in MODEL_COLOURS.items()
+        if m in set(rates["model"])
+    ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
     return fig
 
@@ -155,4 +205,3 @@ def show_section(section: Section) -> None:
     display(section.table)
     if section.note:
         display(Markdown(section.note))
-

@@ -30,7 +30,8 @@ EXERCISES: dict[str, list[Exercise]] = {
             "Every count shrinks to about 30%, but the proportion of pain and no-pain samples stays "
             "close to the paper's (e.g. 60 / 63 in iCOPE): the generator draws labels per subject in "
             "the paper's ratios. Fewer newborns per fold make the validation metrics of chapter 02 "
-            "noisier, which is why the smoke profile's numbers should not be compared with the paper."),
+            "noisier, which is why the smoke profile's numbers should not be compared with the paper.",
+        ),
         Exercise(
             "Set `video_seconds` to 60: longer clips hold more changes of expression. Look at the "
             "scenario strip: where would a single label per video be most wrong?",
@@ -39,7 +40,8 @@ EXERCISES: dict[str, list[Exercise]] = {
             "In stable scenarios one label describes every second; in unstable and indeterminate ones "
             "the intensity spends long stretches on both sides of the boundary, so any single label "
             "is wrong for a large part of the clip. This is the paper's argument for a sign instead "
-            "of a label (paper §3)."),
+            "of a label (paper §3).",
+        ),
         Exercise(
             "Raise `gallery_subjects` and look for the confounders (sleep, yawns, fussing): which "
             "ones would fool a human observer?",
@@ -48,7 +50,8 @@ EXERCISES: dict[str, list[Exercise]] = {
             "A yawn opens the mouth like the vertical mouth stretch of pain but without brow bulge "
             "or eye squeeze; sleep closes the eyes without squeezing them. A rater (or model) that "
             "looks at one facial action alone is fooled; the NFCS scores several actions together "
-            "for this reason."),
+            "for this reason.",
+        ),
     ],
     "01_preprocessing": [
         Exercise(
@@ -57,19 +60,22 @@ EXERCISES: dict[str, list[Exercise]] = {
             "column of the video manifest tells which videos hold occlusions.",
             "More frames lose their face, mostly where a hand covers it or the head is rolled: "
             "the detector is less sure there. Each lost frame becomes a gap that the sign fills by "
-            "interpolation (chapter 04), so a strict detector makes the sign smoother but blinder."),
+            "interpolation (chapter 04), so a strict detector makes the sign smoother but blinder.",
+        ),
         Exercise(
             "Set `video_frame_step` to 1 (the paper's every frame) and compare the time taken with "
             "this build's; the sign's one-second window then holds 30 samples.",
             "Detection time grows about linearly with the number of frames analysed.",
             "With step 1 detection takes about `step` times longer than with the build's step. The "
             "sign's window is one second whatever the step, so the sign changes little: a face "
-            "does not change much in a tenth of a second."),
+            "does not change much in a tenth of a second.",
+        ),
         Exercise(
             "Set `margin` to 0 and look at the crops: what part of the face does a tight box cut off?",
             "RetinaFace's box is fitted to the face, not to the head.",
             "The forehead and chin are cut: the brow bulge and chin quiver of the NFCS sit at the "
-            "edges of the box, so a model trained on tight crops sees less of them."),
+            "edges of the box, so a model trained on tight crops sees less of them.",
+        ),
     ],
     "02_training": [
         Exercise(
@@ -78,14 +84,16 @@ EXERCISES: dict[str, list[Exercise]] = {
             "epochs; the best checkpoint is kept.",
             "With fewer epochs most folds stop at the limit rather than by early stopping; their "
             "validation loss is still falling, so the models are under-trained and the validation "
-            "AUC drops. The learning curves show it as lines that end while still descending."),
+            "AUC drops. The learning curves show it as lines that end while still descending.",
+        ),
         Exercise(
             "Set `n_augment` to 0 and compare the validation AUC across folds: how much does "
             "augmentation help on so few newborns?",
             "Compare the spread of the fold AUCs, not only their mean.",
             "Without augmentation the models see each face once and overfit faster: the mean AUC "
             "usually falls and the fold-to-fold spread grows, most for the model trained from "
-            "scratch (N-CNN). The paper used 20 augmentations per image (its Appendix A)."),
+            "scratch (N-CNN). The paper used 20 augmentations per image (its Appendix A).",
+        ),
     ],
     "03_test_evaluation": [
         Exercise(
@@ -95,13 +103,15 @@ EXERCISES: dict[str, list[Exercise]] = {
             "Entropy and crossings fall (a smoother sign visits fewer bins and crosses the threshold "
             "less often), but the video-level AUC barely moves, because the mean of a moving average "
             "is almost the mean of the probabilities. The window changes how the sign *looks*, not "
-            "the single label."),
+            "the single label.",
+        ),
         Exercise(
             "Move `pain_cut` to 0.3 and 0.7: how does the frame-level AUC respond, and why does the "
             "video-level AUC not move?",
             "`pain_cut` only defines which *frames* count as pain in the synthetic ground truth.",
             "The frame-level AUC changes because the frame truth changes; the video labels come "
-            "from the manifest and do not depend on `pain_cut`, so the video-level AUC is the same."),
+            "from the manifest and do not depend on `pain_cut`, so the video-level AUC is the same.",
+        ),
     ],
     "04_pain_sign": [
         Exercise(
@@ -110,14 +120,16 @@ EXERCISES: dict[str, list[Exercise]] = {
             "A model whose frame probabilities jump between 0 and 1 gives a sign with more "
             "crossings and higher entropy even on a steady face; the one-second average hides part "
             "of that noise but not all. The correlation with the true intensity (section 4) says "
-            "which model's noise is noise and which follows the face."),
+            "which model's noise is noise and which follows the face.",
+        ),
         Exercise(
             "Set `strip_every_s` to 0.5 and find a crossing marker: what did the face do at that moment?",
             "The sign is a trailing one-second average: look at the faces up to a second *before* "
             "the marker.",
             "A crossing usually follows a change of expression (eye squeeze, mouth opening) or a "
             "hand coming over the face by about half a second, the lag of a one-second causal "
-            "average."),
+            "average.",
+        ),
     ],
     "05_sign_clustering": [
         Exercise(
@@ -126,29 +138,33 @@ EXERCISES: dict[str, list[Exercise]] = {
             "Compare the sign-type column of `tables/sign_types.csv` between the two runs.",
             "With k at most 3 the videos of any extra cluster merge into a neighbour, usually the "
             "videos near the boundary between irregular and unstable. The paper's k = 3 came out of "
-            "the silhouette search; here the search may choose otherwise on synthetic data."),
+            "the silhouette search; here the search may choose otherwise on synthetic data.",
+        ),
         Exercise(
             "Lower `n_init` to 1 and re-run with another `seed`: are the sign types stable?",
             "k-means starts from random centres and can end in a different local optimum.",
             "With one start the clusters can change between seeds, most for small data sets; with "
             "several starts k-means keeps the best of them and the types become reproducible. The "
-            "authors used scikit-learn's default number of starts."),
+            "authors used scikit-learn's default number of starts.",
+        ),
     ],
     "06_explainability": [
         Exercise(
-            "Set `ig_baseline` to \"blur\": do the Integrated Gradients maps still point at the brow, "
+            'Set `ig_baseline` to "blur": do the Integrated Gradients maps still point at the brow, '
             "eyes and mouth?",
             "IG attributes the change of output between the baseline and the face: a blurred face "
             "already holds the face's colours and shape.",
             "With a blurred baseline IG attributes only what blurring removed, the fine detail of "
             "furrows and edges, so the maps concentrate on creases around eyes, brow and mouth and "
             "lose the skin areas a black baseline highlights. The choice of baseline is part of the "
-            "explanation."),
+            "explanation.",
+        ),
         Exercise(
             "Change `mask_levels` to 3: is the red / yellow / green picture easier to read?",
             "The post-processing of Carlini et al. quantizes the map into that many k-means levels.",
             "Fewer levels give larger, flatter regions: easier to read at a glance, coarser in "
-            "where exactly the model looks. It changes the picture, not the model."),
+            "where exactly the model looks. It changes the picture, not the model.",
+        ),
     ],
     "07_average_faces": [
         Exercise(
@@ -157,12 +173,14 @@ EXERCISES: dict[str, list[Exercise]] = {
             "five of them.",
             "The average faces are smoother and the trend of the mean intensity per bin is "
             "estimated from fewer points; with only five bins a rank correlation needs a perfect "
-            "order to be significant."),
+            "order to be significant.",
+        ),
         Exercise(
             "Restrict `models` to one model and compare its correct and incorrect frames.",
             "Incorrect frames disagree with the label of their *video*, not with the face.",
             "Many incorrect frames with high probability show a pain-like face in a no-pain video: "
-            "they are errors of the single video label, not of the model (paper Fig. 6b)."),
+            "they are errors of the single video label, not of the model (paper Fig. 6b).",
+        ),
     ],
     "08_realtime_monitor": [
         Exercise(
@@ -171,7 +189,8 @@ EXERCISES: dict[str, list[Exercise]] = {
             "An alert fires when the sign changes by `alert_delta` within `alert_seconds`.",
             "A lower delta fires more alerts, many on changes a nurse would not act on: the price "
             "of sensitivity is alarm fatigue (see the ethics page). A clinical team would tune "
-            "both parameters on recordings of its own unit."),
+            "both parameters on recordings of its own unit.",
+        ),
         Exercise(
             "Re-run under another profile and compare the measured frames per second with the 30 fps "
             "of the paper's videos: could this machine keep up at the bedside?",
@@ -179,7 +198,8 @@ EXERCISES: dict[str, list[Exercise]] = {
             "detection and decoding also take time.",
             "A model keeps up when its end-to-end rate is at or above the camera's frame rate; "
             "classifying every n-th frame multiplies the rate by about n at the small cost in the "
-            "sign the table measures."),
+            "sign the table measures.",
+        ),
     ],
     "09_paper_comparison": [
         Exercise(
@@ -187,14 +207,16 @@ EXERCISES: dict[str, list[Exercise]] = {
             "our numbers move most with the amount of data?",
             "The verdict table gives the measured reason of each verdict: compare those.",
             "The validation metrics and the per-type rates of Table 3 move most: they rest on a "
-            "few newborns or videos per fold or type. Counts and thresholds move less."),
+            "few newborns or videos per fold or type. Counts and thresholds move less.",
+        ),
         Exercise(
-            "Put pretrained VGG-Face and ViT-B/16 weights in `$PAINSIGN_WEIGHTS` (see \"Run it on the "
+            'Put pretrained VGG-Face and ViT-B/16 weights in `$PAINSIGN_WEIGHTS` (see "Run it on the '
             "real datasets\") and re-run: which rows move toward the paper's?",
             "The paper's VGG-Face starts from face-recognition weights; the offline stand-in starts "
             "from synthetic-face pretraining or random weights.",
             "Validation AUC of VGG-Face and ViT-B/16 rises most, and with it the claim that VGG-Face "
-            "leads; N-CNN, trained from scratch in both, moves least."),
+            "leads; N-CNN, trained from scratch in both, moves least.",
+        ),
         Exercise(
             "In the fairness section, change the number of bootstrap resamples `n_boot` and the "
             "`seed`: which subgroup differences survive?",
@@ -203,7 +225,8 @@ EXERCISES: dict[str, list[Exercise]] = {
             "The point estimates do not move, the intervals move a little with the seed, and "
             "narrow with more resamples only up to the limit set by the number of frames and "
             "videos per group. On few videos per skin-tone group most differences lie within the "
-            "intervals: absence of evidence, not evidence of fairness."),
+            "intervals: absence of evidence, not evidence of fairness.",
+        ),
     ],
     "10_methods_ledger": [
         Exercise(
@@ -216,14 +239,16 @@ EXERCISES: dict[str, list[Exercise]] = {
             "are measured on this build's per-frame probabilities both times, so they move only as "
             "much as the models do (training follows the protocol's augmentation and weight decay, "
             "so the models differ a little). The threshold row keeps its direction: θ_k is the best "
-            "cut for its own fold under either protocol."),
+            "cut for its own fold under either protocol.",
+        ),
         Exercise(
             "Change `seed` and re-run this chapter alone: which numbers of the ledger move?",
             "`seed` draws only the augmentations of the test card; k-means runs with a fixed "
             "random_state.",
             "Only the augmentation row moves, a little: every other effect is computed without "
             "randomness from the artifacts of the run. A difference that depended on the seed would "
-            "not be a measured effect of the protocol."),
+            "not be a measured effect of the protocol.",
+        ),
         Exercise(
             "Compare this page under the `smoke` and `demo` profiles: which effects keep their "
             "direction, and which flip?",
@@ -232,7 +257,7 @@ EXERCISES: dict[str, list[Exercise]] = {
             "Sensitivity + specificity at θ_k is never below the training-fold rule's, by "
             "construction, under every profile. The valid-vs-causal and sign-mean-vs-face-mean rows "
             "are small and can flip on a small build; the clustering ARI varies most, since few "
-            "videos per type make k-means unstable."),
+            "videos per type make k-means unstable.",
+        ),
     ],
 }
-

@@ -27,8 +27,12 @@ def _executed_notebooks(profile: str, book_dir: Path) -> dict[str, dict]:
         params = meta.get("parameters") or {}
         if params.get("profile") != profile:
             continue
-        out[path.stem] = {"params": params, "seconds": meta.get("duration"),
-                          "finished": meta.get("end_time"), "failed": bool(meta.get("exception"))}
+        out[path.stem] = {
+            "params": params,
+            "seconds": meta.get("duration"),
+            "finished": meta.get("end_time"),
+            "failed": bool(meta.get("exception")),
+        }
     return out
 
 
@@ -64,13 +68,26 @@ def build_info(profile: str, root: str | Path | None = None, art: str | Path | N
         except Exception:  # noqa: BLE001 - a profile given as a path elsewhere; description is optional
             description = ""
     notebooks = pd.DataFrame(
-        [{"notebook": nb, "seconds": r.get("seconds"),
-          "parameters": ", ".join(f"{k}={v!r}" for k, v in sorted(r["params"].items()) if k != "profile")}
-         for nb, r in sorted(runs.items())],
+        [
+            {
+                "notebook": nb,
+                "seconds": r.get("seconds"),
+                "parameters": ", ".join(
+                    f"{k}={v!r}" for k, v in sorted(r["params"].items()) if k != "profile"
+                ),
+            }
+            for nb, r in sorted(runs.items())
+        ],
         columns=["notebook", "seconds", "parameters"],
     )
-    return {"profile": profile, "description": description, "notebooks": notebooks,
-            "data": _data_facts(art), "weights": _weights(art), "timings": load_timings(art)}
+    return {
+        "profile": profile,
+        "description": description,
+        "notebooks": notebooks,
+        "data": _data_facts(art),
+        "weights": _weights(art),
+        "timings": load_timings(art),
+    }
 
 
 def _data_facts(art: Path) -> dict:
@@ -83,7 +100,9 @@ def _data_facts(art: Path) -> dict:
         if path.exists():
             df = pd.read_csv(path)
             for name, g in df.groupby("dataset", sort=False):
-                facts["datasets"][str(name)] = f"{len(g)} {kind} of {g['subject'].nunique()} newborns"
+                facts["datasets"][str(name)] = (
+                    f"{len(g)} {kind} of {g['subject'].nunique()} newborns"
+                )
                 names.append(str(name))
     if names:
         facts["source"] = "synthetic" if is_synthetic(names) else "real"
@@ -114,17 +133,30 @@ def build_summary_html(info: dict) -> str:
     if data["source"] is None:
         data_line = "no data set prepared yet (chapter 00 has not run)"
     else:
-        kind = ("built-in synthetic newborn faces (not health data)" if data["source"] == "synthetic"
-                else "real data sets given through manifests")
+        kind = (
+            "built-in synthetic newborn faces (not health data)"
+            if data["source"] == "synthetic"
+            else "real data sets given through manifests"
+        )
         data_line = f"{kind}: " + "; ".join(f"{k} — {v}" for k, v in data["datasets"].items())
     w = info["weights"]
-    weights_line = ("no model trained yet (chapter 02 has not run)" if w.empty else
-                    "; ".join(f"{r.model}: {r.weights_source}, {r.input_size} px input" for r in w.itertuples()))
+    weights_line = (
+        "no model trained yet (chapter 02 has not run)"
+        if w.empty
+        else "; ".join(
+            f"{r.model}: {r.weights_source}, {r.input_size} px input" for r in w.itertuples()
+        )
+    )
     nb = info["notebooks"]
-    items = [("Profile", f"<code>{html.escape(info['profile'])}</code> — {html.escape(info['description'])}"),
-             ("Data", html.escape(data_line)),
-             ("Starting weights", html.escape(weights_line)),
-             ("Chapters executed", html.escape(run_time_line(info.get("timings"), len(nb))))]
+    items = [
+        (
+            "Profile",
+            f"<code>{html.escape(info['profile'])}</code> — {html.escape(info['description'])}",
+        ),
+        ("Data", html.escape(data_line)),
+        ("Starting weights", html.escape(weights_line)),
+        ("Chapters executed", html.escape(run_time_line(info.get("timings"), len(nb)))),
+    ]
     body = "".join(f"<li><strong>{k}:</strong> {v}</li>" for k, v in items)
     return f'<ul class="painsign-build">{body}</ul>'
 
@@ -142,44 +174,63 @@ def why_they_differ(info: dict) -> list[str]:
     out = []
     source = info["data"]["source"]
     if source == "synthetic":
-        out.append("**Different newborns.** This build ran on rendered synthetic faces, not on iCOPE, "
-                   "UNIFESP and iCOPEvid: same kind of task (pain and rest, confounders, occlusions), "
-                   "different faces, counts and difficulty. The numbers test the method, not the paper's "
-                   "values; only a run on the real data sets can reproduce those.")
+        out.append(
+            "**Different newborns.** This build ran on rendered synthetic faces, not on iCOPE, "
+            "UNIFESP and iCOPEvid: same kind of task (pain and rest, confounders, occlusions), "
+            "different faces, counts and difficulty. The numbers test the method, not the paper's "
+            "values; only a run on the real data sets can reproduce those."
+        )
     elif source == "real":
-        out.append("**Real data.** This build read real data sets through manifests; differences in "
-                   "subjects, splits into folds and face detection still move the numbers.")
+        out.append(
+            "**Real data.** This build read real data sets through manifests; differences in "
+            "subjects, splits into folds and face detection still move the numbers."
+        )
     w = info["weights"]
     if not w.empty:
         random = [r.model for r in w.itertuples() if "random" in str(r.weights_source).lower()]
         if random:
-            out.append(f"**Different starting weights.** {', '.join(random)} started from random "
-                       "weights here (no pretrained file was found locally), whereas the paper "
-                       "fine-tuned VGG-Face from face-recognition weights and ViT-B/16 from ImageNet "
-                       "weights. N-CNN is trained from scratch in both.")
-        synthetic = [r.model for r in w.itertuples() if "synthetic-face pretraining" in str(r.weights_source)]
+            out.append(
+                f"**Different starting weights.** {', '.join(random)} started from random "
+                "weights here (no pretrained file was found locally), whereas the paper "
+                "fine-tuned VGG-Face from face-recognition weights and ViT-B/16 from ImageNet "
+                "weights. N-CNN is trained from scratch in both."
+            )
+        synthetic = [
+            r.model for r in w.itertuples() if "synthetic-face pretraining" in str(r.weights_source)
+        ]
         if synthetic:
-            out.append(f"**Synthetic-face pretraining, not VGG-Face / ImageNet.** {', '.join(synthetic)} "
-                       "started from a backbone pretrained here on rendered newborn faces of other "
-                       "identities (identity and facial-action labels), a stand-in for the paper's "
-                       "face-recognition and ImageNet weights, which cannot ship with this book.")
+            out.append(
+                f"**Synthetic-face pretraining, not VGG-Face / ImageNet.** {', '.join(synthetic)} "
+                "started from a backbone pretrained here on rendered newborn faces of other "
+                "identities (identity and facial-action labels), a stand-in for the paper's "
+                "face-recognition and ImageNet weights, which cannot ship with this book."
+            )
         names = {v: k for k, v in model_names().items()}
-        small = [f"{r.model} {r.input_size} px (paper {get_spec(names[r.model]).input_size} px)"
-                 for r in w.itertuples()
-                 if r.model in names and str(r.input_size).isdigit()
-                 and int(r.input_size) != get_spec(names[r.model]).input_size]
+        small = [
+            f"{r.model} {r.input_size} px (paper {get_spec(names[r.model]).input_size} px)"
+            for r in w.itertuples()
+            if r.model in names
+            and str(r.input_size).isdigit()
+            and int(r.input_size) != get_spec(names[r.model]).input_size
+        ]
         if small:
-            out.append(f"**Smaller inputs.** To run on a CPU the profile shrank the inputs: {'; '.join(small)}.")
+            out.append(
+                f"**Smaller inputs.** To run on a CPU the profile shrank the inputs: {'; '.join(small)}."
+            )
     if info["profile"] != "paper":
-        out.append(f"**A shorter protocol.** The `{info['profile']}` profile changes the paper's protocol "
-                   "to fit its time budget (each chapter states what it changes); the `paper` profile "
-                   "keeps it, for a GPU.")
+        out.append(
+            f"**A shorter protocol.** The `{info['profile']}` profile changes the paper's protocol "
+            "to fit its time budget (each chapter states what it changes); the `paper` profile "
+            "keeps it, for a GPU."
+        )
     from ..paper import TABLE2_VALIDATION
 
     top = max(sd for row in TABLE2_VALIDATION.values() for _, sd in row.values())
-    out.append("**Small samples.** Each sign type holds only some of the test videos (Table 3 gives the "
-               "counts), so one video moves a rate by 100 / (videos of the type) points; the paper's own "
-               f"standard deviations over folds reach {100 * top:.1f} points.")
+    out.append(
+        "**Small samples.** Each sign type holds only some of the test videos (Table 3 gives the "
+        "counts), so one video moves a rate by 100 / (videos of the type) points; the paper's own "
+        f"standard deviations over folds reach {100 * top:.1f} points."
+    )
     return out
 
 
@@ -191,10 +242,15 @@ def built_profile(book_dir: str | Path | None = None) -> str | None:
     seen = Counter()
     for path in book_dir.glob("[0-9][0-9]_*.ipynb"):
         try:
-            params = json.loads(path.read_text()).get("metadata", {}).get("papermill", {}).get("parameters") or {}
+            params = (
+                json.loads(path.read_text())
+                .get("metadata", {})
+                .get("papermill", {})
+                .get("parameters")
+                or {}
+            )
         except (OSError, json.JSONDecodeError):
             continue
         if params.get("profile"):
             seen[params["profile"]] += 1
     return seen.most_common(1)[0][0] if seen else None
-

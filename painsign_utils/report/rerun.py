@@ -25,8 +25,9 @@ def notebook_source(name: str, root: str | Path | None = None) -> Path:
     return hits[0]
 
 
-def parameters_table(notebook_path: str | Path, profile: str | None = None,
-                     root: str | Path | None = None) -> pd.DataFrame:
+def parameters_table(
+    notebook_path: str | Path, profile: str | None = None, root: str | Path | None = None
+) -> pd.DataFrame:
     """The notebook's ``parameters`` cell as a table, with the values a profile gives it.
 
     Parameters
@@ -50,25 +51,32 @@ def parameters_table(notebook_path: str | Path, profile: str | None = None,
     if not declared:
         raise ConfigError(f"{Path(notebook_path).name}: no cell tagged 'parameters'")
     table = pd.DataFrame(
-        {"default": [spec["default"].strip() for spec in declared.values()],
-         "meaning": [spec.get("help") or "" for spec in declared.values()]},
+        {
+            "default": [spec["default"].strip() for spec in declared.values()],
+            "meaning": [spec.get("help") or "" for spec in declared.values()],
+        },
         index=pd.Index(list(declared), name="parameter"),
     )
     if profile is not None:
         given = profile_parameters(notebook_path, profile, root)
-        table.insert(0, "this build", [repr(given[k]) if k in given else "default" for k in table.index])
+        table.insert(
+            0, "this build", [repr(given[k]) if k in given else "default" for k in table.index]
+        )
     return table
 
 
-def profile_parameters(notebook_path: str | Path, profile: str, root: str | Path | None = None) -> dict:
+def profile_parameters(
+    notebook_path: str | Path, profile: str, root: str | Path | None = None
+) -> dict:
     """The parameters the runner gives ``notebook_path`` under ``profile`` (the runner's own rule)."""
     from ..runner import load_profile, notebook_parameters
 
     return notebook_parameters(Path(notebook_path), load_profile(profile, Path(root or ROOT)))
 
 
-def papermill_command(notebook_path: str | Path, params: dict | None = None,
-                      out: str | Path | None = None) -> str:
+def papermill_command(
+    notebook_path: str | Path, params: dict | None = None, out: str | Path | None = None
+) -> str:
     """A copyable shell command that re-runs one notebook with papermill from the repository root.
 
     Scalars are passed with ``-p`` (papermill types numbers and booleans itself; strings are kept
@@ -86,7 +94,6 @@ def papermill_command(notebook_path: str | Path, params: dict | None = None,
         else:
             parts += ["-y", f"{key}: {json.dumps(value)}"]
     return " ".join(shlex.quote(p) for p in parts)
-
 
 
 def profile_commands(profile: str | Path, root: str | Path | None = None) -> list[str]:
@@ -108,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import PainsignError
 
-    parser = argparse.ArgumentParser(prog="python -m painsign_utils.report",
-                                     description="Print the papermill command of every chapter under a profile.")
+    parser = argparse.ArgumentParser(
+        prog="python -m painsign_utils.report",
+        description="Print the papermill command of every chapter under a profile.",
+    )
     parser.add_argument("action", choices=["commands"])
     parser.add_argument("profile", help="smoke, demo, paper, or a profile YAML file")
     args = parser.parse_args(argv)
@@ -119,4 +128,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"painsign: error: {exc}")
         return 2
     return 0
-

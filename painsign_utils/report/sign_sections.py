@@ -53,13 +53,22 @@ def agreement_section(art: Path) -> Section:
         paper.append(pm(ref) if ref is not None else "–")
         if ref is not None and np.isfinite(r.agreement):
             rows.append((f"same type: {label}", "", float(r.agreement), float(ref)))
-    table = pd.DataFrame({"videos": n, "ours": ours, "paper (authors' outputs)": paper},
-                         index=pd.Index(names, name="models"))
-    return Section("agreement", title, table, long_frame("agreement", rows), note=(
-        f"Share of the videos typed by the models that they put in the same sign type ({source}). "
-        f"The paper's \"{100 * PAPER['same_type_fraction']:.0f} % of the videos were classified under "
-        "the same sign type across models\" is the pairwise rate of the authors' code (N-CNN / ViT-B/16 "
-        "60.0 %); all three models agree less often (44.2 %)."))
+    table = pd.DataFrame(
+        {"videos": n, "ours": ours, "paper (authors' outputs)": paper},
+        index=pd.Index(names, name="models"),
+    )
+    return Section(
+        "agreement",
+        title,
+        table,
+        long_frame("agreement", rows),
+        note=(
+            f"Share of the videos typed by the models that they put in the same sign type ({source}). "
+            f"The paper's \"{100 * PAPER['same_type_fraction']:.0f} % of the videos were classified under "
+            "the same sign type across models\" is the pairwise rate of the authors' code (N-CNN / ViT-B/16 "
+            "60.0 %); all three models agree less often (44.2 %)."
+        ),
+    )
 
 
 def pearson_section(art: Path) -> Section:
@@ -77,9 +86,21 @@ def pearson_section(art: Path) -> Section:
     for (a, b), g in pairs.groupby(["model_a", "model_b"]):
         paper = pearson_r(a, b)
         if paper and g["r"].notna().any():
-            rows.append((f"r {model_names().get(a, a)} – {model_names().get(b, b)}", "", float(g["r"].mean()), paper[0]))
-    return Section("pearson", title, table.drop(columns="r_mean").set_index("pair"), long_frame("pearson", rows),
-                   note="Over the videos where both signs vary (`tables/pearson_pairs.csv`).")
+            rows.append(
+                (
+                    f"r {model_names().get(a, a)} – {model_names().get(b, b)}",
+                    "",
+                    float(g["r"].mean()),
+                    paper[0],
+                )
+            )
+    return Section(
+        "pearson",
+        title,
+        table.drop(columns="r_mean").set_index("pair"),
+        long_frame("pearson", rows),
+        note="Over the videos where both signs vary (`tables/pearson_pairs.csv`).",
+    )
 
 
 def table3_section(art: Path) -> Section:
@@ -97,23 +118,36 @@ def table3_section(art: Path) -> Section:
     # Ours then the paper's rows, grouped by model (build order) and sign type (SIGN_TYPES order).
     index = ours.index.union(paper.index, sort=False)
     models = list(dict.fromkeys(index.get_level_values(0)))
-    index = sorted(index, key=lambda k: (models.index(k[0]), SIGN_TYPES.index(k[1])
-                                         if k[1] in SIGN_TYPES else len(SIGN_TYPES)))
+    index = sorted(
+        index,
+        key=lambda k: (
+            models.index(k[0]),
+            SIGN_TYPES.index(k[1]) if k[1] in SIGN_TYPES else len(SIGN_TYPES),
+        ),
+    )
     out, rows = {}, []
     for key in index:
         o = ours.loc[key] if key in ours.index else None
         p = paper.loc[key] if key in paper.index else None
         rec = {}
         for m in METRICS:
-            rec[(METRIC_LABELS[m], "ours")] = "–" if o is None or pd.isna(o[m]) else f"{100 * o[m]:.1f}%"
+            rec[(METRIC_LABELS[m], "ours")] = (
+                "–" if o is None or pd.isna(o[m]) else f"{100 * o[m]:.1f}%"
+            )
             rec[(METRIC_LABELS[m], "paper")] = "–" if p is None else f"{100 * p[m]:.1f}%"
             if o is not None and p is not None and not pd.isna(o[m]):
                 rows.append((f"{key[1]}: {METRIC_LABELS[m]}", key[0], float(o[m]), float(p[m])))
         for q in ("entropy", "crossings"):
             rec[(q.capitalize(), "ours")] = "–" if o is None else str(o[q])
-            rec[(q.capitalize(), "paper")] = "–" if p is None else f"{p[f'{q}_mean']:.2f} ± {p[f'{q}_sd']:.2f}"
-        rec[("Videos pain / no pain", "ours")] = "–" if o is None else f"{int(o['n_pain'])} / {int(o['n_nopain'])}"
-        rec[("Videos pain / no pain", "paper")] = "–" if p is None else f"{int(p['n_pain'])} / {int(p['n_nopain'])}"
+            rec[(q.capitalize(), "paper")] = (
+                "–" if p is None else f"{p[f'{q}_mean']:.2f} ± {p[f'{q}_sd']:.2f}"
+            )
+        rec[("Videos pain / no pain", "ours")] = (
+            "–" if o is None else f"{int(o['n_pain'])} / {int(o['n_nopain'])}"
+        )
+        rec[("Videos pain / no pain", "paper")] = (
+            "–" if p is None else f"{int(p['n_pain'])} / {int(p['n_nopain'])}"
+        )
         overlay = o is not None and bool(o.get("overlay", False))
         out[(model_names().get(key[0], key[0]), f"{key[1]} (overlay)" if overlay else key[1])] = rec
     table = pd.DataFrame.from_dict(out, orient="index")
@@ -121,11 +155,12 @@ def table3_section(art: Path) -> Section:
     table.index.names = ["model", "sign type"]
     note = "A dash: no video of that type in this build, or a type the paper's table does not list."
     if "overlay" in ours and ours["overlay"].astype(bool).any():
-        note += (" *indeterminate (overlay)*: the videos flagged by the authors' overlay (low entropy, more "
-                 "crossings than every irregular sign), counted in their cluster's row as well; the paper's "
-                 "Table 3 lists the three cluster types only (its single indeterminate N-CNN video, §3, "
-                 "was left out).")
+        note += (
+            " *indeterminate (overlay)*: the videos flagged by the authors' overlay (low entropy, more "
+            "crossings than every irregular sign), counted in their cluster's row as well; the paper's "
+            "Table 3 lists the three cluster types only (its single indeterminate N-CNN video, §3, "
+            "was left out)."
+        )
     elif "indeterminate" in set(ours.index.get_level_values("sign_type")):
         note += " *indeterminate* is a fourth type here (the causal protocol), not an overlay."
     return Section("table3", title, table, long_frame("table3", rows), note=note)
-

@@ -43,25 +43,34 @@ def run_time_line(timings: pd.DataFrame | None, n_chapters: int) -> str:
         Chapters executed under the profile (from :func:`build_info`).
     """
     if timings is None or timings.empty:
-        return (f"{n_chapters} (execution times not recorded by the runner: whether they were "
-                "fresh or reused cached work is unknown)")
+        return (
+            f"{n_chapters} (execution times not recorded by the runner: whether they were "
+            "fresh or reused cached work is unknown)"
+        )
     latest = timings.groupby("notebook", sort=True).last()
     cpus = latest["cpus"].iloc[-1]
-    timed = (f"{n_chapters}" if len(latest) >= n_chapters else
-             f"{n_chapters}, of which the runner timed {len(latest)}")
+    timed = (
+        f"{n_chapters}"
+        if len(latest) >= n_chapters
+        else f"{n_chapters}, of which the runner timed {len(latest)}"
+    )
     fresh = _latest(timings, "fresh")
     if fresh.empty:
         head = "no fresh run is recorded on this machine"
     elif set(latest.index) <= set(fresh.index):
         head = f"a fresh run (nothing cached) took {fresh.sum() / 60:.1f} min on {cpus} CPU cores"
     else:
-        head = (f"a fresh run of {len(fresh)} of them took {fresh.sum() / 60:.1f} min on {cpus} CPU "
-                "cores")
+        head = (
+            f"a fresh run of {len(fresh)} of them took {fresh.sum() / 60:.1f} min on {cpus} CPU "
+            "cores"
+        )
     rerun = latest[latest["start"] == "cached"]
     if rerun.empty:
         return f"{timed}; {head}"
-    return (f"{timed}; {head}; re-run since, reusing cached work: {', '.join(rerun.index)} "
-            f"({rerun['seconds'].sum() / 60:.1f} min, not the time of a fresh run)")
+    return (
+        f"{timed}; {head}; re-run since, reusing cached work: {', '.join(rerun.index)} "
+        f"({rerun['seconds'].sum() / 60:.1f} min, not the time of a fresh run)"
+    )
 
 
 def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> pd.DataFrame:
@@ -101,4 +110,3 @@ def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> p
     if text:
         table = table.apply(lambda col: col.map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"))
     return table
-

@@ -22,7 +22,20 @@ from .timing import (
 )
 
 __all__ = [
-    "FLAT_SIGN_SD", "OPTIMIZED", "PathSpec", "agreement", "benchmark", "build_classifier",
-    "classification_fps", "default_paths", "end_to_end", "face_crops", "naive_path", "per_model",
-    "render_benchmark_video", "spec_table", "speedup_table", "stage_costs",
+    "FLAT_SIGN_SD",
+    "OPTIMIZED",
+    "PathSpec",
+    "agreement",
+    "benchmark",
+    "build_classifier",
+    "classification_fps",
+    "default_paths",
+    "end_to_end",
+    "face_crops",
+    "naive_path",
+    "per_model",
+    "render_benchmark_video",
+    "spec_table",
+    "speedup_table",
+    "stage_costs",
 ]

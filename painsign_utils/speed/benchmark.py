@@ -17,8 +17,9 @@ from .timing import build_classifier, classification_fps, end_to_end, face_crops
 FLAT_SIGN_SD = 0.01
 
 
-def agreement(ref_probs: np.ndarray, probs: np.ndarray, window: int = 30,
-              classify_every: int = 1) -> dict:
+def agreement(
+    ref_probs: np.ndarray, probs: np.ndarray, window: int = 30, classify_every: int = 1
+) -> dict:
     """How far a path's output is from the exact one on their common frames.
 
     Returns
@@ -46,10 +47,15 @@ def agreement(ref_probs: np.ndarray, probs: np.ndarray, window: int = 30,
     return out
 
 
-
-def benchmark(video: str | Path, paths: dict[str, list[PathSpec]], budget_s: float = 10.0,
-              ref_frames: int | None = None, n_crops: int = 64, progress: bool = True,
-              checkpoints: dict[str, str | Path] | None = None) -> pd.DataFrame:
+def benchmark(
+    video: str | Path,
+    paths: dict[str, list[PathSpec]],
+    budget_s: float = 10.0,
+    ref_frames: int | None = None,
+    n_crops: int = 64,
+    progress: bool = True,
+    checkpoints: dict[str, str | Path] | None = None,
+) -> pd.DataFrame:
     """Measure every path of every model on one video.
 
     Parameters
@@ -87,26 +93,51 @@ def benchmark(video: str | Path, paths: dict[str, list[PathSpec]], budget_s: flo
             clf = build_classifier(name, spec, checkpoint=(checkpoints or {}).get(name))
             cls_fps, cls_cpu = classification_fps(clf, crops, budget_s=budget_s / 2)
             is_ref = spec.label == "exact"
-            run = end_to_end(video, clf, spec, fps=info.fps,
-                             budget_s=None if is_ref else budget_s,
-                             max_frames=ref_frames if is_ref else None)
+            run = end_to_end(
+                video,
+                clf,
+                spec,
+                fps=info.fps,
+                budget_s=None if is_ref else budget_s,
+                max_frames=ref_frames if is_ref else None,
+            )
             if is_ref:
                 refs[spec.input_size] = run["probs"]
-            row = {"model": name, "path": spec.label, "settings": spec.describe(),
-                   "weights": "trained" if clf.model.threshold is not None else "random init",
-                   "exact": not (spec.quantize or spec.detect_side < max(info.width, info.height)
-                                 or spec.detect_every > 1 or spec.classify_every > 1),
-                   "classify_fps": cls_fps, "e2e_fps": run["fps"], "frames": run["frames"],
-                   "classify_cpu_fps": cls_cpu, "e2e_cpu_fps": run["cpu_fps"],
-                   "load": os.getloadavg()[0]}
+            row = {
+                "model": name,
+                "path": spec.label,
+                "settings": spec.describe(),
+                "weights": "trained" if clf.model.threshold is not None else "random init",
+                "exact": not (
+                    spec.quantize
+                    or spec.detect_side < max(info.width, info.height)
+                    or spec.detect_every > 1
+                    or spec.classify_every > 1
+                ),
+                "classify_fps": cls_fps,
+                "e2e_fps": run["fps"],
+                "frames": run["frames"],
+                "classify_cpu_fps": cls_cpu,
+                "e2e_cpu_fps": run["cpu_fps"],
+                "load": os.getloadavg()[0],
+            }
             ref = refs.get(spec.input_size)
             if ref is not None and not is_ref:
-                row.update(agreement(ref, run["probs"], window=int(round(info.fps)),
-                                     classify_every=spec.classify_every))
+                row.update(
+                    agreement(
+                        ref,
+                        run["probs"],
+                        window=int(round(info.fps)),
+                        classify_every=spec.classify_every,
+                    )
+                )
             rows.append(row)
             if progress:
-                print(f"{name:8s} {spec.label:10s} classify {cls_fps:7.1f}/s  end-to-end {run['fps']:7.1f} fps"
-                      f"  ({run['frames']} frames; {spec.describe()})", flush=True)
+                print(
+                    f"{name:8s} {spec.label:10s} classify {cls_fps:7.1f}/s  end-to-end {run['fps']:7.1f} fps"
+                    f"  ({run['frames']} frames; {spec.describe()})",
+                    flush=True,
+                )
     return pd.DataFrame(rows)
 
 
@@ -116,17 +147,23 @@ def speedup_table(df: pd.DataFrame) -> pd.DataFrame:
     for name, g in df.groupby("model", sort=False):
         naive = g[g["path"] == "naive"].iloc[0]
         opt = g[g["path"] == "optimized"].iloc[0]
-        out.append({
-            "model": name,
-            "naive settings": naive["settings"], "optimized settings": opt["settings"],
-            "classify naive": naive["classify_fps"], "classify optimized": opt["classify_fps"],
-            "classify ratio": opt["classify_fps"] / naive["classify_fps"],
-            "e2e naive": naive["e2e_fps"], "e2e optimized": opt["e2e_fps"],
-            "e2e ratio": opt["e2e_fps"] / naive["e2e_fps"],
-            "e2e naive per CPU-s": naive["e2e_cpu_fps"], "e2e optimized per CPU-s": opt["e2e_cpu_fps"],
-            "faces agree vs exact": opt.get("face_agree", np.nan),
-            "max |dp| vs exact": opt.get("max_dp", np.nan),
-            "max |d sign| vs exact": opt.get("sign_max_d", np.nan),
-            "sign r vs exact": opt.get("sign_r", np.nan),
-        })
+        out.append(
+            {
+                "model": name,
+                "naive settings": naive["settings"],
+                "optimized settings": opt["settings"],
+                "classify naive": naive["classify_fps"],
+                "classify optimized": opt["classify_fps"],
+                "classify ratio": opt["classify_fps"] / naive["classify_fps"],
+                "e2e naive": naive["e2e_fps"],
+                "e2e optimized": opt["e2e_fps"],
+                "e2e ratio": opt["e2e_fps"] / naive["e2e_fps"],
+                "e2e naive per CPU-s": naive["e2e_cpu_fps"],
+                "e2e optimized per CPU-s": opt["e2e_cpu_fps"],
+                "faces agree vs exact": opt.get("face_agree", np.nan),
+                "max |dp| vs exact": opt.get("max_dp", np.nan),
+                "max |d sign| vs exact": opt.get("sign_max_d", np.nan),
+                "sign r vs exact": opt.get("sign_r", np.nan),
+            }
+        )
     return pd.DataFrame(out)

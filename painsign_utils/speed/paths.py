@@ -14,8 +14,12 @@ from ..registry import get_spec, list_models
 #: (at 320 px RetinaFace loses most 640x480 synthetic faces) on every 10th classified frame, and
 #: each model classifies every k-th frame (k = 3: 10 probabilities a second, 10 of the 30 in each
 #: 1-s sign window). Notebook 08 and ``benchmarks/realtime.py`` measure what they cost.
-OPTIMIZED = {"detect_side": 400, "detect_every": 10,
-             "classify_every": {"ncnn": 3, "vggface": 2, "vit_b16": 2}, "quantize": ("vit_b16",)}
+OPTIMIZED = {
+    "detect_side": 400,
+    "detect_every": 10,
+    "classify_every": {"ncnn": 3, "vggface": 2, "vit_b16": 2},
+    "quantize": ("vit_b16",),
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,10 @@ class PathSpec:
             parts.append("decode ahead")
         if self.quantize:
             parts.append("int8 linear")
-        parts.append(f"detect@{self.detect_side}px" + (f" every {self.detect_every}" if self.detect_every > 1 else ""))
+        parts.append(
+            f"detect@{self.detect_side}px"
+            + (f" every {self.detect_every}" if self.detect_every > 1 else "")
+        )
         if self.classify_every > 1:
             parts.append(f"classify every {self.classify_every}")
         return ", ".join(parts)
@@ -74,12 +81,15 @@ def naive_path(name: str) -> PathSpec:
     return PathSpec("naive", input_size=get_spec(name).input_size)
 
 
-
-def default_paths(sizes: dict[str, int], models: list[str] | None = None, batch_size: int = 15,
-                  detect_side: int = OPTIMIZED["detect_side"],
-                  detect_every: int = OPTIMIZED["detect_every"],
-                  quantize: tuple[str, ...] = OPTIMIZED["quantize"],
-                  classify_every: dict[str, int] | None = None) -> dict[str, list[PathSpec]]:
+def default_paths(
+    sizes: dict[str, int],
+    models: list[str] | None = None,
+    batch_size: int = 15,
+    detect_side: int = OPTIMIZED["detect_side"],
+    detect_every: int = OPTIMIZED["detect_every"],
+    quantize: tuple[str, ...] = OPTIMIZED["quantize"],
+    classify_every: dict[str, int] | None = None,
+) -> dict[str, list[PathSpec]]:
     """Naive, exact (batched, channels-last) and optimized paths of each model.
 
     ``sizes`` gives the input size of the exact and optimized paths (the CPU profile's); the naive
@@ -90,10 +100,22 @@ def default_paths(sizes: dict[str, int], models: list[str] | None = None, batch_
     out = {}
     for name in models or list_models():
         size = sizes.get(name, get_spec(name).input_size)
-        exact = PathSpec("exact", input_size=size, batch_size=batch_size, channels_last=True,
-                         reorder=True, prefetch=2 * batch_size)
-        opt = replace(exact, label="optimized", quantize=name in quantize, detect_side=detect_side,
-                      detect_every=detect_every, classify_every=classify_every.get(name, 1))
+        exact = PathSpec(
+            "exact",
+            input_size=size,
+            batch_size=batch_size,
+            channels_last=True,
+            reorder=True,
+            prefetch=2 * batch_size,
+        )
+        opt = replace(
+            exact,
+            label="optimized",
+            quantize=name in quantize,
+            detect_side=detect_side,
+            detect_every=detect_every,
+            classify_every=classify_every.get(name, 1),
+        )
         out[name] = [naive_path(name), exact, opt]
     return out
 

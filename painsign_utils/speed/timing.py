@@ -15,9 +15,14 @@ from ..monitor import PainMonitor
 from .paths import PathSpec
 
 
-def render_benchmark_video(path: str | Path, seconds: float = 20.0, fps: float = 30.0,
-                           size: tuple[int, int] = (640, 480), seed: int = 0,
-                           scenario: str = "irregular") -> Path:
+def render_benchmark_video(
+    path: str | Path,
+    seconds: float = 20.0,
+    fps: float = 30.0,
+    size: tuple[int, int] = (640, 480),
+    seed: int = 0,
+    scenario: str = "irregular",
+) -> Path:
     """A synthetic 640x480 30-fps clip (hands over the face, a blanket, sudden changes); reused if present."""
     from ..synthetic import SynthConfig
     from ..synthetic.videos import video_job
@@ -31,8 +36,9 @@ def render_benchmark_video(path: str | Path, seconds: float = 20.0, fps: float =
     return path
 
 
-def build_classifier(name: str, spec: PathSpec, seed: int = 0,
-                     checkpoint: str | Path | None = None) -> FrameClassifier:
+def build_classifier(
+    name: str, spec: PathSpec, seed: int = 0, checkpoint: str | Path | None = None
+) -> FrameClassifier:
     """The model of ``name`` wrapped as ``spec`` asks.
 
     With ``checkpoint`` (a trained model whose input size equals ``spec.input_size``) its weights
@@ -50,11 +56,19 @@ def build_classifier(name: str, spec: PathSpec, seed: int = 0,
             model = trained
     if model is None:
         model = create_model(name, weights="random", input_size=spec.input_size)
-    return FrameClassifier(model, batch_size=spec.batch_size, channels_last=spec.channels_last,
-                           quantize=spec.quantize, reorder=spec.reorder, bf16=False)
+    return FrameClassifier(
+        model,
+        batch_size=spec.batch_size,
+        channels_last=spec.channels_last,
+        quantize=spec.quantize,
+        reorder=spec.reorder,
+        bf16=False,
+    )
 
 
-def classification_fps(clf: FrameClassifier, crops: list[np.ndarray], budget_s: float = 5.0) -> tuple[float, float]:
+def classification_fps(
+    clf: FrameClassifier, crops: list[np.ndarray], budget_s: float = 5.0
+) -> tuple[float, float]:
     """Face crops classified per second (preprocessing included): wall clock and CPU time.
 
     After one warm-up batch (oneDNN builds its kernels on the first call), batches of ``crops`` are
@@ -80,8 +94,14 @@ def classification_fps(clf: FrameClassifier, crops: list[np.ndarray], budget_s: 
             return n / (time.perf_counter() - t0), n / max(time.process_time() - c0, 1e-9)
 
 
-def end_to_end(video: str | Path, clf: FrameClassifier, spec: PathSpec, fps: float = 30.0,
-               budget_s: float | None = None, max_frames: int | None = None) -> dict:
+def end_to_end(
+    video: str | Path,
+    clf: FrameClassifier,
+    spec: PathSpec,
+    fps: float = 30.0,
+    budget_s: float | None = None,
+    max_frames: int | None = None,
+) -> dict:
     """Run the monitor on a video as ``spec`` says and time it.
 
     Stops after ``budget_s`` seconds (at a batch boundary) or ``max_frames`` frames.
@@ -97,27 +117,47 @@ def end_to_end(video: str | Path, clf: FrameClassifier, spec: PathSpec, fps: flo
     from ..faces import get_detector
 
     det = get_detector(max_side=spec.detect_side)
-    mon = PainMonitor(clf, detector=det, fps=fps, detect_every=spec.detect_every,
-                      classify_every=spec.classify_every)
+    mon = PainMonitor(
+        clf,
+        detector=det,
+        fps=fps,
+        detect_every=spec.detect_every,
+        classify_every=spec.classify_every,
+    )
     probs, signs = [], []
     latency = spec.batch_size / fps
     t0, c0 = time.perf_counter(), time.process_time()
-    states = mon.run(video, max_latency_s=latency, max_frames=max_frames, prefetch_frames=spec.prefetch)
+    states = mon.run(
+        video, max_latency_s=latency, max_frames=max_frames, prefetch_frames=spec.prefetch
+    )
     for st in states:
         if st.frame == len(probs):
             probs.append(st.prob)
         signs.append(st.final)
-        if budget_s is not None and time.perf_counter() - t0 > budget_s and len(probs) % spec.batch_size == 0:
+        if (
+            budget_s is not None
+            and time.perf_counter() - t0 > budget_s
+            and len(probs) % spec.batch_size == 0
+        ):
             states.close()
             break
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     sign = np.concatenate(signs)[: len(probs)] if signs else np.empty(0)
-    return {"fps": len(probs) / elapsed, "cpu_fps": len(probs) / max(cpu, 1e-9), "frames": len(probs),
-            "probs": np.array(probs), "sign": sign}
+    return {
+        "fps": len(probs) / elapsed,
+        "cpu_fps": len(probs) / max(cpu, 1e-9),
+        "frames": len(probs),
+        "probs": np.array(probs),
+        "sign": sign,
+    }
 
 
-def stage_costs(video: str | Path, clf: FrameClassifier, detect_sides: tuple[int, ...] = (640, 480),
-                n_frames: int = 60) -> pd.DataFrame:
+def stage_costs(
+    video: str | Path,
+    clf: FrameClassifier,
+    detect_sides: tuple[int, ...] = (640, 480),
+    n_frames: int = 60,
+) -> pd.DataFrame:
     """CPU milliseconds per frame of each pipeline stage, measured one stage at a time.
 
     Process CPU time is far less sensitive than wall time to other programs sharing the machine,
@@ -159,8 +199,13 @@ def stage_costs(video: str | Path, clf: FrameClassifier, detect_sides: tuple[int
     crops, ms = cpu(lambda: [crop_for_model(f, d) for f, d in pairs], max(len(pairs), 1))
     rows.append(("crop 256", ms))
     clf.predict(crops[: clf.batch_size])
-    xs, ms = cpu(lambda: [clf.model.preprocess(crops[i : i + clf.batch_size])
-                          for i in range(0, len(crops), clf.batch_size)], len(crops))
+    xs, ms = cpu(
+        lambda: [
+            clf.model.preprocess(crops[i : i + clf.batch_size])
+            for i in range(0, len(crops), clf.batch_size)
+        ],
+        len(crops),
+    )
     rows.append((f"preprocess {clf.input_size}px", ms))
     _, ms = cpu(lambda: [clf.logits(x) for x in xs], len(crops))
     rows.append((f"forward {clf.name} batch {clf.batch_size}", ms))
@@ -170,7 +215,6 @@ def stage_costs(video: str | Path, clf: FrameClassifier, detect_sides: tuple[int
     _, ms = cpu(lambda: [mon.update_prob(p) for p in probs], len(probs))
     rows.append(("sign update", ms))
     return pd.DataFrame(rows, columns=["stage", "cpu_ms"])
-
 
 
 def face_crops(video: str | Path, n: int = 64, side: int = 640) -> list[np.ndarray]:

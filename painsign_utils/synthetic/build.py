@@ -23,16 +23,27 @@ from .workers import run_jobs
 def _discard_partial(out: Path) -> int:
     """Remove the files an unfinished run made under ``out/images`` and ``out/videos`` (ours only)."""
     n = 0
-    for pattern in ("images/*.jpg", "images/manifest.csv", "videos/*.mp4", "videos/manifest.csv",
-                    "videos/truth/*.csv"):
+    for pattern in (
+        "images/*.jpg",
+        "images/manifest.csv",
+        "videos/*.mp4",
+        "videos/manifest.csv",
+        "videos/truth/*.csv",
+    ):
         for p in out.glob(pattern):
             p.unlink()
             n += 1
     return n
 
 
-def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = True, videos: bool = True,
-             n_jobs: int | None = None, progress: bool = True) -> dict[str, Path]:
+def generate(
+    out: str | Path,
+    cfg: SynthConfig | None = None,
+    images: bool = True,
+    videos: bool = True,
+    n_jobs: int | None = None,
+    progress: bool = True,
+) -> dict[str, Path]:
     """Write the synthetic image and video sets with their manifests under ``out``.
 
     Layout::
@@ -67,15 +78,21 @@ def generate(out: str | Path, cfg: SynthConfig | None = None, images: bool = Tru
     partial_path = out / ".config.partial.json"
     wanted = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
     if config_path.exists() and read_json(config_path) != wanted:
-        raise ConfigError(f"{out} holds a synthetic set made with other settings; choose another folder or delete it")
+        raise ConfigError(
+            f"{out} holds a synthetic set made with other settings; choose another folder or delete it"
+        )
     for sub in (out / "images", out / "videos"):
         removed = remove_stale_temporaries(sub, recursive=True)
         if removed:
-            print(f"synthetic: removed {removed} temporary file(s) left by an interrupted run in {sub}")
+            print(
+                f"synthetic: removed {removed} temporary file(s) left by an interrupted run in {sub}"
+            )
     if not config_path.exists():
         if partial_path.exists() and read_json(partial_path) != wanted:
             n = _discard_partial(out)
-            print(f"synthetic: an interrupted run with other settings left {n} file(s) in {out}; discarded")
+            print(
+                f"synthetic: an interrupted run with other settings left {n} file(s) in {out}; discarded"
+            )
         write_json(wanted, partial_path)
     n_jobs = n_jobs or min(4, os.cpu_count() or 1)
     result: dict[str, Path] = {}

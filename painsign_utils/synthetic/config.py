@@ -63,8 +63,15 @@ class SynthConfig:
         counts = {
             k: max(2, int(round(getattr(base, k) * fraction)))
             for k in (
-                "icope_subjects", "icope_pain", "icope_nopain", "unifesp_subjects",
-                "unifesp_pain", "unifesp_nopain", "video_subjects", "video_pain", "video_nopain",
+                "icope_subjects",
+                "icope_pain",
+                "icope_nopain",
+                "unifesp_subjects",
+                "unifesp_pain",
+                "unifesp_nopain",
+                "video_subjects",
+                "video_pain",
+                "video_nopain",
             )
         }
         counts.update(overrides)

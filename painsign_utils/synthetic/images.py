@@ -60,8 +60,15 @@ def image_plan(cfg: SynthConfig) -> pd.DataFrame:
         for label, total in (("pain", n_pain), ("nopain", n_nopain)):
             for s, k in enumerate(_split_counts(total, n_sub, rng)):
                 for j in range(k):
-                    rows.append({"subject": f"{prefix}{s:03d}", "dataset": dataset, "label": label,
-                                 "image_id": f"{prefix}{s:03d}_{label}_{j:02d}", "subject_index": s})
+                    rows.append(
+                        {
+                            "subject": f"{prefix}{s:03d}",
+                            "dataset": dataset,
+                            "label": label,
+                            "image_id": f"{prefix}{s:03d}_{label}_{j:02d}",
+                            "subject_index": s,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -82,10 +89,24 @@ def render_image(cfg: SynthConfig, rec: dict) -> tuple[np.ndarray, dict]:
         roll=float(np.clip(rng.normal(0, 12), -30, 30)),
     )
     box, lms = place_face(frame, subject, expr, where, quiver_phase=rng.uniform(0, 2 * np.pi))
-    frame = photographic(frame, rng, gain=rng.uniform(0.75, 1.12), blur=rng.uniform(0, 1.3),
-                         noise=rng.uniform(1, 7), gradient=light_gradient(rng, width, height))
-    truth = {"intensity": round(intensity, 4), "nfcs": nfcs_score(expr), "state": kind,
-             "roll": round(where.roll, 2), "x": box[0], "y": box[1], "w": box[2], "h": box[3]}
+    frame = photographic(
+        frame,
+        rng,
+        gain=rng.uniform(0.75, 1.12),
+        blur=rng.uniform(0, 1.3),
+        noise=rng.uniform(1, 7),
+        gradient=light_gradient(rng, width, height),
+    )
+    truth = {
+        "intensity": round(intensity, 4),
+        "nfcs": nfcs_score(expr),
+        "state": kind,
+        "roll": round(where.roll, 2),
+        "x": box[0],
+        "y": box[1],
+        "w": box[2],
+        "h": box[3],
+    }
     truth.update(dict(zip(LANDMARK_COLUMNS, lms.ravel().round(2).tolist())))
     return frame, truth
 
@@ -96,18 +117,33 @@ def image_job(args: tuple[SynthConfig, dict, str]) -> dict:
     path = Path(out) / f"{rec['image_id']}.jpg"
     frame, truth = render_image(cfg, rec)
     if not path.exists():
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        ok, buf = cv2.imencode(
+            ".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92]
+        )
         with atomic_path(path) as tmp:
             tmp.write_bytes(buf.tobytes())
-    return {"path": path.name, "subject": rec["subject"], "dataset": rec["dataset"],
-            "label": rec["label"], **truth}
+    return {
+        "path": path.name,
+        "subject": rec["subject"],
+        "dataset": rec["dataset"],
+        "label": rec["label"],
+        **truth,
+    }
 
 
-def render_gallery_face(subject: Subject, intensity: float, size: int = 160, seed: int = 0,
-                        asleep: float = 0.0, yawn: float = 0.0) -> np.ndarray:
+def render_gallery_face(
+    subject: Subject,
+    intensity: float,
+    size: int = 160,
+    seed: int = 0,
+    asleep: float = 0.0,
+    yawn: float = 0.0,
+) -> np.ndarray:
     """One subject at one intensity on a plain background, for galleries (RGB uint8, square)."""
     rng = rng_for(seed, subject.id, int(intensity * 1000))
     frame = np.full((size, size, 3), 225, np.uint8)
-    expr: Expression = expression_from_intensity(intensity, subject, rng, asleep=asleep, yawn=yawn, jitter=0.0)
+    expr: Expression = expression_from_intensity(
+        intensity, subject, rng, asleep=asleep, yawn=yawn, jitter=0.0
+    )
     place_face(frame, subject, expr, Placement(size / 2, size / 2 + size * 0.02, size * 0.3, 0.0))
     return frame

@@ -22,7 +22,9 @@ SCENARIOS: dict[str, str] = {
 }
 
 
-def ou_noise(rng: np.random.Generator, n: int, fps: float, sd: float, tau: float = 0.6) -> np.ndarray:
+def ou_noise(
+    rng: np.random.Generator, n: int, fps: float, sd: float, tau: float = 0.6
+) -> np.ndarray:
     """Ornstein-Uhlenbeck noise: smooth wander with standard deviation ``sd``."""
     a = np.exp(-1.0 / (fps * tau))
     x = np.empty(n)
@@ -51,7 +53,9 @@ class VideoScript:
     cloth: np.ndarray  # True where a blanket hides the whole face
 
 
-def video_script(scenario: str, label: str, n: int, fps: float, rng: np.random.Generator) -> VideoScript:
+def video_script(
+    scenario: str, label: str, n: int, fps: float, rng: np.random.Generator
+) -> VideoScript:
     """The latent intensity over time for one scenario (see :data:`SCENARIOS`)."""
     t = np.arange(n) / fps
     high, low = rng.uniform(0.72, 0.95), rng.uniform(0.03, 0.2)

@@ -21,8 +21,14 @@ def background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def photographic(frame: np.ndarray, rng: np.random.Generator, gain: float, blur: float,
-                 noise: float, gradient: np.ndarray | None = None) -> np.ndarray:
+def photographic(
+    frame: np.ndarray,
+    rng: np.random.Generator,
+    gain: float,
+    blur: float,
+    noise: float,
+    gradient: np.ndarray | None = None,
+) -> np.ndarray:
     """Lighting gain and gradient, lens blur and sensor noise applied to a uint8 RGB frame."""
     img = frame.astype(np.float32) * gain
     if gradient is not None:
@@ -38,21 +44,46 @@ def light_gradient(rng: np.random.Generator, width: int, height: int) -> np.ndar
     """Multiplicative illumination field: brighter on one side (a window, a lamp)."""
     angle = rng.uniform(0, 2 * np.pi)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    t = ((xx / width - 0.5) * np.cos(angle) + (yy / height - 0.5) * np.sin(angle))
+    t = (xx / width - 0.5) * np.cos(angle) + (yy / height - 0.5) * np.sin(angle)
     return (1 + rng.uniform(0.1, 0.45) * t).astype(np.float32)
 
 
-def draw_hand(frame: np.ndarray, rng: np.random.Generator, centre: tuple[float, float],
-              size: float, skin: np.ndarray) -> None:
+def draw_hand(
+    frame: np.ndarray,
+    rng: np.random.Generator,
+    centre: tuple[float, float],
+    size: float,
+    skin: np.ndarray,
+) -> None:
     """A small hand (palm and four fingers) over ``centre``, e.g. a newborn's fist or a carer's hand."""
     col = tuple(float(c) for c in np.clip(skin * rng.uniform(0.9, 1.1), 0, 255))
     cx, cy = centre
     angle = rng.uniform(0, 360)
-    cv2.ellipse(frame, (int(cx), int(cy)), (int(size * 0.55), int(size * 0.45)), angle, 0, 360, col, -1, cv2.LINE_AA)
+    cv2.ellipse(
+        frame,
+        (int(cx), int(cy)),
+        (int(size * 0.55), int(size * 0.45)),
+        angle,
+        0,
+        360,
+        col,
+        -1,
+        cv2.LINE_AA,
+    )
     for k in range(4):
         a = np.deg2rad(angle - 45 + k * 30)
         fx, fy = cx + np.cos(a) * size * 0.6, cy + np.sin(a) * size * 0.6
-        cv2.ellipse(frame, (int(fx), int(fy)), (int(size * 0.32), int(size * 0.11)), np.rad2deg(a), 0, 360, col, -1, cv2.LINE_AA)
+        cv2.ellipse(
+            frame,
+            (int(fx), int(fy)),
+            (int(size * 0.32), int(size * 0.11)),
+            np.rad2deg(a),
+            0,
+            360,
+            col,
+            -1,
+            cv2.LINE_AA,
+        )
 
 
 def draw_cloth(frame: np.ndarray, rng: np.random.Generator, box: np.ndarray) -> None:

@@ -51,10 +51,16 @@ def video_plan(cfg: SynthConfig) -> pd.DataFrame:
             rows += [{"label": label, "scenario": scenario} for _ in range(k)]
     order = rng.permutation(len(rows))
     rows = [rows[i] for i in order]
-    subjects = np.concatenate([np.arange(cfg.video_subjects),
-                               rng.integers(0, cfg.video_subjects, max(0, len(rows) - cfg.video_subjects))])
+    subjects = np.concatenate(
+        [
+            np.arange(cfg.video_subjects),
+            rng.integers(0, cfg.video_subjects, max(0, len(rows) - cfg.video_subjects)),
+        ]
+    )
     for i, row in enumerate(rows):
-        row.update(video_id=f"V{i:03d}", subject=f"V{int(subjects[i]):03d}", subject_index=int(subjects[i]))
+        row.update(
+            video_id=f"V{i:03d}", subject=f"V{int(subjects[i]):03d}", subject_index=int(subjects[i])
+        )
     return pd.DataFrame(rows)
 
 
@@ -65,9 +71,15 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
     out = Path(out)
     path = out / f"{rec['video_id']}.mp4"
     truth_path = out / "truth" / f"{rec['video_id']}.csv"
-    row = {"path": path.name, "subject": rec["subject"], "dataset": "synthetic-icopevid",
-           "label": rec["label"], "fps": cfg.video_fps, "scenario": rec["scenario"],
-           "truth": f"truth/{truth_path.name}"}
+    row = {
+        "path": path.name,
+        "subject": rec["subject"],
+        "dataset": "synthetic-icopevid",
+        "label": rec["label"],
+        "fps": cfg.video_fps,
+        "scenario": rec["scenario"],
+        "truth": f"truth/{truth_path.name}",
+    }
     if path.exists() and truth_path.exists():
         return row
     subject = Subject.random(rng_for(cfg.seed, "V", rec["subject_index"]), rec["subject"])
@@ -82,16 +94,22 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
         bg = cv2.GaussianBlur(bg, (0, 0), blur)
     unit0 = height * rng.uniform(0.17, 0.26)
     roll0 = float(np.clip(rng.normal(0, 12), -25, 25))
-    drift = np.stack([ou_noise(rng, n, cfg.video_fps, s, tau=2.0) for s in (0.03, 0.02, 3.0)], axis=1)
+    drift = np.stack(
+        [ou_noise(rng, n, cfg.video_fps, s, tau=2.0) for s in (0.03, 0.02, 3.0)], axis=1
+    )
     cx0, cy0 = width * rng.uniform(0.4, 0.6), height * rng.uniform(0.45, 0.55)
     hand_pos = rng.uniform(-0.5, 0.5, 2)
     # Lighting and sensor noise are baked into a few background frames once; each face patch gets
     # the light at the face and its own noise when it is first rendered. Per frame, only a copy,
     # one warp and one blend remain, which keeps ~70,000 frames within a minute or two.
     light = (gain * grad).astype(np.float32)
-    lit = [cv2.convertScaleAbs(bg.astype(np.float32) * light[..., None]
-                               + rng.normal(0, noise_sd, (height, width, 1)).astype(np.float32))
-           for _ in range(5)]
+    lit = [
+        cv2.convertScaleAbs(
+            bg.astype(np.float32) * light[..., None]
+            + rng.normal(0, noise_sd, (height, width, 1)).astype(np.float32)
+        )
+        for _ in range(5)
+    ]
     face_light = float(light[int(np.clip(cy0, 0, height - 1)), int(np.clip(cx0, 0, width - 1))])
     boxes = np.empty((n, 4))
     marks = np.empty((n, 10))
@@ -101,11 +119,21 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
         for i in range(n):
             # Expressions are quantized (1/100 of intensity, 5 quiver phases) so that a video
             # renders each distinct face once; the latent intensity itself stays exact.
-            key = (int(round(script.intensity[i] * 100)), int(round(script.asleep[i] * 4)),
-                   int(round(script.yawn[i] * 20)), i % 5)
+            key = (
+                int(round(script.intensity[i] * 100)),
+                int(round(script.asleep[i] * 4)),
+                int(round(script.yawn[i] * 20)),
+                i % 5,
+            )
             if key not in patches:
-                expr = expression_from_intensity(key[0] / 100, subject, np.random.default_rng(key[0]),
-                                                 asleep=key[1] / 4, yawn=key[2] / 20, jitter=0.0)
+                expr = expression_from_intensity(
+                    key[0] / 100,
+                    subject,
+                    np.random.default_rng(key[0]),
+                    asleep=key[1] / 4,
+                    yawn=key[2] / 20,
+                    jitter=0.0,
+                )
                 phase = 2 * np.pi * key[3] / 5 if expr["chin_quiver"] > 0.05 else 0.0
                 rgba, lm = premultiply(*render_face(subject, expr, unit0, phase))
                 if blur > 0.3:  # lens blur applied once per distinct face, not per frame
@@ -114,23 +142,41 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
                 rgba[..., :3] = rgba[..., :3] * face_light + (grain * rgba[..., 3])[..., None]
                 patches[key] = (expr, (rgba.astype(np.float32), lm))
             expr, patch = patches[key]
-            where = Placement(cx0 + drift[i, 0] * width, cy0 + drift[i, 1] * height, unit0,
-                              float(np.clip(roll0 + drift[i, 2], -30, 30)))
+            where = Placement(
+                cx0 + drift[i, 0] * width,
+                cy0 + drift[i, 1] * height,
+                unit0,
+                float(np.clip(roll0 + drift[i, 2], -30, 30)),
+            )
             frame = lit[i % len(lit)].copy()
             box, lms = place_face(frame, subject, expr, where, patch=patch)
             if script.hand[i]:
-                draw_hand(frame, rng_for(cfg.seed, rec["video_id"], int(i // 15)),
-                          (where.cx + hand_pos[0] * where.unit, where.cy + (0.4 + hand_pos[1] * 0.5) * where.unit),
-                          where.unit * 0.55, subject.skin * face_light)
+                draw_hand(
+                    frame,
+                    rng_for(cfg.seed, rec["video_id"], int(i // 15)),
+                    (
+                        where.cx + hand_pos[0] * where.unit,
+                        where.cy + (0.4 + hand_pos[1] * 0.5) * where.unit,
+                    ),
+                    where.unit * 0.55,
+                    subject.skin * face_light,
+                )
             if script.cloth[i]:
                 draw_cloth(frame, rng_for(cfg.seed, rec["video_id"], "cloth"), box)
             writer.write(frame)
             boxes[i], marks[i], nfcs[i] = box, lms.ravel(), nfcs_score(expr)
-    records = pd.DataFrame({
-        "frame": np.arange(n), "time": (np.arange(n) / cfg.video_fps).round(4),
-        "intensity": script.intensity.round(4), "face_visible": ~script.cloth, "hand": script.hand.astype(int),
-        "asleep": script.asleep, "yawn": script.yawn.round(3), "nfcs": nfcs,
-    })
+    records = pd.DataFrame(
+        {
+            "frame": np.arange(n),
+            "time": (np.arange(n) / cfg.video_fps).round(4),
+            "intensity": script.intensity.round(4),
+            "face_visible": ~script.cloth,
+            "hand": script.hand.astype(int),
+            "asleep": script.asleep,
+            "yawn": script.yawn.round(3),
+            "nfcs": nfcs,
+        }
+    )
     records[["x", "y", "w", "h"]] = boxes.round(2)
     records[list(LANDMARK_COLUMNS)] = marks.round(2)
     write_csv(records, truth_path)

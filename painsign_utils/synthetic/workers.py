@@ -42,10 +42,15 @@ def run_jobs(jobs: list, fn, n_jobs: int, desc: str, progress: bool) -> Iterator
         return
     # "spawn", not fork: forking a process whose PyTorch/ONNX thread pools are already running can
     # deadlock the children (seen when tests import torch before generating data).
-    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init)
+    pool = ProcessPoolExecutor(
+        max_workers=n_jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+    )
     try:
-        yield from tqdm(pool.map(fn, jobs, chunksize=4), total=len(jobs), desc=desc, disable=not progress)
+        yield from tqdm(
+            pool.map(fn, jobs, chunksize=4), total=len(jobs), desc=desc, disable=not progress
+        )
     except BrokenProcessPool:
         _end_workers(pool)
         raise PainsignError(

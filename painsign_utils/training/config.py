@@ -80,7 +80,9 @@ class TrainConfig:
     def for_model(self, name: str) -> TrainConfig:
         """This configuration with ``model_overrides[name]`` applied (e.g. fewer epochs for one model)."""
         over = dict(self.model_overrides.get(name, {}))
-        bad = sorted(set(over) - set(TrainConfig.__dataclass_fields__) | ({"model_overrides"} & set(over)))
+        bad = sorted(
+            set(over) - set(TrainConfig.__dataclass_fields__) | ({"model_overrides"} & set(over))
+        )
         if bad:
             raise ConfigError(f"unknown setting(s) in model_overrides[{name!r}]: {', '.join(bad)}")
         return replace(self, model_overrides={}, **over)
@@ -91,7 +93,11 @@ class TrainConfig:
 
     def phase_lr(self, phase: int) -> float:
         """Learning rate of a training phase: ``lr``, or ``finetune_lr`` for phase 2 when set."""
-        return float(self.finetune_lr) if phase == 2 and self.finetune_lr is not None else float(self.lr)
+        return (
+            float(self.finetune_lr)
+            if phase == 2 and self.finetune_lr is not None
+            else float(self.lr)
+        )
 
     def differences(self) -> pd.DataFrame:
         """What this configuration changes with respect to the paper's text (weight decay,
@@ -99,29 +105,61 @@ class TrainConfig:
         code there)."""
         paper = TrainConfig()
         rows = []
-        for k in ("n_folds", "max_epochs", "finetune_epochs", "patience", "batch_size", "lr",
-                  "weight_decay", "n_augment", "face_check"):  # fmt: skip
+        for k in (
+            "n_folds",
+            "max_epochs",
+            "finetune_epochs",
+            "patience",
+            "batch_size",
+            "lr",
+            "weight_decay",
+            "n_augment",
+            "face_check",
+        ):
             if getattr(self, k) != getattr(paper, k):
-                rows.append({"setting": k, "paper": getattr(paper, k), "this run": getattr(self, k)})
+                rows.append(
+                    {"setting": k, "paper": getattr(paper, k), "this run": getattr(self, k)}
+                )
         if self.phase_lr(2) != paper.phase_lr(2):
-            rows.append({"setting": "finetune_lr (VGG-Face)", "paper": paper.phase_lr(2),
-                         "this run": self.phase_lr(2)})  # fmt: skip
+            rows.append(
+                {
+                    "setting": "finetune_lr (VGG-Face)",
+                    "paper": paper.phase_lr(2),
+                    "this run": self.phase_lr(2),
+                }
+            )
         for name, over in self.model_overrides.items():
             for k, v in over.items():
                 if k != "input_sizes" and v != getattr(paper, k):
-                    rows.append({"setting": f"{k} ({name})", "paper": getattr(paper, k), "this run": v})
+                    rows.append(
+                        {"setting": f"{k} ({name})", "paper": getattr(paper, k), "this run": v}
+                    )
         for name in list_models():
             if self.input_size(name) != paper.input_size(name):
-                rows.append({"setting": f"input size {name}", "paper": paper.input_size(name),
-                             "this run": self.input_size(name)})  # fmt: skip
+                rows.append(
+                    {
+                        "setting": f"input size {name}",
+                        "paper": paper.input_size(name),
+                        "this run": self.input_size(name),
+                    }
+                )
         if self.augment.style != paper.augment.style:
-            rows.append({"setting": "augmentation style", "paper": paper.augment.style,
-                         "this run": self.augment.style})  # fmt: skip
+            rows.append(
+                {
+                    "setting": "augmentation style",
+                    "paper": paper.augment.style,
+                    "this run": self.augment.style,
+                }
+            )
         elif self.augment != paper.augment:
-            rows.append({"setting": "augmentation", "paper": paper.augment.key(),
-                         "this run": self.augment.key()})  # fmt: skip
+            rows.append(
+                {
+                    "setting": "augmentation",
+                    "paper": paper.augment.key(),
+                    "this run": self.augment.key(),
+                }
+            )
         return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
-
 
 
 def config_from_params(protocol: str | Protocol | None = None, **params: Any) -> TrainConfig:

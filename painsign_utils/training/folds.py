@@ -35,9 +35,13 @@ def make_folds(images: pd.DataFrame, n_folds: int = 10, seed: int = 0) -> pd.Dat
     per = images.groupby("subject").agg(dataset=("dataset", "first"), n=("dataset", "size"))
     mixed = images.groupby("subject")["dataset"].nunique()
     if (mixed > 1).any():
-        raise DataError(f"subject {mixed[mixed > 1].index[0]!r} appears in two data sets; give it distinct ids")
+        raise DataError(
+            f"subject {mixed[mixed > 1].index[0]!r} appears in two data sets; give it distinct ids"
+        )
     if n_folds < 2 or n_folds > len(per):
-        raise ConfigError(f"n_folds must be between 2 and the number of subjects ({len(per)}), got {n_folds}")
+        raise ConfigError(
+            f"n_folds must be between 2 and the number of subjects ({len(per)}), got {n_folds}"
+        )
     rng = np.random.default_rng(seed)
     n_subj, n_img = np.zeros(n_folds, int), np.zeros(n_folds, int)
     rows = []
@@ -60,7 +64,9 @@ def folds_for(images: pd.DataFrame, folds: pd.DataFrame) -> np.ndarray:
     return images["subject"].map(fold_of).to_numpy(int)
 
 
-def load_or_make_folds(images: pd.DataFrame, path: str | Path, n_folds: int, seed: int) -> pd.DataFrame:
+def load_or_make_folds(
+    images: pd.DataFrame, path: str | Path, n_folds: int, seed: int
+) -> pd.DataFrame:
     """Read ``folds.csv`` if it exists with the same subjects and fold count, else make and save it."""
     path = Path(path)
     if path.exists():
@@ -70,4 +76,3 @@ def load_or_make_folds(images: pd.DataFrame, path: str | Path, n_folds: int, see
     folds = make_folds(images, n_folds, seed)
     write_csv(folds, path)
     return folds
-

@@ -36,7 +36,10 @@ def augment_keys(images: pd.DataFrame) -> list[str]:
     """
     source = images["path"] if "path" in images.columns else images["crop"]
     names = [Path(str(p)).name for p in source]
-    return [f"{d}/{s}/{n}" for d, s, n in zip(images["dataset"].astype(str), images["subject"].astype(str), names)]
+    return [
+        f"{d}/{s}/{n}"
+        for d, s, n in zip(images["dataset"].astype(str), images["subject"].astype(str), names)
+    ]
 
 
 def training_images(images: pd.DataFrame) -> pd.DataFrame:
@@ -112,9 +115,21 @@ def frozen_features(
 class Inputs:
     """Gives the trainable part its input for (image, augmentation) index pairs of one phase."""
 
-    def __init__(self, model: PainModel, frozen: nn.Module, stack: np.ndarray,
-                 feats: np.ndarray | None, bf16: bool) -> None:  # fmt: skip
-        self.model, self.frozen, self.stack, self.feats, self.bf16 = model, frozen, stack, feats, bf16
+    def __init__(
+        self,
+        model: PainModel,
+        frozen: nn.Module,
+        stack: np.ndarray,
+        feats: np.ndarray | None,
+        bf16: bool,
+    ) -> None:
+        self.model, self.frozen, self.stack, self.feats, self.bf16 = (
+            model,
+            frozen,
+            stack,
+            feats,
+            bf16,
+        )
 
     def __call__(self, i: np.ndarray, k: np.ndarray) -> torch.Tensor:
         device = next(self.model.parameters()).device
@@ -125,4 +140,3 @@ class Inputs:
             return x
         with torch.no_grad(), _autocast(self.bf16, device.type):
             return self.frozen(x).float()
-

@@ -52,8 +52,10 @@ def _bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def _logits(trainable: nn.Module, inputs: Inputs, idx: np.ndarray, batch: int = 64) -> torch.Tensor:
     """Logits of the original images (augmentation 0) ``idx``, shape (len(idx),)."""
     trainable.eval()
-    out = [trainable(inputs(idx[j : j + batch], np.zeros(len(idx[j : j + batch]), int))).reshape(-1)
-           for j in range(0, len(idx), batch)]  # fmt: skip
+    out = [
+        trainable(inputs(idx[j : j + batch], np.zeros(len(idx[j : j + batch]), int))).reshape(-1)
+        for j in range(0, len(idx), batch)
+    ]
     return torch.cat(out).float().cpu() if out else torch.zeros(0)
 
 
@@ -63,7 +65,9 @@ def _predict(trainable: nn.Module, inputs: Inputs, idx: np.ndarray, batch: int =
 
 def _optimizer(model: PainModel, phase: int, cfg: TrainConfig) -> torch.optim.Optimizer:
     """RMSprop over the parameters ``phase`` trains, at that phase's lr, with ``cfg.weight_decay``."""
-    return torch.optim.RMSprop(model.set_phase(phase), lr=cfg.phase_lr(phase), weight_decay=cfg.weight_decay)
+    return torch.optim.RMSprop(
+        model.set_phase(phase), lr=cfg.phase_lr(phase), weight_decay=cfg.weight_decay
+    )
 
 
 def _train_fold(
@@ -132,19 +136,39 @@ def _train_fold(
         state["phase_epoch"] += 1
         if improved:
             state.update(best_loss=val_loss, bad=0, best_epoch=state["epoch"])
-            save_checkpoint(model, best, base=BASE, fold=fold, epoch=state["epoch"], phase=phase, val_loss=val_loss)
+            save_checkpoint(
+                model,
+                best,
+                base=BASE,
+                fold=fold,
+                epoch=state["epoch"],
+                phase=phase,
+                val_loss=val_loss,
+            )
         else:
             state["bad"] += 1
-        row = {"epoch": state["epoch"], "phase": phase, "train_loss": total / len(tr_i),
-               "val_loss": val_loss, "val_auc": val_auc, "seconds": time.perf_counter() - t0,
-               "improved": improved}  # fmt: skip
+        row = {
+            "epoch": state["epoch"],
+            "phase": phase,
+            "train_loss": total / len(tr_i),
+            "val_loss": val_loss,
+            "val_auc": val_auc,
+            "seconds": time.perf_counter() - t0,
+            "improved": improved,
+        }
         state["log"].append(row)
         write_csv(pd.DataFrame(state["log"]), fold_dir / "log.csv")
         with atomic_path(last) as tmp:
-            torch.save({"state": state, "model": model.trained_state(), "optimizer": opt.state_dict(),
-                        "torch_rng": torch.get_rng_state(),
-                        "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
-                        }, tmp)  # fmt: skip
+            torch.save(
+                {
+                    "state": state,
+                    "model": model.trained_state(),
+                    "optimizer": opt.state_dict(),
+                    "torch_rng": torch.get_rng_state(),
+                    "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
+                },
+                tmp,
+            )
         bar.set_postfix(fold=fold, epoch=state["epoch"], phase=phase, val_loss=f"{val_loss:.3f}")
         if callback is not None:
             callback({"model": model.name, "fold": fold, **row})
@@ -220,8 +244,9 @@ def train_model(
         check = retinaface_check() if cfg.face_check else None
         stack, timings["augment_s"] = cached_array(
             out_dir / "cache" / f"aug_{size}px_{aug_key}.npy",
-            lambda: augmented_stack(read_crops(crops), keys, cfg.n_augment, size, cfg.seed,
-                                    cfg.augment, check),  # fmt: skip
+            lambda: augmented_stack(
+                read_crops(crops), keys, cfg.n_augment, size, cfg.seed, cfg.augment, check
+            ),
         )
         phase_inputs = {}
         for phase in model.phases:
@@ -232,7 +257,8 @@ def train_model(
                 feats, secs = cached_array(
                     out_dir / "cache" / f"{name}_phase{phase}_{fkey}.npy",
                     lambda frozen=frozen, phase=phase: frozen_features(
-                        model, frozen, stack, 32, bf16, f"{name} frozen features (phase {phase})"),
+                        model, frozen, stack, 32, bf16, f"{name} frozen features (phase {phase})"
+                    ),
                 )
                 timings["features_s"] += secs
             phase_inputs[phase] = Inputs(model, frozen, stack, feats, bf16)
@@ -246,9 +272,22 @@ def train_model(
         model.load_state_dict(init_state, strict=False)
         torch.manual_seed(cfg.seed + 1000 * (k + 1))  # dropout stream of this fold
         train_idx, val_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
-        state = _train_fold(model, phase_inputs, y, train_idx, val_idx, fold_dir, cfg, k, callback, bar)
-        _finish_fold(name, model, phase_inputs, images, y, train_idx, val_idx, fold_dir, state,
-                     time.perf_counter() - t0, timings if k == pending[0] else None)  # fmt: skip
+        state = _train_fold(
+            model, phase_inputs, y, train_idx, val_idx, fold_dir, cfg, k, callback, bar
+        )
+        _finish_fold(
+            name,
+            model,
+            phase_inputs,
+            images,
+            y,
+            train_idx,
+            val_idx,
+            fold_dir,
+            state,
+            time.perf_counter() - t0,
+            timings if k == pending[0] else None,
+        )
         bar.update(1)
     bar.close()
     return collect_metrics(out_dir, [name])
@@ -258,13 +297,19 @@ def settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> d
     """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
     protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
     protocol["augment"] = cfg.augment.key()  # the style is part of the key
-    return {"input size": model.input_size, "weights": model.weights_source, "augment seeds": "dataset/subject/name",
-            "training settings": digest(protocol), "folds": digest(folds.to_dict("list")),
-            "initial weights": fingerprint(model)}  # fmt: skip
+    return {
+        "input size": model.input_size,
+        "weights": model.weights_source,
+        "augment seeds": "dataset/subject/name",
+        "training settings": digest(protocol),
+        "folds": digest(folds.to_dict("list")),
+        "initial weights": fingerprint(model),
+    }
 
 
-def _finish_fold(name, model, phase_inputs, images, y, train_idx, val_idx, fold_dir, state,
-                 seconds, timings) -> None:  # fmt: skip
+def _finish_fold(
+    name, model, phase_inputs, images, y, train_idx, val_idx, fold_dir, state, seconds, timings
+) -> None:
     """Threshold on the training folds, validation metrics, predictions, ``done.json``."""
     best = fold_dir / "best.pt"
     ck = torch.load(best, map_location="cpu", weights_only=True)
@@ -276,17 +321,34 @@ def _finish_fold(name, model, phase_inputs, images, y, train_idx, val_idx, fold_
     p_val = _predict(trainable, inputs, val_idx)
     metrics = binary_metrics(y[val_idx], p_val, threshold)
     model.threshold = threshold
-    save_checkpoint(model, best, **{k: v for k, v in ck.items() if k not in
-                                    ("name", "input_size", "state_dict", "weights_source", "threshold")},
-                    metrics=metrics)  # fmt: skip
+    save_checkpoint(
+        model,
+        best,
+        **{
+            k: v
+            for k, v in ck.items()
+            if k not in ("name", "input_size", "state_dict", "weights_source", "threshold")
+        },
+        metrics=metrics,
+    )
     pred = images.iloc[val_idx][["crop", "subject", "dataset", "label"]].assign(prob=p_val)
     write_csv(pred, fold_dir / "predictions.csv")
-    done = {"model": name, "fold": int(fold_dir.name[4:]), **metrics, "threshold": threshold,
-            "epochs": state["epoch"], "best_epoch": state.get("best_epoch", 0),
-            "best_phase": ck["phase"], "val_loss": state["best_loss"], "train_s": seconds,
-            "n_train": int(len(train_idx)), "n_val": int(len(val_idx)),
-            "weights_source": model.weights_source, "input_size": model.input_size,
-            **(timings or {})}  # fmt: skip
+    done = {
+        "model": name,
+        "fold": int(fold_dir.name[4:]),
+        **metrics,
+        "threshold": threshold,
+        "epochs": state["epoch"],
+        "best_epoch": state.get("best_epoch", 0),
+        "best_phase": ck["phase"],
+        "val_loss": state["best_loss"],
+        "train_s": seconds,
+        "n_train": int(len(train_idx)),
+        "n_val": int(len(val_idx)),
+        "weights_source": model.weights_source,
+        "input_size": model.input_size,
+        **(timings or {}),
+    }
     write_json(done, fold_dir / "done.json")
     (fold_dir / "last.pt").unlink(missing_ok=True)
 
@@ -315,8 +377,12 @@ def run_cv(
     images = training_images(images)
     folds = load_or_make_folds(images, out_dir / "folds.csv", cfg.n_folds, cfg.seed)
     for name in models:
-        train_model(name, images, folds, out_dir, cfg, (weights or {}).get(name), callback, progress)
+        train_model(
+            name, images, folds, out_dir, cfg, (weights or {}).get(name), callback, progress
+        )
     metrics = rule_metrics(collect_metrics(out_dir, models), out_dir, threshold_rule)
-    write_csv(metrics[["model", "fold", *METRICS, "threshold", "threshold_rule"]], out_dir / "metrics.csv")
+    write_csv(
+        metrics[["model", "fold", *METRICS, "threshold", "threshold_rule"]], out_dir / "metrics.csv"
+    )
     write_csv(best_models(metrics, out_dir, threshold_rule), out_dir / "best_models.csv")
     return metrics

@@ -39,7 +39,9 @@ def collect_metrics(out_dir: str | Path, models: Sequence[str]) -> pd.DataFrame:
             rows.append(read_json(done))
     if not rows:
         raise DataError(f"no finished fold under {out_dir}")
-    return pd.DataFrame(rows).sort_values(["model", "fold"], key=_model_order).reset_index(drop=True)
+    return (
+        pd.DataFrame(rows).sort_values(["model", "fold"], key=_model_order).reset_index(drop=True)
+    )
 
 
 def _model_order(col: pd.Series) -> pd.Series:
@@ -47,7 +49,9 @@ def _model_order(col: pd.Series) -> pd.Series:
     return col.map(order) if col.name == "model" else col
 
 
-def best_models(metrics: pd.DataFrame, out_dir: str | Path, rule: str = "training_folds") -> pd.DataFrame:
+def best_models(
+    metrics: pd.DataFrame, out_dir: str | Path, rule: str = "training_folds"
+) -> pd.DataFrame:
     """Per model, the fold with the highest validation AUC (the paper's choice for testing).
 
     ``threshold`` is the video threshold of ``rule``: under ``training_folds`` the best fold's own
@@ -56,7 +60,9 @@ def best_models(metrics: pd.DataFrame, out_dir: str | Path, rule: str = "trainin
     The AUC, and so the best fold, does not depend on the rule.
     """
     if rule not in THRESHOLD_RULES:
-        raise ConfigError(f"unknown threshold rule {rule!r}; use one of {', '.join(THRESHOLD_RULES)}")
+        raise ConfigError(
+            f"unknown threshold rule {rule!r}; use one of {', '.join(THRESHOLD_RULES)}"
+        )
     rows = []
     for name, g in metrics.groupby("model", sort=False):
         r = g.loc[g["auc"].fillna(-1.0).idxmax()]  # NaN AUC (one class) ranks last
@@ -65,11 +71,21 @@ def best_models(metrics: pd.DataFrame, out_dir: str | Path, rule: str = "trainin
             thr, sd = summ["mean"], summ["sd"]
         else:
             thr, sd = float(r["threshold"]), float("nan")
-        rows.append({"model": name, "fold": int(r["fold"]),
-                     "checkpoint": artifact_relative(Path(out_dir) / name / f"fold{int(r['fold'])}" / "best.pt"),
-                     "val_auc": r["auc"], "threshold": thr,
-                     "weights_source": r["weights_source"], "input_size": int(r["input_size"]),
-                     "threshold_sd": sd, "threshold_rule": rule})  # fmt: skip
+        rows.append(
+            {
+                "model": name,
+                "fold": int(r["fold"]),
+                "checkpoint": artifact_relative(
+                    Path(out_dir) / name / f"fold{int(r['fold'])}" / "best.pt"
+                ),
+                "val_auc": r["auc"],
+                "threshold": thr,
+                "weights_source": r["weights_source"],
+                "input_size": int(r["input_size"]),
+                "threshold_sd": sd,
+                "threshold_rule": rule,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -97,7 +113,9 @@ def rule_metrics(metrics: pd.DataFrame, out_dir: str | Path, rule: str) -> pd.Da
     ``threshold_rule`` column.
     """
     if rule not in THRESHOLD_RULES:
-        raise ConfigError(f"unknown threshold rule {rule!r}; use one of {', '.join(THRESHOLD_RULES)}")
+        raise ConfigError(
+            f"unknown threshold rule {rule!r}; use one of {', '.join(THRESHOLD_RULES)}"
+        )
     out = metrics.copy()
     if rule == "validation_folds":
         for i, r in metrics.iterrows():
@@ -132,7 +150,11 @@ def table2_rules(metrics: pd.DataFrame, out_dir: str | Path) -> pd.DataFrame:
             row["threshold_sd"] = float(g["threshold"].std(ddof=0))
             row["n_folds"] = len(g)
             rows.append(row)
-    return pd.DataFrame(rows).sort_values(["model", "rule"], key=_model_order, kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows)
+        .sort_values(["model", "rule"], key=_model_order, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def friedman_pvalues(metrics: pd.DataFrame) -> dict[str, float]:
@@ -172,17 +194,27 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
 def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """Where the training time went, per model (display names): augmentation and frozen-feature
     caches (0 when an earlier run made them), training seconds over all folds, mean epochs."""
-    return metrics.groupby("model", sort=False).agg(
-        augment_s=("augment_s", "max"), frozen_features_s=("features_s", "max"),
-        train_s=("train_s", "sum"), epochs=("epochs", "mean"),
-    ).rename(index=MODEL_NAMES)  # fmt: skip
+    return (
+        metrics.groupby("model", sort=False)
+        .agg(
+            augment_s=("augment_s", "max"),
+            frozen_features_s=("features_s", "max"),
+            train_s=("train_s", "sum"),
+            epochs=("epochs", "mean"),
+        )
+        .rename(index=MODEL_NAMES)
+    )
 
 
 def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     """Thresholds per model: the per-fold thresholds' mean ± sd (``np.std``), the video threshold
     of ``best_models.csv`` (its rule) and the paper's (the mean of its validation-fold θ_k)."""
-    thr = metrics.groupby("model", sort=False)["threshold"].agg(
-        lambda t: f"{t.mean():.1%} ± {t.std(ddof=0):.1%}").rename("ours, per fold").to_frame()
+    thr = (
+        metrics.groupby("model", sort=False)["threshold"]
+        .agg(lambda t: f"{t.mean():.1%} ± {t.std(ddof=0):.1%}")
+        .rename("ours, per fold")
+        .to_frame()
+    )
     b = best.set_index("model")
     thr["ours, videos"] = thr.index.map(b["threshold"]).map("{:.1%}".format)
     if "threshold_rule" in b.columns:
@@ -194,14 +226,23 @@ def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
 def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) -> str:
     """One paragraph (Markdown) on which data, weights and protocol produced our Table 2."""
     synthetic = images["dataset"].astype(str).str.startswith("synthetic").all()
-    data_note = "synthetic neonatal faces" if synthetic else ", ".join(sorted(images["dataset"].unique()))
-    protocol = (f". The run departs from the paper's protocol in {n_changes} setting(s) listed in "
-                "section 3." if n_changes else ". The protocol is the paper's.")  # fmt: skip
-    return (f"Our numbers come from **{data_note}** ({len(images)} images of "
-            f"{images['subject'].nunique()} newborns), with weights: "
-            + "; ".join(f"{MODEL_NAMES[m]} — {src}" for m, src in sources.items()) + protocol
-            + " The paper's numbers come from the real iCOPE and UNIFESP images with pretrained"
-            " VGG-Face and ImageNet ViT-B/16 weights.")  # fmt: skip
+    data_note = (
+        "synthetic neonatal faces" if synthetic else ", ".join(sorted(images["dataset"].unique()))
+    )
+    protocol = (
+        f". The run departs from the paper's protocol in {n_changes} setting(s) listed in "
+        "section 3."
+        if n_changes
+        else ". The protocol is the paper's."
+    )
+    return (
+        f"Our numbers come from **{data_note}** ({len(images)} images of "
+        f"{images['subject'].nunique()} newborns), with weights: "
+        + "; ".join(f"{MODEL_NAMES[m]} — {src}" for m, src in sources.items())
+        + protocol
+        + " The paper's numbers come from the real iCOPE and UNIFESP images with pretrained"
+        " VGG-Face and ImageNet ViT-B/16 weights."
+    )
 
 
 def read_logs(out_dir: str | Path, models: Sequence[str]) -> pd.DataFrame:

@@ -27,7 +27,25 @@ from .table import (
 )
 
 __all__ = [
-    "CHECKS", "NA", "NO", "PARTLY", "RULES", "YES", "Verdict", "best_model", "expression_rises",
-    "gradcam_vs_ig", "model_quality", "rules_markdown", "same_type", "sens_spec", "stable_better",
-    "test_drop", "three_types", "verdict_counts", "verdict_markdown", "verdict_table", "verdicts",
+    "CHECKS",
+    "NA",
+    "NO",
+    "PARTLY",
+    "RULES",
+    "YES",
+    "Verdict",
+    "best_model",
+    "expression_rises",
+    "gradcam_vs_ig",
+    "model_quality",
+    "rules_markdown",
+    "same_type",
+    "sens_spec",
+    "stable_better",
+    "test_drop",
+    "three_types",
+    "verdict_counts",
+    "verdict_markdown",
+    "verdict_table",
+    "verdicts",
 ]

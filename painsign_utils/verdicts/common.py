@@ -16,15 +16,15 @@ from ..registry import display_name
 
 #: Every threshold a verdict uses, in one place (the page prints them).
 RULES: dict[str, float] = {
-    "alpha": 0.05,              # significance level of the Friedman test, as in the paper
-    "high_sensitivity": 0.75,   # "high sensitivity" on the test videos (paper: 81.6-85.7 %)
-    "low_specificity": 0.60,    # "low specificity" (paper: 38.0-56.3 %)
-    "sens_minus_spec": 0.20,    # ... and sensitivity exceeds specificity by this much (paper: 25-46 pts)
-    "same_type_close": 0.15,    # pairwise share of videos with the same sign type within 15 pts of 60 %
-    "same_type_near": 0.25,     # ... within 25 pts: partly
+    "alpha": 0.05,  # significance level of the Friedman test, as in the paper
+    "high_sensitivity": 0.75,  # "high sensitivity" on the test videos (paper: 81.6-85.7 %)
+    "low_specificity": 0.60,  # "low specificity" (paper: 38.0-56.3 %)
+    "sens_minus_spec": 0.20,  # ... and sensitivity exceeds specificity by this much (paper: 25-46 pts)
+    "same_type_close": 0.15,  # pairwise share of videos with the same sign type within 15 pts of 60 %
+    "same_type_near": 0.25,  # ... within 25 pts: partly
     "paper_same_type": paper.SAME_TYPE_FRACTION,  # the paper's share (§3)
     "k_paper": paper.N_SIGN_TYPES,  # the paper's number of sign types (§3)
-    "drop_points": 0.05,        # test AUC lower than validation AUC by at least 5 points
+    "drop_points": 0.05,  # test AUC lower than validation AUC by at least 5 points
 }
 
 YES, PARTLY, NO, NA = "yes", "partly", "no", "not available in this build"
@@ -52,8 +52,13 @@ class Verdict:
     reason: str = ""
 
     def row(self) -> dict:
-        return {"paper claim": self.claim, "paper": self.paper, "this build": self.build,
-                "reproduced?": self.verdict, "why": self.reason}
+        return {
+            "paper claim": self.claim,
+            "paper": self.paper,
+            "this build": self.build,
+            "reproduced?": self.verdict,
+            "why": self.reason,
+        }
 
 
 def read_table(art: Path, rel: str, chapter: str) -> pd.DataFrame | str:

@@ -17,8 +17,6 @@ def _stable_better_paper() -> str:
     return f"accuracy stable {paper.rate_range(acc['stable'])} vs unstable {paper.rate_range(acc['unstable'])}, every model"
 
 
-
-
 def _fixed_k_silhouettes(art: Path) -> dict[str, dict[int, float]] | None:
     """Silhouettes per model when chapter 05 fixed k (``protocol: authors``), else None.
 
@@ -42,25 +40,36 @@ def three_types(art: Path) -> Verdict:
     Under ``protocol: authors`` k is fixed at 3 (the authors' code), so the verdict reads the
     silhouettes chapter 05 still computes for k = 2..10 and asks whether k = 3 scores best.
     """
-    v = Verdict("three_types", "For every model the best number of sign types is three "
-                "(silhouette, k from 2 to 10)", f"k = {paper.N_SIGN_TYPES} for VGG-Face, N-CNN and ViT-B/16")
+    v = Verdict(
+        "three_types",
+        "For every model the best number of sign types is three (silhouette, k from 2 to 10)",
+        f"k = {paper.N_SIGN_TYPES} for VGG-Face, N-CNN and ViT-B/16",
+    )
     fixed = _fixed_k_silhouettes(art)
     if fixed is not None:
         parts, hits = [], []
         for m, sil in fixed.items():
             if RULES["k_paper"] not in sil:  # a silhouette needs k <= distinct signs - 1
-                parts.append(f"{model_name(m)}: too few distinct signs for a silhouette at k = {RULES['k_paper']}")
+                parts.append(
+                    f"{model_name(m)}: too few distinct signs for a silhouette at k = {RULES['k_paper']}"
+                )
                 continue
             best = max(sil, key=lambda k: (sil[k], -k))
-            parts.append(f"{model_name(m)} best k = {best} ({sil[best]:.3f}; k = 3: {sil[RULES['k_paper']]:.3f})")
+            parts.append(
+                f"{model_name(m)} best k = {best} ({sil[best]:.3f}; k = 3: {sil[RULES['k_paper']]:.3f})"
+            )
             hits.append(best == RULES["k_paper"])
         v.build = "k fixed at 3 (authors' code); silhouettes: " + ", ".join(parts)
         if not hits:
-            v.reason = f"no model has enough distinct signs for a silhouette at k = {RULES['k_paper']}."
+            v.reason = (
+                f"no model has enough distinct signs for a silhouette at k = {RULES['k_paper']}."
+            )
             return v
         v.verdict = share(hits)
-        v.reason = (f"the silhouette peaks at k = {RULES['k_paper']} for {sum(hits)} of {len(hits)} "
-                    "model(s) (the authors' own: 0.596 at k = 2 against 0.597 at k = 3)")
+        v.reason = (
+            f"the silhouette peaks at k = {RULES['k_paper']} for {sum(hits)} of {len(hits)} "
+            "model(s) (the authors' own: 0.596 at k = 2 against 0.597 at k = 3)"
+        )
         return v
     t3 = read_table(art, "tables/table3.csv", "05")
     if isinstance(t3, str):
@@ -73,34 +82,45 @@ def three_types(art: Path) -> Verdict:
     v.build = ", ".join(f"{model_name(m)} k = {n}" for m, n in k.items())
     hits = [n == RULES["k_paper"] for n in k]
     v.verdict = share(hits)
-    v.reason = (f"{sum(hits)} of {len(hits)} models choose k = {RULES['k_paper']} by silhouette")
+    v.reason = f"{sum(hits)} of {len(hits)} models choose k = {RULES['k_paper']} by silhouette"
     return v
 
 
 def stable_better(art: Path) -> Verdict:
     """Stable signs are classified more accurately than unstable ones (Table 3)."""
-    v = Verdict("stable_better", "Videos with stable signs are classified better than videos with "
-                "unstable signs", _stable_better_paper())
+    v = Verdict(
+        "stable_better",
+        "Videos with stable signs are classified better than videos with unstable signs",
+        _stable_better_paper(),
+    )
     t3 = read_table(art, "tables/table3.csv", "05")
     if isinstance(t3, str):
         v.reason = t3
         return v
     acc = t3.pivot_table(index="model", columns="sign_type", values="accuracy", aggfunc="first")
-    usable = [m for m in acc.index if {"stable", "unstable"} <= set(acc.columns)
-              and np.isfinite(acc.loc[m].get("stable", np.nan)) and np.isfinite(acc.loc[m].get("unstable", np.nan))]
+    usable = [
+        m
+        for m in acc.index
+        if {"stable", "unstable"} <= set(acc.columns)
+        and np.isfinite(acc.loc[m].get("stable", np.nan))
+        and np.isfinite(acc.loc[m].get("unstable", np.nan))
+    ]
     if not usable:
         v.build = "no model has both a stable and an unstable type"
         v.reason = "the clustering of this build found no unstable type with videos for any model."
         return v
-    v.build = "; ".join(f"{model_name(m)} {pct(acc.loc[m, 'stable'])} vs {pct(acc.loc[m, 'unstable'])}"
-                        for m in usable)
+    v.build = "; ".join(
+        f"{model_name(m)} {pct(acc.loc[m, 'stable'])} vs {pct(acc.loc[m, 'unstable'])}"
+        for m in usable
+    )
     flags = [acc.loc[m, "stable"] > acc.loc[m, "unstable"] for m in usable]
     missing = sorted(set(acc.index) - set(usable))
     v.verdict = share(flags)
     if missing and v.verdict == YES:  # the claim is about every model
         v.verdict = PARTLY
-    v.reason = (f"stable more accurate for {sum(flags)} of {len(usable)} models with both types"
-                + (f"; {', '.join(map(model_name, missing))}: no unstable or stable videos" if missing else ""))
+    v.reason = f"stable more accurate for {sum(flags)} of {len(usable)} models with both types" + (
+        f"; {', '.join(map(model_name, missing))}: no unstable or stable videos" if missing else ""
+    )
     return v
 
 
@@ -114,8 +134,11 @@ def same_type(art: Path) -> Verdict:
     from ..clustering import all_agree_fraction, pairwise_agreement
 
     share = pct(paper.SAME_TYPE_FRACTION).replace(".0%", "%")
-    v = Verdict("same_type", f"About {share} of the videos get the same sign type from two models "
-                "(pairwise agreement)", f"{share} (pairs 57.5-65.8%; all three 44.2%)")
+    v = Verdict(
+        "same_type",
+        f"About {share} of the videos get the same sign type from two models (pairwise agreement)",
+        f"{share} (pairs 57.5-65.8%; all three 44.2%)",
+    )
     if (art / "tables" / "agreement.csv").exists():  # chapter 05's own table (pairs and "all")
         table = read_table(art, "tables/agreement.csv", "05")
         if isinstance(table, str):
@@ -135,9 +158,15 @@ def same_type(art: Path) -> Verdict:
         v.reason = "no video has a sign type from two models."
         return v
     gap = abs(mean - RULES["paper_same_type"])
-    v.build = (f"{pct(mean)} mean of {len(pairs)} pairs ({pct(pairs['agreement'].min())}-"
-               f"{pct(pairs['agreement'].max())}); all models {pct(all_agree)}")
-    v.verdict = YES if gap <= RULES["same_type_close"] else PARTLY if gap <= RULES["same_type_near"] else NO
-    v.reason = (f"{100 * gap:.0f} points from {share} (yes within {100 * RULES['same_type_close']:.0f}, "
-                f"partly within {100 * RULES['same_type_near']:.0f})")
+    v.build = (
+        f"{pct(mean)} mean of {len(pairs)} pairs ({pct(pairs['agreement'].min())}-"
+        f"{pct(pairs['agreement'].max())}); all models {pct(all_agree)}"
+    )
+    v.verdict = (
+        YES if gap <= RULES["same_type_close"] else PARTLY if gap <= RULES["same_type_near"] else NO
+    )
+    v.reason = (
+        f"{100 * gap:.0f} points from {share} (yes within {100 * RULES['same_type_close']:.0f}, "
+        f"partly within {100 * RULES['same_type_near']:.0f})"
+    )
     return v

@@ -16,7 +16,13 @@ from .signs import same_type, stable_better, three_types
 
 #: The claims, in the order of the paper.
 CHECKS: tuple[Callable[[Path], Verdict], ...] = (
-    best_model, test_drop, sens_spec, three_types, stable_better, same_type, gradcam_vs_ig,
+    best_model,
+    test_drop,
+    sens_spec,
+    three_types,
+    stable_better,
+    same_type,
+    gradcam_vs_ig,
     expression_rises,
 )
 
@@ -30,8 +36,15 @@ def verdicts(profile: str | None = None, art: str | Path | None = None) -> list[
             out.append(check(art))
         except (KeyError, ValueError, IndexError, TypeError) as exc:
             doc = (check.__doc__ or check.__name__).strip().splitlines()[0]
-            out.append(Verdict(check.__name__, doc, "", verdict=NA,
-                               reason=f"its artifacts could not be read ({type(exc).__name__}: {exc})."))
+            out.append(
+                Verdict(
+                    check.__name__,
+                    doc,
+                    "",
+                    verdict=NA,
+                    reason=f"its artifacts could not be read ({type(exc).__name__}: {exc}).",
+                )
+            )
     return out
 
 
@@ -43,13 +56,15 @@ def verdict_table(items: list[Verdict]) -> pd.DataFrame:
 def verdict_markdown(items: list[Verdict]) -> str:
     """The verdicts as a Markdown table: long cells wrap instead of being truncated (as pandas
     truncates wide text columns), and the verdict is in bold."""
+
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
     head = "| Paper claim | Paper | This build | Reproduced? | Why |\n|---|---|---|---|---|\n"
     return head + "\n".join(
         f"| {cell(v.claim)} | {cell(v.paper)} | {cell(v.build) or '–'} | **{cell(v.verdict)}** | {cell(v.reason)} |"
-        for v in items)
+        for v in items
+    )
 
 
 def verdict_counts(items: list[Verdict]) -> dict[str, int]:
@@ -63,20 +78,22 @@ def verdict_counts(items: list[Verdict]) -> dict[str, int]:
 def rules_markdown() -> str:
     """The thresholds of :data:`RULES` as a Markdown list (printed under the table)."""
     r = RULES
-    return "\n".join([
-        f"- Friedman test: significant at p < {r['alpha']} (the paper's level).",
-        f"- High sensitivity ≥ {pct(r['high_sensitivity'])}, low specificity ≤ "
-        f"{pct(r['low_specificity'])}, gap ≥ {100 * r['sens_minus_spec']:.0f} points.",
-        f"- Same sign type across models: *yes* within {100 * r['same_type_close']:.0f} points of "
-        f"{pct(r['paper_same_type'])}, *partly* within {100 * r['same_type_near']:.0f}.",
-        f"- Validation-to-test drop: at least {100 * r['drop_points']:.0f} AUC points.",
-        "- Grad-CAM vs IG: IG's consecutive maps correlate more than Grad-CAM's (chapter 06's "
-        "frame-to-frame correlation); a flat Grad-CAM cannot be measured.",
-        "- Expression above 50%: mean latent intensity of the frames above 50% exceeds that below, "
-        f"and the per-bin Spearman trend is positive with p < {r['alpha']} (chapter 07).",
-        "- Where a claim concerns every model: *yes* when it holds for all, *partly* for some, "
-        "*no* for none.",
-    ])
+    return "\n".join(
+        [
+            f"- Friedman test: significant at p < {r['alpha']} (the paper's level).",
+            f"- High sensitivity ≥ {pct(r['high_sensitivity'])}, low specificity ≤ "
+            f"{pct(r['low_specificity'])}, gap ≥ {100 * r['sens_minus_spec']:.0f} points.",
+            f"- Same sign type across models: *yes* within {100 * r['same_type_close']:.0f} points of "
+            f"{pct(r['paper_same_type'])}, *partly* within {100 * r['same_type_near']:.0f}.",
+            f"- Validation-to-test drop: at least {100 * r['drop_points']:.0f} AUC points.",
+            "- Grad-CAM vs IG: IG's consecutive maps correlate more than Grad-CAM's (chapter 06's "
+            "frame-to-frame correlation); a flat Grad-CAM cannot be measured.",
+            "- Expression above 50%: mean latent intensity of the frames above 50% exceeds that below, "
+            f"and the per-bin Spearman trend is positive with p < {r['alpha']} (chapter 07).",
+            "- Where a claim concerns every model: *yes* when it holds for all, *partly* for some, "
+            "*no* for none.",
+        ]
+    )
 
 
 def model_quality(art: str | Path) -> pd.DataFrame | None:

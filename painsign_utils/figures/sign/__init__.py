@@ -24,7 +24,18 @@ from .traces import (
 )
 
 __all__ = [
-    "ACTIONS", "MODEL_MARKERS", "TYPE_COLOURS", "frame_strip", "plot_decision_matrix",
-    "plot_long_recording", "plot_sign", "plot_sign_steps", "plot_sign_types", "plot_silhouettes",
-    "plot_truth_r", "plot_video_scores", "plot_video_sign", "strip_frames",
+    "ACTIONS",
+    "MODEL_MARKERS",
+    "TYPE_COLOURS",
+    "frame_strip",
+    "plot_decision_matrix",
+    "plot_long_recording",
+    "plot_sign",
+    "plot_sign_steps",
+    "plot_sign_types",
+    "plot_silhouettes",
+    "plot_truth_r",
+    "plot_video_scores",
+    "plot_video_sign",
+    "strip_frames",
 ]

@@ -35,13 +35,23 @@ def plot_video_scores(summary: pd.DataFrame) -> plt.Figure:
             fpr, tpr, _ = roc_curve(y, p)
             roc.plot(fpr, tpr, color=colour, label=name)
             pred = p >= t
-            roc.scatter([np.mean(pred[y == 0])], [np.mean(pred[y == 1])], color=colour, edgecolor="k", zorder=3)
+            roc.scatter(
+                [np.mean(pred[y == 0])],
+                [np.mean(pred[y == 1])],
+                color=colour,
+                edgecolor="k",
+                zorder=3,
+            )
         for label in (0, 1):
             v = p[y == label]
             x = label * (len(models) + 1) + i + rng.uniform(-0.25, 0.25, v.size)
             dots.scatter(x, v, s=12, color=colour, alpha=0.7, label=name if label == 0 else None)
-            dots.plot([label * (len(models) + 1) + i - 0.4, label * (len(models) + 1) + i + 0.4], [t, t],
-                      color=colour, lw=2)
+            dots.plot(
+                [label * (len(models) + 1) + i - 0.4, label * (len(models) + 1) + i + 0.4],
+                [t, t],
+                color=colour,
+                lw=2,
+            )
     roc.plot([0, 1], [0, 1], color="0.7", ls=":")
     roc.set_xlabel("1 - specificity")
     roc.set_ylabel("sensitivity")
@@ -71,8 +81,13 @@ def plot_truth_r(truth_r: pd.DataFrame) -> plt.Figure:
     for i, model in enumerate(models):
         r = data.loc[data["model"] == model, "r"].to_numpy()
         ax.boxplot(r, positions=[i], widths=0.5, showfliers=False)
-        ax.scatter(i + rng.uniform(-0.15, 0.15, r.size), r, s=10, alpha=0.6,
-                   color=MODEL_COLOURS.get(model, "0.4"))
+        ax.scatter(
+            i + rng.uniform(-0.15, 0.15, r.size),
+            r,
+            s=10,
+            alpha=0.6,
+            color=MODEL_COLOURS.get(model, "0.4"),
+        )
     ax.set_xticks(range(len(models)), [MODEL_NAMES.get(m, m).replace(" ", "\n") for m in models])
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_ylim(-1.02, 1.02)

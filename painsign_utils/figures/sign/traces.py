@@ -27,7 +27,9 @@ from .. import MODEL_COLOURS, MODEL_NAMES
 MODEL_MARKERS = {"vggface": "o", "ncnn": "s", "vit_b16": "^"}
 
 
-def _crossing_points(t: np.ndarray, s: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+def _crossing_points(
+    t: np.ndarray, s: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Times and values where a sign crosses ``threshold``, over the samples that have a value
     (the ``valid`` sign aligned to the frames is NaN at both ends)."""
     ok = np.isfinite(s)
@@ -88,7 +90,9 @@ def frame_strip(
         if index in wanted:
             row = wanted[index]
             det = detection_from_row(row)
-            img = crop_face(rgb, det, size=size) if det is not None else cv2.resize(rgb, (size, size))
+            img = (
+                crop_face(rgb, det, size=size) if det is not None else cv2.resize(rgb, (size, size))
+            )
             out.append((float(row["time"]), privacy_filter(img, allowed), det is not None))
         if index >= last:
             break
@@ -98,8 +102,10 @@ def frame_strip(
 def _legend_entry(model: str, s: Mapping) -> str:
     pred = "pain" if s["prediction"] else "no pain"
     score = s.get("score", s["mean_prob"])
-    return (f"{MODEL_NAMES.get(model, model)}: score {100 * score:.0f}% → {pred} | "
-            f"entropy {s['entropy']:.2f} | crossings {int(s['crossings'])}")
+    return (
+        f"{MODEL_NAMES.get(model, model)}: score {100 * score:.0f}% → {pred} | "
+        f"entropy {s['entropy']:.2f} | crossings {int(s['crossings'])}"
+    )
 
 
 def plot_sign(
@@ -136,29 +142,61 @@ def plot_sign(
     # The strip's row is as tall as one square image (about 8.5 in of axes width / n) plus a label.
     strip_h = 8.5 / n_strip * 1.3 if n_strip else 0.0
     fig = plt.figure(figsize=(11, 3.2 + strip_h))
-    grid = fig.add_gridspec(2 if n_strip else 1, max(n_strip, 1),
-                            height_ratios=[3.2, strip_h] if n_strip else [1], hspace=0.06,
-                            wspace=0.04)
+    grid = fig.add_gridspec(
+        2 if n_strip else 1,
+        max(n_strip, 1),
+        height_ratios=[3.2, strip_h] if n_strip else [1],
+        hspace=0.06,
+        wspace=0.04,
+    )
     ax = fig.add_subplot(grid[0, :])
-    handles = [Line2D([], [], color="none", label=f"Ground truth: {label.replace('nopain', 'no pain')}")]
+    handles = [
+        Line2D([], [], color="none", label=f"Ground truth: {label.replace('nopain', 'no pain')}")
+    ]
     for model, df in traces.items():
         colour = MODEL_COLOURS.get(model, "k")
         t, s = df["time"].to_numpy(), df["sign"].to_numpy()
         ax.plot(t, s, color=colour, lw=1.8)
         ax.axhline(thresholds[model], color=colour, lw=0.8, ls="--", alpha=0.7)
-        ax.scatter(*_crossing_points(t, s, thresholds[model]), color=colour, marker=MODEL_MARKERS.get(model, "o"), s=36,
-                   edgecolor="k", linewidths=0.6, zorder=3)
-        handles.append(Line2D([], [], color=colour, marker=MODEL_MARKERS.get(model, "o"), lw=1.8,
-                              markeredgecolor="k", label=_legend_entry(model, summaries[model])))
+        ax.scatter(
+            *_crossing_points(t, s, thresholds[model]),
+            color=colour,
+            marker=MODEL_MARKERS.get(model, "o"),
+            s=36,
+            edgecolor="k",
+            linewidths=0.6,
+            zorder=3,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=colour,
+                marker=MODEL_MARKERS.get(model, "o"),
+                lw=1.8,
+                markeredgecolor="k",
+                label=_legend_entry(model, summaries[model]),
+            )
+        )
     if truth is not None:
         ax.plot(truth["time"], truth["intensity"], color="0.45", lw=1, ls=":")
-        handles.append(Line2D([], [], color="0.45", ls=":", label="latent pain intensity (synthetic truth)"))
+        handles.append(
+            Line2D([], [], color="0.45", ls=":", label="latent pain intensity (synthetic truth)")
+        )
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(min(df["time"].iloc[0] for df in traces.values()),
-                max(df["time"].iloc[-1] for df in traces.values()))
+    ax.set_xlim(
+        min(df["time"].iloc[0] for df in traces.values()),
+        max(df["time"].iloc[-1] for df in traces.values()),
+    )
     ax.set_ylabel("pain probability (sign)")
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), fontsize=8, frameon=False,
-              ncol=1)
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.01),
+        fontsize=8,
+        frameon=False,
+        ncol=1,
+    )
     if title:
         ax.set_title(title, loc="right", fontsize=9)
     if n_strip:
@@ -210,15 +248,29 @@ def plot_video_sign(
     traces = {m: signs[(m, video)] for m in rows.index if (m, video) in signs}
     from ...video import rotation
 
-    strip = frame_strip(info["path"], pd.read_csv(info["detections"]), every_s, faces_allowed,
-                        rotate=rotation(info.get("rotate")))
+    strip = frame_strip(
+        info["path"],
+        pd.read_csv(info["detections"]),
+        every_s,
+        faces_allowed,
+        rotate=rotation(info.get("rotate")),
+    )
     note = None if faces_allowed else "Faces blurred: real data (set show_faces=True to draw them)."
-    return plot_sign(traces, rows["threshold"].to_dict(), rows.to_dict("index"), str(info["label"]),
-                     strip=strip, truth=pd.read_csv(info["truth"]) if truth else None,
-                     title=title, strip_note=note)
+    return plot_sign(
+        traces,
+        rows["threshold"].to_dict(),
+        rows.to_dict("index"),
+        str(info["label"]),
+        strip=strip,
+        truth=pd.read_csv(info["truth"]) if truth else None,
+        title=title,
+        strip_note=note,
+    )
 
 
-def plot_sign_steps(probs: pd.DataFrame, sign: np.ndarray, threshold: float, model: str) -> plt.Figure:
+def plot_sign_steps(
+    probs: pd.DataFrame, sign: np.ndarray, threshold: float, model: str
+) -> plt.Figure:
     """From frame probabilities to the sign: raw probabilities (gaps where no face), the sign, threshold.
 
     Parameters
@@ -236,11 +288,20 @@ def plot_sign_steps(probs: pd.DataFrame, sign: np.ndarray, threshold: float, mod
     filled = interpolate_missing(p)
     ax.scatter(t[~gap], p[~gap], s=6, color="0.55", label="frame probability")
     if gap.any():
-        ax.scatter(t[gap], filled[gap], s=10, marker="x", color="0.2", label="no face: interpolated")
+        ax.scatter(
+            t[gap], filled[gap], s=10, marker="x", color="0.2", label="no face: interpolated"
+        )
     ax.plot(t, sign, color=colour, lw=2, label=f"{MODEL_NAMES.get(model, model)} pain sign")
     ax.axhline(threshold, color=colour, ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
-    ax.scatter(*_crossing_points(t, np.asarray(sign, float), threshold), color=colour, marker=MODEL_MARKERS.get(model, "o"), s=40,
-               edgecolor="k", zorder=3, label="threshold crossing")
+    ax.scatter(
+        *_crossing_points(t, np.asarray(sign, float), threshold),
+        color=colour,
+        marker=MODEL_MARKERS.get(model, "o"),
+        s=40,
+        edgecolor="k",
+        zorder=3,
+        label="threshold crossing",
+    )
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("pain probability")
