@@ -24,6 +24,7 @@ RULES: dict[str, float] = {
     "same_type_near": 0.25,  # ... within 25 pts: partly
     "paper_same_type": paper.SAME_TYPE_FRACTION,  # the paper's share (§3)
     "k_paper": paper.N_SIGN_TYPES,  # the paper's number of sign types (§3)
+    "min_type_videos": 3,  # a sign type with fewer videos has no accuracy worth comparing
     "drop_points": 0.05,  # test AUC lower than validation AUC by at least 5 points
 }
 

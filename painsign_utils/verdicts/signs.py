@@ -97,6 +97,11 @@ def stable_better(art: Path) -> Verdict:
     if isinstance(t3, str):
         v.reason = t3
         return v
+    t3_models = list(dict.fromkeys(t3["model"]))
+    if "overlay" in t3:  # the indeterminate overlay row is not a cluster type
+        t3 = t3[~t3["overlay"].astype(bool)]
+    if {"n_pain", "n_nopain"} <= set(t3.columns):  # too few videos give no accuracy worth comparing
+        t3 = t3[t3["n_pain"] + t3["n_nopain"] >= RULES["min_type_videos"]]
     acc = t3.pivot_table(index="model", columns="sign_type", values="accuracy", aggfunc="first")
     usable = [
         m
@@ -105,6 +110,7 @@ def stable_better(art: Path) -> Verdict:
         and np.isfinite(acc.loc[m].get("stable", np.nan))
         and np.isfinite(acc.loc[m].get("unstable", np.nan))
     ]
+    acc = acc.reindex(sorted(set(acc.index) | set(t3_models)))
     if not usable:
         v.build = "no model has both a stable and an unstable type"
         v.reason = "the clustering of this build found no unstable type with videos for any model."
@@ -119,7 +125,10 @@ def stable_better(art: Path) -> Verdict:
     if missing and v.verdict == YES:  # the claim is about every model
         v.verdict = PARTLY
     v.reason = f"stable more accurate for {sum(flags)} of {len(usable)} models with both types" + (
-        f"; {', '.join(map(model_name, missing))}: no unstable or stable videos" if missing else ""
+        f"; {', '.join(map(model_name, missing))}: fewer than {RULES['min_type_videos']} stable or "
+        "unstable videos"
+        if missing
+        else ""
     )
     return v
 
