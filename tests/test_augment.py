@@ -59,7 +59,7 @@ def test_identity_matrix_for_neutral_draw():
 
 def test_face_kept_in_crop(monkeypatch):
     # Capture each warp's matrix and measure, on a fine grid, how much of the face box stays in.
-    import painsign_utils.augment as aug
+    import painsign_utils.augment.images as aug
 
     used = []
     real = aug.cv2.warpAffine
