@@ -534,3 +534,20 @@ def test_scenario_agreement_counts_a_flagged_indeterminate_video_as_recovered():
     assert got["agreement"] == pytest.approx(3 / 4)  # the unflagged indeterminate video is missed
     causal = ev.scenario_agreement(summary.drop(columns="indeterminate"), n_perm=10).iloc[0]
     assert causal["agreement"] == pytest.approx(2 / 4)
+
+
+def test_recording_sign_trims_the_valid_sign_and_marks_video_boundaries():
+    from painsign_utils.evaluation import horizon_names, recording_sign
+
+    parts = [
+        pd.DataFrame(
+            {"frame": np.arange(n), "time": np.arange(n) / 10.0, "prob": np.linspace(0, 1, n)}
+        )
+        for n in (50, 40)
+    ]
+    rec, sign, bounds = recording_sign(parts, window=10, mode="valid")
+    assert len(rec) == len(sign) == 90 - 9 and np.isfinite(sign).all()
+    assert np.allclose(bounds, [5.0])  # the first video ends after 50 samples at 10 per second
+    rec_c, sign_c, _ = recording_sign(parts, window=10, mode="causal")
+    assert len(sign_c) == 90
+    assert horizon_names([60, 3600, 90]) == {"last minute": 60, "last hour": 3600, "last 90 s": 90}

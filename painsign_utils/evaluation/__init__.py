@@ -10,7 +10,14 @@ AUC, scenario recovery) and ``long`` (long recordings in 20-s segments, last min
 
 from ..paper import PAPER
 from .agreement import pearson_between_models, pearson_r, pearson_summary, same_type_fraction
-from .long import horizon_summary, long_recording, segment_types
+from .long import (
+    horizon_names,
+    horizon_summary,
+    long_recording,
+    pick_recording,
+    recording_sign,
+    segment_types,
+)
 from .summary import (
     VIDEO_SCORES,
     aligned_sign,
@@ -44,6 +51,9 @@ __all__ = [
     "label_to_int",
     "load_signs",
     "long_recording",
+    "horizon_names",
+    "pick_recording",
+    "recording_sign",
     "oracle_signs",
     "paper_table3",
     "pearson_between_models",

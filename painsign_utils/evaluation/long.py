@@ -15,7 +15,7 @@ import pandas as pd
 from ..clustering import SIGN_TYPES
 from ..errors import DataError
 from ..sign import shannon_entropy, threshold_crossings
-from .summary import samples_per_second
+from .summary import aligned_sign, samples_per_second
 
 
 def segment_types(
@@ -143,3 +143,50 @@ def long_recording(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if not out:
         raise DataError("no recording to join")
     return pd.concat(out, ignore_index=True)
+
+
+def pick_recording(
+    summary: pd.DataFrame, videos: pd.DataFrame, model: str
+) -> tuple[list[str], str]:
+    """The videos that make one long recording for ``model``, and a phrase saying what they are.
+
+    A video longer than twice the median duration is used on its own; otherwise the videos of the
+    newborn with the most test videos are joined end to end (``videos`` is indexed by video stem
+    and has a ``subject`` column).
+    """
+    segment_s = float(summary["duration_s"].median())
+    rows = summary[(summary["model"] == model) & (summary["duration_s"] > 2 * segment_s)]
+    if len(rows):
+        video = str(rows.iloc[0]["video"])
+        return [video], f"video {video} ({rows.iloc[0]['duration_s']:.0f} s)"
+    per_subject = videos.loc[videos.index.isin(summary["video"])].groupby("subject").groups
+    subject = max(per_subject, key=lambda s: len(per_subject[s]))
+    parts = sorted(per_subject[subject])
+    return parts, f"the {len(parts)} videos of newborn {subject} joined end to end"
+
+
+def recording_sign(
+    parts: Iterable[pd.DataFrame], window: int, mode: str = "causal"
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Join per-frame probability tables and compute the analysis sign over the whole recording.
+
+    Returns
+    -------
+    recording : DataFrame ``frame, time, prob`` of the samples where the sign has a value
+        (the centred ``valid`` sign has none in the first and last half window)
+    sign : array, same length as ``recording``
+    boundaries : array of the times (s, from the recording's start) where one video ends
+    """
+    parts = list(parts)
+    recording = long_recording(parts)
+    rate = samples_per_second(recording["time"].to_numpy())
+    sign = aligned_sign(recording["prob"].to_numpy(), window, mode)
+    keep = np.isfinite(sign)
+    bounds = np.cumsum([len(p) for p in parts])[:-1] / rate
+    return recording[keep].reset_index(drop=True), sign[keep], bounds
+
+
+def horizon_names(seconds: Iterable[float]) -> dict[str, float]:
+    """``{"last minute": 60, "last hour": 3600, "last 90 s": 90}`` for :func:`horizon_summary`."""
+    names = {60: "last minute", 3600: "last hour"}
+    return {names.get(s, f"last {s} s"): s for s in seconds}
