@@ -427,3 +427,37 @@ def test_best_models_store_checkpoints_relative_to_the_artifacts_folder(tmp_path
     monkeypatch.chdir(tmp_path / "artifacts" / "p")  # any other folder
     assert load_checkpoint(best.loc[0, "checkpoint"]).name == "ncnn"
     assert checkpoint_fingerprint(best.loc[0, "checkpoint"]) != "missing"
+
+
+@pytest.mark.slow
+def test_resume_from_an_older_resume_point_replays_the_same_epochs(faces, tmp_path, monkeypatch):
+    """Resume points are paced (one a minute); an interruption later in a phase replays from an
+    earlier one and must end with the same best checkpoint and log."""
+    from painsign_utils.training import loop
+
+    cfg = _cfg(max_epochs=3)
+    folds = training.make_folds(faces, 2, 0)
+    ref = tmp_path / "ref"
+    training.train_model("ncnn", faces, folds, ref, cfg, progress=False, only_folds=[0])
+    monkeypatch.setattr(loop, "RESUME_EVERY_S", 1e9)  # only the phase's first epoch is saved
+
+    def stop_at_third_epoch(row):
+        if row["epoch"] == 3:
+            raise _Stop
+
+    run = tmp_path / "run"
+    with pytest.raises(_Stop):
+        training.train_model(
+            "ncnn", faces, folds, run, cfg, callback=stop_at_third_epoch, progress=False,
+            only_folds=[0],
+        )  # fmt: skip
+    last = torch.load(run / "ncnn" / "fold0" / "last.pt", weights_only=False)
+    assert last["state"]["epoch"] == 1  # the resume point is older than the interruption
+    training.train_model("ncnn", faces, folds, run, cfg, progress=False, only_folds=[0])
+    a = torch.load(ref / "ncnn" / "fold0" / "best.pt", weights_only=False)
+    b = torch.load(run / "ncnn" / "fold0" / "best.pt", weights_only=False)
+    assert a["epoch"] == b["epoch"] and a["threshold"] == b["threshold"]
+    for k, v in a["state_dict"].items():
+        assert torch.equal(v, b["state_dict"][k]), k
+    la, lb = (pd.read_csv(d / "ncnn" / "fold0" / "log.csv") for d in (ref, run))
+    pd.testing.assert_frame_equal(la.drop(columns="seconds"), lb.drop(columns="seconds"))

@@ -10,6 +10,8 @@ This package owns, one submodule a job:
   most 100 epochs, early stop after 5 epochs without a lower validation loss, the best checkpoint
   kept; VGG-Face fine-tunes its last two conv blocks once its head has stalled; ViT trains its head
   only (:func:`train_model`, :func:`run_cv`);
+* :mod:`.optim` — RMSprop with in-place updates, bit-identical to torch's and 2-3× faster a step
+  on VGG-Face's large head (:class:`InPlaceRMSprop`);
 * :mod:`.results` — the thresholds under two rules, from the same run: ``training_folds`` (Youden's
   index on the training folds' original images, no leak; in ``done.json``) and ``validation_folds``
   (the authors' rule, ``protocol: authors``: θ_k = :func:`painsign_utils.metrics.fold_thresholds`
@@ -17,8 +19,8 @@ This package owns, one submodule a job:
   :func:`rule_metrics`; the validation metrics, their mean ± sd and Friedman test, Table 2 next to
   the paper's numbers (:func:`table2`, :func:`table2_rules`, :func:`best_models`).
 
-Everything is resumable: after every epoch ``last.pt`` holds the model, optimizer, counters and
-RNG state; a fold with ``done.json`` is skipped. Layout under ``artifacts/<profile>/training/``::
+Everything is resumable: ``last.pt`` holds the model, optimizer, counters and RNG state, saved
+after each phase's first epoch and then at least once a minute (replaying epochs is exact); a fold with ``done.json`` is skipped. Layout under ``artifacts/<profile>/training/``::
 
     folds.csv                       subject, dataset, fold
     cache/                          augmented images and frozen features (npy, atomic)

@@ -2,7 +2,8 @@
 
 One logit, BCE, RMSprop, early stop on the validation loss with the best checkpoint kept; VGG-Face
 fine-tunes its last two conv blocks once its head has stalled (:func:`train_model`, :func:`run_cv`).
-Resumable: ``last.pt`` after every epoch, a fold with ``done.json`` is skipped.
+Resumable: ``last.pt`` after each phase's first epoch and then at least once a minute (replaying
+epochs from it is exact: seeded order and dropout), a fold with ``done.json`` is skipped.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ from .inputs import (
     read_crops,
     training_images,
 )
+from .optim import InPlaceRMSprop
 from .results import best_models, collect_metrics, rule_metrics
 
 #: Weights no phase trains, identical in every fold (seeded start): stored once per model.
 BASE_FILE = "base.pt"
+#: Seconds between resume points within a phase (see ``_train_fold``).
+RESUME_EVERY_S = 60.0
 #: How fold checkpoints refer to it (relative to ``<model>/fold<k>/``).
 BASE = f"../{BASE_FILE}"
 
@@ -65,7 +69,7 @@ def _predict(trainable: nn.Module, inputs: Inputs, idx: np.ndarray, batch: int =
 
 def _optimizer(model: PainModel, phase: int, cfg: TrainConfig) -> torch.optim.Optimizer:
     """RMSprop over the parameters ``phase`` trains, at that phase's lr, with ``cfg.weight_decay``."""
-    return torch.optim.RMSprop(
+    return InPlaceRMSprop(
         model.set_phase(phase), lr=cfg.phase_lr(phase), weight_decay=cfg.weight_decay
     )
 
@@ -100,6 +104,7 @@ def _train_fold(
         if ck.get("cuda_rng") is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state(ck["cuda_rng"])
     finetune = 2 in model.phases and cfg.finetune_epochs > 0
+    saved_at = time.perf_counter()
 
     while True:
         phase = state["phase"]
@@ -158,21 +163,31 @@ def _train_fold(
         }
         state["log"].append(row)
         write_csv(pd.DataFrame(state["log"]), fold_dir / "log.csv")
-        with atomic_path(last) as tmp:
-            torch.save(
-                {
-                    "state": state,
-                    "model": model.trained_state(),
-                    "optimizer": opt.state_dict(),
-                    "torch_rng": torch.get_rng_state(),
-                    "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
-                },
-                tmp,
-            )
+        # A resume point on each phase's first epoch, then at most one a minute: VGG-Face's is
+        # 100 MB, and replaying a few epochs from an older one gives the same result (seeded).
+        if state["phase_epoch"] == 1 or time.perf_counter() - saved_at >= RESUME_EVERY_S:
+            saved_at = time.perf_counter()
+            _save_resume_point(last, state, model, opt)
         bar.set_postfix(fold=fold, epoch=state["epoch"], phase=phase, val_loss=f"{val_loss:.3f}")
         if callback is not None:
             callback({"model": model.name, "fold": fold, **row})
     return state
+
+
+def _save_resume_point(
+    last: Path, state: dict, model: PainModel, opt: torch.optim.Optimizer
+) -> None:
+    with atomic_path(last) as tmp:
+        torch.save(
+            {
+                "state": state,
+                "model": model.trained_state(),
+                "optimizer": opt.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
+            },
+            tmp,
+        )
 
 
 def train_model(
@@ -201,8 +216,8 @@ def train_model(
     weights : path, "random" or None
         Pretrained weights, passed to :func:`~painsign_utils.models.create_model`.
     callback : callable, optional
-        Called with a dict (model, fold, epoch, losses, …) after every epoch, once the epoch's
-        resume point is saved (raising from it simulates an interruption).
+        Called with a dict (model, fold, epoch, losses, …) after every epoch, once the epoch is logged
+        (raising from it simulates an interruption; training resumes from the last resume point).
     only_folds : sequence of int, optional
         Train only these folds (quick checks); default all.
 
