@@ -17,3 +17,8 @@ import warnings as _warnings
 # Libraries we import (timm, captum) load tqdm.auto; in a notebook kernel without ipywidgets it
 # warns on import, and the warning would land in the book. Our own bars are plain text.
 _warnings.filterwarnings("ignore", message="IProgress not found")
+
+from .runtime import keep_freed_memory as _keep_freed_memory  # noqa: E402
+
+# Large tensors made on every training step are otherwise page-faulted in anew each time.
+_keep_freed_memory()

@@ -46,3 +46,22 @@ def test_state_dict_loads_into_torch_rmsprop_and_back():
 def test_rejects_bad_settings():
     with pytest.raises(ValueError, match="invalid RMSprop"):
         InPlaceRMSprop([torch.nn.Parameter(torch.zeros(1))], lr=-1.0)
+
+
+def test_freed_memory_is_kept_and_can_be_switched_off(monkeypatch):
+    """The allocator setting is applied on import on Linux/glibc and honours the opt-out."""
+    import sys
+
+    from painsign_utils.runtime import keep_freed_memory
+
+    monkeypatch.setenv("PAINSIGN_SYSTEM_MALLOC", "1")
+    assert keep_freed_memory() is False
+    monkeypatch.delenv("PAINSIGN_SYSTEM_MALLOC")
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            _ = ctypes.CDLL("libc.so.6").gnu_get_libc_version
+        except (OSError, AttributeError):
+            pytest.skip("not glibc")
+        assert keep_freed_memory() is True

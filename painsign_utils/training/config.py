@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from ..augment import PAPER_AUGMENT, AlbumentationsParams, AugmentParams, augment_params
 from ..errors import ConfigError
-from ..models import list_models
+from ..models import PainModel, fingerprint, list_models
 from ..protocol import Protocol, get_protocol
 from ..registry import get_spec
+from .inputs import digest as _digest
 
 
 @dataclass
@@ -189,3 +190,17 @@ def config_from_params(protocol: str | Protocol | None = None, **params: Any) ->
     if "augment" in params and isinstance(params["augment"], dict):
         params["augment"] = augment_params(style, **params["augment"])
     return TrainConfig(**params)
+
+
+def settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
+    """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
+    protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
+    protocol["augment"] = cfg.augment.key()  # the style is part of the key
+    return {
+        "input size": model.input_size,
+        "weights": model.weights_source,
+        "augment seeds": "dataset/subject/name",
+        "training settings": _digest(protocol),
+        "folds": _digest(folds.to_dict("list")),
+        "initial weights": fingerprint(model),
+    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,11 @@ from torch import nn
 
 from ..augment import augmented_stack, retinaface_check
 from ..metrics import METRICS, binary_metrics, youden_threshold
-from ..models import PainModel, create_model, fingerprint, list_models, save_base, save_checkpoint
+from ..models import PainModel, create_model, list_models, save_base, save_checkpoint
 from ..runtime import default_device
 from ..runtime import progress as tqdm
 from ..storage import atomic_path, reset_if_changed, write_csv, write_json
-from .config import TrainConfig
+from .config import TrainConfig, settings_stamp
 from .folds import folds_for, load_or_make_folds
 from .inputs import (
     Inputs,
@@ -306,20 +305,6 @@ def train_model(
         bar.update(1)
     bar.close()
     return collect_metrics(out_dir, [name])
-
-
-def settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
-    """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
-    protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
-    protocol["augment"] = cfg.augment.key()  # the style is part of the key
-    return {
-        "input size": model.input_size,
-        "weights": model.weights_source,
-        "augment seeds": "dataset/subject/name",
-        "training settings": digest(protocol),
-        "folds": digest(folds.to_dict("list")),
-        "initial weights": fingerprint(model),
-    }
 
 
 def _finish_fold(
