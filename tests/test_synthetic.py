@@ -144,3 +144,25 @@ def test_every_image_is_drawn_from_its_own_stream():
     a, ta = synthetic.render_image(cfg, recs[0])
     b, tb = synthetic.render_image(cfg, recs[1])
     assert ta["intensity"] != tb["intensity"] and not np.array_equal(a, b)
+
+
+def test_still_frame_places_the_face_within_the_look_and_calls_the_hook_before_the_light():
+    from painsign_utils.render import Subject, expression_from_intensity
+    from painsign_utils.synthetic.scene import StillLook, still_frame
+
+    rng = np.random.default_rng(3)
+    subject = Subject.random(np.random.default_rng(4), "T000")
+    expr = expression_from_intensity(0.8, subject, rng)
+    look = StillLook(unit=(0.2, 0.25), shift=(0.1, 0.1), gain_low=0.9)
+    seen = []
+
+    def hook(frame, lms, unit):
+        seen.append((lms.copy(), unit))
+        frame[:] = 0  # a black frame: only the light's noise can show through
+
+    frame, box, lms, where = still_frame(rng, subject, expr, 200, 160, look, hook)
+    assert frame.shape == (160, 200, 3) and frame.dtype == np.uint8
+    assert len(seen) == 1 and 0.2 * 160 <= seen[0][1] <= 0.25 * 160
+    assert abs(where.cx - 100) <= 0.1 * 200 and abs(where.cy - 80) <= 0.1 * 160
+    assert ((lms >= 0) & (lms <= [200, 160])).all()
+    assert frame.mean() < 10  # the hook drew before the lighting, which kept the frame dark

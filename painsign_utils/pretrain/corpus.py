@@ -6,10 +6,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..render import Placement, Subject, expression_from_intensity, place_face
+from ..render import Subject, expression_from_intensity
 from ..runtime import progress as tqdm
-from ..synthetic import background, draw_hand, light_gradient, photographic, rng_for
+from ..synthetic import draw_hand, rng_for
+from ..synthetic.scene import StillLook, still_frame
 from .config import PREFIX, SEED_OFFSET, TARGETS
+
+#: Framing and light of the corpus faces: centred (the crop follows the face), a narrower size range.
+CORPUS_LOOK = StillLook(unit=(0.17, 0.23), shift=(0.05, 0.05), gain_low=0.7)
 
 
 def corpus_subjects(seed: int, n: int, first: int = 0) -> list[Subject]:
@@ -40,32 +44,14 @@ def render_face_crop(
         intensity = rng.uniform(0.0, 1.0)
     expr = expression_from_intensity(intensity, subject, rng, asleep=asleep, yawn=yawn)
     side = max(160, int(2.5 * size))
-    frame = background(rng, side, side)
-    unit = side * rng.uniform(0.17, 0.23)
-    where = Placement(
-        cx=side / 2 + rng.uniform(-0.05, 0.05) * side,
-        cy=side / 2 + rng.uniform(-0.05, 0.05) * side,
-        unit=unit,
-        roll=float(np.clip(rng.normal(0, 12), -30, 30)),
-    )
-    box, lms = place_face(frame, subject, expr, where, quiver_phase=rng.uniform(0, 2 * np.pi))
-    if rng.random() < 0.15:  # a hand over part of the face
-        k = rng.integers(5)
-        draw_hand(
-            frame,
-            rng,
-            (float(lms[k, 0]), float(lms[k, 1])),
-            unit * rng.uniform(0.6, 1.0),
-            subject.skin,
-        )
-    frame = photographic(
-        frame,
-        rng,
-        gain=rng.uniform(0.7, 1.12),
-        blur=rng.uniform(0, 1.3),
-        noise=rng.uniform(1, 7),
-        gradient=light_gradient(rng, side, side),
-    )
+
+    def hand(frame: np.ndarray, lms: np.ndarray, unit: float) -> None:
+        if rng.random() < 0.15:  # a hand over part of the face
+            k = rng.integers(5)
+            centre = (float(lms[k, 0]), float(lms[k, 1]))
+            draw_hand(frame, rng, centre, unit * rng.uniform(0.6, 1.0), subject.skin)
+
+    frame, box, lms, _ = still_frame(rng, subject, expr, side, side, CORPUS_LOOK, hand)
     # A detector's square crop with a 0.2 margin, with the jitter a detector's box has.
     x, y, w, h = box
     crop_side = max(w, h) * 1.4 * rng.uniform(0.92, 1.08)

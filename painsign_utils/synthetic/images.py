@@ -22,7 +22,10 @@ from ..render import (
 )
 from ..storage import atomic_path
 from .config import SynthConfig, rng_for
-from .scene import background, light_gradient, photographic
+from .scene import StillLook, still_frame
+
+#: Framing and light of the Table-1-like stills.
+STILL_LOOK = StillLook(unit=(0.17, 0.27), shift=(0.12, 0.08), gain_low=0.75)
 
 
 def _split_counts(total: int, parts: int, rng: np.random.Generator) -> np.ndarray:
@@ -80,23 +83,7 @@ def render_image(cfg: SynthConfig, rec: dict) -> tuple[np.ndarray, dict]:
     width, height = cfg.icope_size if prefix == "I" else cfg.unifesp_size
     intensity, asleep, yawn, kind = image_state(rec["label"], rng)
     expr = expression_from_intensity(intensity, subject, rng, asleep=asleep, yawn=yawn)
-    frame = background(rng, width, height)
-    unit = height * rng.uniform(0.17, 0.27)
-    where = Placement(
-        cx=width / 2 + rng.uniform(-0.12, 0.12) * width,
-        cy=height / 2 + rng.uniform(-0.08, 0.08) * height,
-        unit=unit,
-        roll=float(np.clip(rng.normal(0, 12), -30, 30)),
-    )
-    box, lms = place_face(frame, subject, expr, where, quiver_phase=rng.uniform(0, 2 * np.pi))
-    frame = photographic(
-        frame,
-        rng,
-        gain=rng.uniform(0.75, 1.12),
-        blur=rng.uniform(0, 1.3),
-        noise=rng.uniform(1, 7),
-        gradient=light_gradient(rng, width, height),
-    )
+    frame, box, lms, where = still_frame(rng, subject, expr, width, height, STILL_LOOK)
     truth = {
         "intensity": round(intensity, 4),
         "nfcs": nfcs_score(expr),

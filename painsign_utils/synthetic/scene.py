@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
+
+from ..render import Expression, Placement, Subject, place_face
 
 
 def background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -96,3 +101,72 @@ def draw_cloth(frame: np.ndarray, rng: np.random.Generator, box: np.ndarray) -> 
     cv2.rectangle(frame, (x0, y0), (x1, y1), tuple(float(c) for c in col), -1)
     for k in range(y0, y1, 6):
         cv2.line(frame, (x0, k), (x1, k), tuple(float(c) for c in col * 0.9), 1)
+
+
+@dataclass(frozen=True)
+class StillLook:
+    """Ranges of a still's random framing and light (see :func:`still_frame`).
+
+    Attributes
+    ----------
+    unit : (low, high)
+        Face unit (about the face's height) as a share of the frame height.
+    shift : (x, y)
+        Largest offset of the face centre from the frame centre, as a share of width / height.
+    gain_low : float
+        Lighting gain is drawn from ``[gain_low, 1.12]``.
+    """
+
+    unit: tuple[float, float]
+    shift: tuple[float, float]
+    gain_low: float
+
+
+def still_frame(
+    rng: np.random.Generator,
+    subject: Subject,
+    expr: Expression,
+    width: int,
+    height: int,
+    look: StillLook,
+    before_light: Callable[[np.ndarray, np.ndarray, float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Placement]:
+    """One face on a crib background, placed, then lit and photographed.
+
+    Shared by the still images and the pretraining corpus: the random draws happen in one fixed
+    order (background, size, position, roll, quiver, [``before_light``], light, blur, noise), so
+    changing it changes both data sets.
+
+    Parameters
+    ----------
+    before_light : callable, optional
+        ``before_light(frame, landmarks, unit)`` draws over the placed face before the lighting
+        (e.g. a hand).
+
+    Returns
+    -------
+    frame : ndarray, shape (height, width, 3), uint8 RGB
+    box : ndarray ``x, y, w, h`` of the face
+    landmarks : ndarray, shape (5, 2)
+    where : Placement
+    """
+    frame = background(rng, width, height)
+    unit = height * rng.uniform(*look.unit)
+    where = Placement(
+        cx=width / 2 + rng.uniform(-look.shift[0], look.shift[0]) * width,
+        cy=height / 2 + rng.uniform(-look.shift[1], look.shift[1]) * height,
+        unit=unit,
+        roll=float(np.clip(rng.normal(0, 12), -30, 30)),
+    )
+    box, lms = place_face(frame, subject, expr, where, quiver_phase=rng.uniform(0, 2 * np.pi))
+    if before_light is not None:
+        before_light(frame, lms, unit)
+    frame = photographic(
+        frame,
+        rng,
+        gain=rng.uniform(look.gain_low, 1.12),
+        blur=rng.uniform(0, 1.3),
+        noise=rng.uniform(1, 7),
+        gradient=light_gradient(rng, width, height),
+    )
+    return frame, box, lms, where
