@@ -179,6 +179,30 @@ class _Stop(RuntimeError):
     pass
 
 
+def _stop_at(epoch: int):
+    """A training callback that interrupts training after ``epoch``."""
+
+    def callback(row):
+        if row["epoch"] == epoch:
+            raise _Stop
+
+    return callback
+
+
+def _assert_same_fold(ref, run, name):
+    """Both runs ended fold 0 with the same best checkpoint and the same log."""
+    a = torch.load(ref / name / "fold0" / "best.pt", weights_only=False)
+    b = torch.load(run / name / "fold0" / "best.pt", weights_only=False)
+    assert (
+        a["epoch"] == b["epoch"] and a["phase"] == b["phase"] and a["threshold"] == b["threshold"]
+    )
+    for k, v in a["state_dict"].items():
+        assert torch.equal(v, b["state_dict"][k]), k
+    la, lb = (pd.read_csv(d / name / "fold0" / "log.csv") for d in (ref, run))
+    pd.testing.assert_frame_equal(la.drop(columns="seconds"), lb.drop(columns="seconds"))
+    return la
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["ncnn", "vggface"])
 def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, name):
@@ -189,10 +213,6 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
         name, faces, folds, ref, cfg, weights="random", progress=False, only_folds=[0]
     )
 
-    def stop_after_first_epoch(row):
-        if row["epoch"] == 1:
-            raise _Stop
-
     run = tmp_path / "run"
     with pytest.raises(_Stop):
         training.train_model(
@@ -202,7 +222,7 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
             run,
             cfg,
             weights="random",
-            callback=stop_after_first_epoch,
+            callback=_stop_at(1),
             progress=False,
             only_folds=[0],
         )
@@ -211,16 +231,7 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
     training.train_model(
         name, faces, folds, run, cfg, weights="random", progress=False, only_folds=[0]
     )
-    a = torch.load(ref / name / "fold0" / "best.pt", weights_only=False)
-    b = torch.load(run / name / "fold0" / "best.pt", weights_only=False)
-    assert (
-        a["epoch"] == b["epoch"] and a["phase"] == b["phase"] and a["threshold"] == b["threshold"]
-    )
-    for k, v in a["state_dict"].items():
-        assert torch.equal(v, b["state_dict"][k]), k
-    la = pd.read_csv(ref / name / "fold0" / "log.csv")
-    lb = pd.read_csv(run / name / "fold0" / "log.csv")
-    pd.testing.assert_frame_equal(la.drop(columns="seconds"), lb.drop(columns="seconds"))
+    la = _assert_same_fold(ref, run, name)
     if name == "vggface":
         assert set(la["phase"]) == {1, 2}  # the interruption fell between the two phases
     # A finished fold is skipped: nothing is retrained.
@@ -233,7 +244,7 @@ def test_resume_after_interruption_gives_the_same_checkpoint(faces, tmp_path, na
         weights="random",
         progress=False,
         only_folds=[0],
-        callback=stop_after_first_epoch,
+        callback=_stop_at(1),
     )
 
 
@@ -437,27 +448,14 @@ def test_resume_from_an_older_resume_point_replays_the_same_epochs(faces, tmp_pa
 
     cfg = _cfg(max_epochs=3)
     folds = training.make_folds(faces, 2, 0)
-    ref = tmp_path / "ref"
+    ref, run = tmp_path / "ref", tmp_path / "run"
     training.train_model("ncnn", faces, folds, ref, cfg, progress=False, only_folds=[0])
     monkeypatch.setattr(loop, "RESUME_EVERY_S", 1e9)  # only the phase's first epoch is saved
-
-    def stop_at_third_epoch(row):
-        if row["epoch"] == 3:
-            raise _Stop
-
-    run = tmp_path / "run"
     with pytest.raises(_Stop):
         training.train_model(
-            "ncnn", faces, folds, run, cfg, callback=stop_at_third_epoch, progress=False,
-            only_folds=[0],
-        )  # fmt: skip
+            "ncnn", faces, folds, run, cfg, callback=_stop_at(3), progress=False, only_folds=[0]
+        )
     last = torch.load(run / "ncnn" / "fold0" / "last.pt", weights_only=False)
     assert last["state"]["epoch"] == 1  # the resume point is older than the interruption
     training.train_model("ncnn", faces, folds, run, cfg, progress=False, only_folds=[0])
-    a = torch.load(ref / "ncnn" / "fold0" / "best.pt", weights_only=False)
-    b = torch.load(run / "ncnn" / "fold0" / "best.pt", weights_only=False)
-    assert a["epoch"] == b["epoch"] and a["threshold"] == b["threshold"]
-    for k, v in a["state_dict"].items():
-        assert torch.equal(v, b["state_dict"][k]), k
-    la, lb = (pd.read_csv(d / "ncnn" / "fold0" / "log.csv") for d in (ref, run))
-    pd.testing.assert_frame_equal(la.drop(columns="seconds"), lb.drop(columns="seconds"))
+    _assert_same_fold(ref, run, "ncnn")
