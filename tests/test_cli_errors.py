@@ -328,29 +328,23 @@ def test_synth_out_is_a_file_and_debug_shows_the_traceback(tmp_path):
     assert snapshot(tmp_path) == {"f"}
 
 
-def test_sigterm_ends_synth_and_its_workers(tmp_path):
-    import psutil
-
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "painsign_utils.cli",
-            "synth",
-            "--out",
-            str(tmp_path / "s"),
-            "--scale",
-            "0.5",
-            "--jobs",
-            "2",
-            "-q",
-        ],
+def _start_synth(tmp_path):
+    """``painsign synth`` on two workers in the background (for the signal tests)."""
+    args = ["synth", "--out", str(tmp_path / "s"), "--scale", "0.5", "--jobs", "2", "-q"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "painsign_utils.cli", *args],
         cwd=tmp_path,
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_sigterm_ends_synth_and_its_workers(tmp_path):
+    import psutil
+
+    proc = _start_synth(tmp_path)
     main = psutil.Process(proc.pid)
     workers: list = []
     deadline = time.time() + 60
@@ -404,26 +398,7 @@ def test_video_given_a_folder_or_a_missing_file(tmp_path, kit):
 def test_a_killed_worker_is_one_line(tmp_path):
     import psutil
 
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "painsign_utils.cli",
-            "synth",
-            "--out",
-            str(tmp_path / "s"),
-            "--scale",
-            "0.5",
-            "--jobs",
-            "2",
-            "-q",
-        ],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start_synth(tmp_path)
     main = psutil.Process(proc.pid)
     deadline = time.time() + 60
     workers: list = []

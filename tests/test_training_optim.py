@@ -46,6 +46,8 @@ def test_state_dict_loads_into_torch_rmsprop_and_back():
 def test_rejects_bad_settings():
     with pytest.raises(ValueError, match="invalid RMSprop"):
         InPlaceRMSprop([torch.nn.Parameter(torch.zeros(1))], lr=-1.0)
+    with pytest.raises(ValueError, match="no closure"):
+        InPlaceRMSprop([torch.nn.Parameter(torch.zeros(1))], lr=1.0).step(lambda: 0.0)
 
 
 def test_freed_memory_is_kept_and_can_be_switched_off(monkeypatch):

@@ -55,7 +55,9 @@ class InPlaceRMSprop(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: None = None) -> None:  # type: ignore[override]
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient (no closure: one loss per step)."""
+        if closure is not None:
+            raise ValueError("InPlaceRMSprop.step takes no closure")
         for group in self.param_groups:
             lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
             for p in group["params"]:
