@@ -9,6 +9,11 @@ The artifacts of a profile live in one place whatever the current folder is:
 (the folder holding ``profiles/`` and ``notebooks/``). Nothing is ever created in the current folder
 by accident.
 
+Files written atomically get the permissions a plain ``open(path, "w")`` would give them (``0o666``
+less the umask, or what the folder's default ACL says): the temporary file is created with that
+same request to the operating system, not with :func:`tempfile.mkstemp`'s private ``0o600``, so a
+colleague sharing the artifacts can read them.
+
 Caches of derived files are keyed by what they depend on: :func:`file_key` (resolved path, size and
 modification time of an input) and :func:`derived_name` (a file name unique to the resolved input
 path, so that ``A/img1.jpg`` and ``B/img1.jpg`` never share a crop).
@@ -21,8 +26,9 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,7 +174,7 @@ def check_writable_dir(path: str | Path, what: str = "output folder") -> Path:
     if not probe.is_dir():
         raise ConfigError(f"{what} {path} cannot be created: {probe} is a file")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".painsign-probe.", dir=probe)
+        fd, tmp = _create_temporary(probe, ".painsign-probe.", "")
     except OSError as exc:
         raise ConfigError(
             f"{what} {path} is not writable ({exc.strerror or type(exc).__name__})"
@@ -209,23 +215,54 @@ def file_key(path: str | Path) -> dict:
     return {"path": str(p), "size": int(st.st_size), "mtime_ns": int(st.st_mtime_ns)}
 
 
+def _create_temporary(folder: Path, prefix: str, suffix: str) -> tuple[int, Path]:
+    """Create a new, empty file ``<folder>/<prefix><random><suffix>``; return its descriptor and path.
+
+    Like :func:`tempfile.mkstemp` (exclusive creation, no symlink followed, retried on a name
+    clash) but asking for mode ``0o666``, as ``open(path, "w")`` does, so the operating system
+    applies the umask (or the folder's default ACL) exactly as it would to a plainly written file.
+    """
+    flags = (
+        os.O_RDWR
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
+    for _ in range(100):
+        name = folder / f"{prefix}{secrets.token_hex(4)}{suffix}"
+        try:
+            return os.open(name, flags, 0o666), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name {prefix}*{suffix} in {folder}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
     The temporary name keeps ``path``'s extension (or ``suffix``) so writers that infer the format
-    from it (OpenCV, matplotlib, pandas) behave as they would on the final name.
+    from it (OpenCV, matplotlib, pandas) behave as they would on the final name. The file gets the
+    permissions of a new file written with ``open(path, "w")`` (``0o666`` less the umask), also
+    when ``path`` existed before with other ones, and also when the writer replaced the temporary
+    file by one of its own.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The pid in the name lets remove_stale_temporaries tell a killed writer's file from a live one.
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.stem}.{os.getpid()}.tmp", suffix=suffix or path.suffix, dir=path.parent
+    fd, tmp_path = _create_temporary(
+        path.parent, f".{path.stem}.{os.getpid()}.tmp", suffix or path.suffix
     )
-    os.close(fd)
-    tmp_path = Path(tmp)
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)  # what the umask left of 0o666
+    finally:
+        os.close(fd)
     try:
         yield tmp_path
+        if stat.S_IMODE(tmp_path.stat().st_mode) != mode:
+            os.chmod(tmp_path, mode)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
