@@ -5,23 +5,36 @@ probabilities move with the face. This module condenses that into one table,
 ``artifacts/<profile>/tables/model_quality.csv`` (docs/design.md, "Data contracts"), one row per model:
 
 ``model, val_auc, frame_auc, video_prob_sd, confident_frames, entropy_median, n_types, truth_r,
-scenario_ari``
+scenario_ari, scenario_ari_lovo_min, scenario_ari_lovo_max``
 
 and adds a reference row, the **oracle**: a perfect classifier whose probability is the latent
 pain intensity, passed through the same frames, no-face gaps, sign and clustering as the models
 (:func:`oracle_summary`). The oracle's ``scenario_ari`` says how recoverable the synthetic
 scenarios' sign types are at all, so a model's shortfall can be told apart from the scenarios'.
+
+:func:`scenario_ari_lovo` says how much ``scenario_ari`` rests on single videos: the sign types are
+re-fitted with each video left out in turn (k-means is fitted on all of a model's videos, so the
+video left out also moves the clusters), and the lowest and highest ARI become the last two columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .clustering import classify_signs
-from .evaluation import frame_level_auc, oracle_signs, scenario_agreement, truth_correlation
+from .errors import DataError
+from .evaluation import (
+    expected_type_ari,
+    frame_level_auc,
+    oracle_signs,
+    scenario_agreement,
+    truth_correlation,
+)
 from .protocol import Protocol, get_protocol
 from .sign import shannon_entropy, threshold_crossings
 
@@ -40,7 +53,20 @@ QUALITY_COLUMNS: tuple[str, ...] = (
     "n_types",
     "truth_r",
     "scenario_ari",
+    "scenario_ari_lovo_min",
+    "scenario_ari_lovo_max",
 )
+#: Columns of :func:`scenario_ari_lovo`.
+LOVO_COLUMNS: tuple[str, ...] = (
+    "model",
+    "ari_all",
+    "ari_lovo_min",
+    "ari_lovo_median",
+    "ari_lovo_max",
+    "n_videos",
+)
+#: Fewest videos of a model for which :func:`scenario_ari_lovo` leaves one out (fewer: NaN).
+LOVO_MIN_VIDEOS = 3
 #: The sign types a model can name (chapter 05).
 NAMED_TYPES = ("stable", "irregular", "unstable", "indeterminate")
 
@@ -126,6 +152,7 @@ def model_quality(
     pain_cut: float = 0.5,
     seconds: float = 1.0,
     mode: str = "causal",
+    lovo: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The model-quality table, the oracle included when it is in ``typed``.
 
@@ -142,10 +169,16 @@ def model_quality(
     val_auc : mapping model → mean validation AUC over the folds (none for the oracle)
     mode : str
         Sign mode of ``signs`` (the truth is smoothed the same way for ``truth_r``).
+    lovo : DataFrame, optional
+        :func:`scenario_ari_lovo` (``model, ari_lovo_min, ari_lovo_max``); without it (real data)
+        ``scenario_ari_lovo_min`` and ``scenario_ari_lovo_max`` are NaN.
 
     Returns
     -------
-    DataFrame with :data:`QUALITY_COLUMNS`, one row per model in the order of ``typed``.
+    DataFrame with :data:`QUALITY_COLUMNS`, one row per model in the order of ``typed``:
+    ``scenario_ari`` is the ARI of the chapter's sign types against the scenarios' intended types,
+    ``scenario_ari_lovo_min`` / ``_max`` its lowest and highest value with one video left out and
+    the types re-fitted.
     """
     models = list(dict.fromkeys(typed["model"]))
     nothing = pd.Series(dtype=float)
@@ -157,6 +190,11 @@ def model_quality(
         frame = varying = nothing
     confident = confident_share(signs) if signs else nothing
     ari = agreement.set_index("model")["ari_expected"] if len(agreement) else nothing
+    spread = (
+        lovo.set_index("model")[["ari_lovo_min", "ari_lovo_max"]]
+        if lovo is not None and len(lovo)
+        else pd.DataFrame(columns=["ari_lovo_min", "ari_lovo_max"], dtype=float)
+    )
     rows = []
     for m in models:
         g = typed[typed["model"] == m]
@@ -173,9 +211,97 @@ def model_quality(
                 "n_types": int(g.loc[g["sign_type"].isin(NAMED_TYPES), "sign_type"].nunique()),
                 "truth_r": float(varying.get(m, np.nan)),
                 "scenario_ari": float(ari.get(m, np.nan)),
+                "scenario_ari_lovo_min": float(spread["ari_lovo_min"].get(m, np.nan)),
+                "scenario_ari_lovo_max": float(spread["ari_lovo_max"].get(m, np.nan)),
             }
         )
     return pd.DataFrame(rows, columns=list(QUALITY_COLUMNS))
+
+
+def scenario_ari_lovo(
+    features: pd.DataFrame,
+    protocol: str | Protocol = "authors",
+    mapping: Mapping[str, str] | None = None,
+    **cluster_kwargs: Any,
+) -> pd.DataFrame:
+    """Scenario ARI of each model with every video left out in turn, the sign types re-fitted.
+
+    The chapter fits each model's sign types by k-means over all of that model's videos
+    (:func:`~painsign_utils.clustering.classify_signs`), so a video counts twice in
+    ``scenario_ari``: as a video to type, and as a point that places the centroids and the
+    indeterminate lines. Leaving it out therefore re-fits the classifier on the remaining videos,
+    under the same protocol and settings, types them again and takes the ARI against their
+    scenarios' intended types (:func:`~painsign_utils.evaluation.expected_type_ari`). Deterministic:
+    k-means is seeded by the protocol (or ``random_state``).
+
+    Parameters
+    ----------
+    features : DataFrame, shape (n_models * n_videos, ...)
+        One row per (model, video) with ``model, video, scenario, entropy, crossings`` (chapter
+        05's ``sign_types.csv``, the oracle's rows included or not). Entropy and crossings finite.
+    protocol : {"authors", "causal"} or Protocol
+        The protocol the chapter typed the signs with.
+    mapping : mapping scenario → sign type, default
+        :data:`~painsign_utils.evaluation.SCENARIO_TYPES`
+    **cluster_kwargs
+        Passed to :func:`~painsign_utils.clustering.classify_signs`, as in the chapter (e.g.
+        ``k_min, k_max, n_init, random_state, entropy_cut``).
+
+    Returns
+    -------
+    DataFrame with :data:`LOVO_COLUMNS`, shape (n_models, 6), models in order of appearance:
+    ``ari_all`` (all videos, the chapter's ``scenario_ari``), the minimum, median and maximum of
+    the ``n_videos`` leave-one-video-out ARIs, and ``n_videos``. A model with fewer than
+    :data:`LOVO_MIN_VIDEOS` videos gets NaN for the three leave-one-out columns.
+
+    Raises
+    ------
+    DataError
+        A column is missing, the table is empty, or a model has a video twice.
+    """
+    need = ["model", "video", "scenario", "entropy", "crossings"]
+    if not isinstance(features, pd.DataFrame):
+        raise DataError(f"features must be a DataFrame, not {type(features).__name__}")
+    missing = [c for c in need if c not in features.columns]
+    if missing:
+        raise DataError(f"feature table lacks column(s) {missing}; need {need}")
+    if features.empty:
+        raise DataError("no video to compute a scenario ARI on (empty feature table)")
+    twice = features.duplicated(["model", "video"])
+    if twice.any():
+        first = features.loc[twice, ["model", "video"]].iloc[0].tolist()
+        raise DataError(f"model {first[0]!r} has video {first[1]!r} more than once")
+    p = get_protocol(protocol)
+
+    def ari(rows: pd.DataFrame) -> float:
+        labels, _ = classify_signs(rows, p, **cluster_kwargs)
+        typed = rows.assign(
+            sign_type=labels["sign_type"].astype(object), indeterminate=labels["indeterminate"]
+        )
+        return expected_type_ari(typed, mapping)
+
+    out = []
+    # One thread: on a few hundred points k-means' threads cost far more than they save (20x on
+    # two busy cores); scikit-learn's k-means gives the same clusters whatever the thread count.
+    with threadpool_limits(limits=1):
+        for model, g in features[need].groupby("model", sort=False):
+            g = g.reset_index(drop=True)
+            left_out = (
+                np.array([ari(g.drop(index=i)) for i in range(len(g))])
+                if len(g) >= LOVO_MIN_VIDEOS
+                else np.full(1, np.nan)
+            )
+            out.append(
+                {
+                    "model": model,
+                    "ari_all": ari(g),
+                    "ari_lovo_min": float(np.min(left_out)),
+                    "ari_lovo_median": float(np.median(left_out)),
+                    "ari_lovo_max": float(np.max(left_out)),
+                    "n_videos": len(g),
+                }
+            )
+    return pd.DataFrame(out, columns=list(LOVO_COLUMNS))
 
 
 def health_table(
@@ -194,7 +320,9 @@ def health_table(
     With ``truths`` (synthetic data) the oracle is summarized (:func:`oracle_summary`) with the
     protocol's sign mode and video score, typed by :func:`painsign_utils.clustering.classify_signs`
     under the same protocol (overlay flag included), and its scenario agreement is added to
-    ``agreement``. Without them (real data) only the models' rows are computed.
+    ``agreement``. The spread of every row's scenario ARI when one video is left out is
+    :func:`scenario_ari_lovo` under the same protocol and settings. Without them (real data) only
+    the models' rows are computed.
 
     Parameters
     ----------
@@ -226,7 +354,8 @@ def health_table(
         )
         agreement = pd.concat([agreement, scenario_agreement(oracle, n_perm=n_perm, seed=seed)])
         typed, all_signs = pd.concat([summary, oracle], ignore_index=True), {**signs, **osigns}
-    return model_quality(typed, all_signs, truths, agreement, val_auc, mode=p.sign_mode)
+    lovo = scenario_ari_lovo(typed, p, **cluster_kwargs) if truths else None
+    return model_quality(typed, all_signs, truths, agreement, val_auc, mode=p.sign_mode, lovo=lovo)
 
 
 def quality_verdicts(

@@ -32,6 +32,7 @@ from .summary import (
 from .tables import paper_table3, table2_test, video_metrics
 from .truth import (
     SCENARIO_TYPES,
+    expected_type_ari,
     frame_level_auc,
     oracle_signs,
     scenario_agreement,
@@ -45,6 +46,7 @@ __all__ = [
     "VIDEO_SCORES",
     "aligned_sign",
     "cached_runs",
+    "expected_type_ari",
     "frame_level_auc",
     "horizon_summary",
     "inference_speed",

@@ -4,7 +4,8 @@
   :func:`oracle_signs`, the signs a perfect classifier would give (the ceiling of that r).
 * :func:`frame_level_auc` — frame-level AUC of probabilities and sign against the per-frame truth.
 * :func:`scenario_agreement` — adjusted Rand index between sign types and the generated scenarios
-  (:data:`SCENARIO_TYPES`), with a permutation test.
+  (:data:`SCENARIO_TYPES`), with a permutation test; :func:`expected_type_ari`, its ``ari_expected``
+  for one model's videos.
 """
 
 from __future__ import annotations
@@ -212,14 +213,7 @@ def scenario_agreement(
     rng = np.random.default_rng(seed)
     rows = []
     for model, g in summary.groupby("model", sort=False):
-        scen = g["scenario"].astype(str).to_numpy()
-        types = g["sign_type"].astype(str).to_numpy()
-        expected = np.array([mapping.get(s, s) for s in scen])
-        hit = expected == types
-        if "indeterminate" in g.columns and g["indeterminate"].dtype == bool:
-            flag = g["indeterminate"].to_numpy(bool)
-            hit = np.where(expected == "indeterminate", flag, hit)
-            types = np.where(flag, "indeterminate", types)
+        scen, expected, types, hit = _scenario_labels(g, mapping)
         ari = adjusted_rand_score(scen, types)
         null = np.array([adjusted_rand_score(scen, rng.permutation(types)) for _ in range(n_perm)])
         rows.append(
@@ -234,3 +228,41 @@ def scenario_agreement(
             }
         )
     return pd.DataFrame(rows)
+
+
+def expected_type_ari(typed: pd.DataFrame, mapping: Mapping[str, str] | None = None) -> float:
+    """ARI between one model's sign types and the types its videos' scenarios are meant to produce.
+
+    The ``ari_expected`` of :func:`scenario_agreement` (the ``scenario_ari`` of the model-health
+    table), the overlay flag counted the same way.
+
+    Parameters
+    ----------
+    typed : DataFrame, shape (n_videos, ...)
+        One model's videos with ``scenario, sign_type`` and, under the overlay, a boolean
+        ``indeterminate``.
+    mapping : mapping scenario → sign type, default :data:`SCENARIO_TYPES`
+
+    Returns
+    -------
+    float
+        Adjusted Rand index (1 = the intended partition; about 0 = chance).
+    """
+    _, expected, types, _ = _scenario_labels(typed, dict(mapping or SCENARIO_TYPES))
+    return float(adjusted_rand_score(expected, types))
+
+
+def _scenario_labels(
+    g: pd.DataFrame, mapping: Mapping[str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scenarios, their intended types, the sign types (flagged videos as their own group) and
+    whether each video got its intended type, shape (n,) each."""
+    scen = g["scenario"].astype(str).to_numpy()
+    types = g["sign_type"].astype(str).to_numpy()
+    expected = np.array([mapping.get(s, s) for s in scen])
+    hit = expected == types
+    if "indeterminate" in g.columns and g["indeterminate"].dtype == bool:
+        flag = g["indeterminate"].to_numpy(bool)
+        hit = np.where(expected == "indeterminate", flag, hit)
+        types = np.where(flag, "indeterminate", types)
+    return scen, expected, types, hit
