@@ -33,6 +33,38 @@ def tiny_synth(tmp_path_factory):
     return {"root": out, "cfg": cfg, **paths}
 
 
+@pytest.fixture()
+def dask_scheduler(tmp_path):
+    """The address of a `dask scheduler` with one `dask worker`, separate programs on 127.0.0.1."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from painsign_utils.storage import read_json
+
+    dask = Path(sys.executable).parent / "dask"
+    info = tmp_path / "scheduler.json"
+    common = ["--scheduler-file", str(info), "--no-dashboard"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [
+        subprocess.Popen(
+            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", *common], **quiet
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        cmd = [str(dask), "worker", "--nworkers", "1", "--nthreads", "1", *common]
+        procs.append(subprocess.Popen(cmd, **quiet))
+        yield read_json(info)["address"]
+    finally:
+        for proc in procs[::-1]:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Run the notebook execution first and the browser check of the built book last."""
 

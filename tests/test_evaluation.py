@@ -221,7 +221,7 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
         tmp_path / "d2.csv", index=False
     )
     ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
-    assert calls == {"load": 3, "engine": 5}
+    assert calls == {"load": 2, "engine": 5}  # the same checkpoint stays loaded in this process
     # A video file replaced by another (new size / time) recomputes that video alone.
     real = pd.DataFrame({"path": ["V3.mp4"], "detections": ["d1.csv"]})
     (tmp_path / "V3.mp4").write_bytes(b"first recording")

@@ -282,12 +282,14 @@ def test_protocol_changes_the_training_stamp():
     model = create_model("ncnn", weights="random", input_size=120)
     folds = pd.DataFrame({"subject": ["a", "b"], "dataset": ["x", "x"], "fold": [0, 1]})
     stamps = {
-        name: training.loop.settings_stamp(model, training.config_from_params(protocol=name), folds)
+        name: training.config.settings_stamp(
+            model, training.config_from_params(protocol=name), folds
+        )
         for name in ("authors", "causal")
     }
     assert stamps["authors"]["training settings"] != stamps["causal"]["training settings"]
     for setting in ({"weight_decay": 1e-4}, {"finetune_lr": 1e-5}, {"augment": {"rotate": 10.0}}):
-        other = training.loop.settings_stamp(
+        other = training.config.settings_stamp(
             model, training.config_from_params(protocol="authors", **setting), folds
         )
         assert other["training settings"] != stamps["authors"]["training settings"], setting
@@ -459,3 +461,58 @@ def test_resume_from_an_older_resume_point_replays_the_same_epochs(faces, tmp_pa
     assert last["state"]["epoch"] == 1  # the resume point is older than the interruption
     training.train_model("ncnn", faces, folds, run, cfg, progress=False, only_folds=[0])
     _assert_same_fold(ref, run, "ncnn")
+
+
+# ----------------------------------------------------------------------------------- tasks
+
+
+def _fold_files(root, name: str, n_folds: int) -> list:
+    """What a fold leaves behind, without its timings: predictions (bytes) and done.json metrics."""
+    out = []
+    for k in range(n_folds):
+        done = read_json(root / name / f"fold{k}" / "done.json")
+        out.append((root / name / f"fold{k}" / "predictions.csv").read_bytes())
+        out.append({k: v for k, v in done.items() if not k.endswith("_s")})
+        out.append((root / name / f"fold{k}" / "log.csv").read_text().count("\n"))
+    return out
+
+
+@pytest.mark.slow
+def test_folds_are_identical_here_on_a_local_cluster_and_on_an_external_scheduler(
+    faces, tmp_path, dask_scheduler
+):
+    from painsign_utils.tasks import TaskRunner, default_threads
+
+    cfg, threads = _cfg(max_epochs=2), default_threads()
+    folds = training.make_folds(faces, 2, seed=0)
+    here = tmp_path / "here"
+    training.train_model("ncnn", faces, folds, here, cfg, progress=False)
+    reference = _fold_files(here, "ncnn", 2)
+    for where, runner in (
+        ("local", lambda: TaskRunner.start(workers=2, threads=threads)),
+        ("external", lambda: TaskRunner.start(scheduler=dask_scheduler, threads=threads)),
+    ):
+        with runner() as tasks:
+            assert tasks.workers >= 1
+            training.train_model(
+                "ncnn", faces, folds, tmp_path / where, cfg, progress=False, tasks=tasks
+            )
+        assert _fold_files(tmp_path / where, "ncnn", 2) == reference, where
+
+
+def test_task_runner_here_keeps_order_and_dependencies():
+    from painsign_utils.tasks import TaskRunner
+
+    tasks = TaskRunner(None, threads=1)
+    first = tasks.submit(pow, 2, 3)
+    later = [tasks.submit(pow, first, k) for k in range(3)]
+    assert tasks.gather(later, progress=False) == [1, 8, 64]
+    with pytest.raises(ZeroDivisionError):
+        tasks.gather([tasks.submit(divmod, 1, 0)], progress=False)
+
+
+def test_unreachable_scheduler_is_one_clear_error():
+    from painsign_utils.tasks import TaskRunner
+
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
+        TaskRunner.start(scheduler="tcp://127.0.0.1:9", timeout=2)

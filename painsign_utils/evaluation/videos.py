@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -20,6 +21,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..storage import atomic_path, find_artifact
+from ..tasks import TaskRunner
 
 
 def label_to_int(labels: Iterable) -> np.ndarray:
@@ -43,6 +45,7 @@ def run_video_inference(
     loader: Callable | None = None,
     engine: Callable | None = None,
     progress: bool = True,
+    tasks: TaskRunner | None = None,
 ) -> pd.DataFrame:
     """Per-frame probabilities of every video with every model's best checkpoint, cached per video.
 
@@ -60,6 +63,8 @@ def run_video_inference(
     loader, engine : callable, optional
         Defaults :func:`painsign_utils.models.load_checkpoint` and
         :func:`painsign_utils.inference.video_probabilities` (replaceable in tests).
+    tasks : TaskRunner, optional
+        Each (model, video) still to compute is one task; default: this process.
 
     Returns
     -------
@@ -79,13 +84,13 @@ def run_video_inference(
     from ..models import checkpoint_fingerprint
     from ..storage import reset_if_changed
 
-    rows = []
+    tasks = tasks or TaskRunner(None)
+    rows, futures = [], []
     for best in best_models.itertuples():
         # Probabilities cached with another checkpoint (an earlier training run) are not reused.
         ckpt = find_artifact(best.checkpoint) if resolve is Path else resolve(best.checkpoint)
         stamp = {"checkpoint": checkpoint_fingerprint(ckpt)}
         reset_if_changed(Path(cache_dir) / best.model, stamp, f"{best.model} probabilities")
-        model = None  # loaded lazily: a fully cached run never builds the model
         for video in videos.itertuples():
             stem = Path(video.path).stem
             cache = Path(cache_dir) / best.model / f"{stem}.csv"
@@ -101,27 +106,61 @@ def run_video_inference(
                     f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)"
                 )
                 cache.unlink()
-            elapsed = float("nan")
+            row = {"model": best.model, "video": stem, "probs": str(cache), "seconds": np.nan}
             if not cache.exists():
-                model = model or loader(ckpt)
-                dets = pd.read_csv(resolve(video.detections))
-                start = time.perf_counter()
-                # frames rotated as for the detections (the manifest's ``rotate``, iCOPEvid 90)
-                engine(
-                    resolve(video.path),
-                    model,
-                    dets,
-                    cache=cache,
-                    progress=progress,
-                    **({"rotate": rot} if rot else {}),
+                futures.append(
+                    (
+                        row,
+                        tasks.submit(
+                            _infer_video,
+                            loader,
+                            engine,
+                            str(ckpt),
+                            stamp["checkpoint"],
+                            resolve(video.path),
+                            resolve(video.detections),
+                            cache,
+                            key,
+                            rot,
+                        ),
+                    )
                 )
-                elapsed = time.perf_counter() - start
-                with atomic_path(keyfile) as tmp:
-                    tmp.write_text(key)
-            rows.append(
-                {"model": best.model, "video": stem, "probs": str(cache), "seconds": elapsed}
-            )
-    return pd.DataFrame(rows)
+            rows.append(row)
+    if futures:
+        names = ", ".join(dict.fromkeys(r["model"] for r, _ in futures))
+        seconds = tasks.gather([f for _, f in futures], f"inference {names}: videos", progress)
+        for (row, _), secs in zip(futures, seconds):
+            row["seconds"] = secs
+    return pd.DataFrame(rows, columns=["model", "video", "probs", "seconds"])
+
+
+@functools.lru_cache(maxsize=3)
+def _model_for(loader: Callable, checkpoint: str, fingerprint: str):
+    """A loaded checkpoint, kept while a process works through its videos (``fingerprint`` keys it)."""
+    return loader(Path(checkpoint))
+
+
+def _infer_video(
+    loader: Callable,
+    engine: Callable,
+    checkpoint: str,
+    fingerprint: str,
+    video: Path,
+    detections: Path,
+    cache: Path,
+    key: str,
+    rot: int,
+) -> float:
+    """One (model, video) task: per-frame probabilities into ``cache``; returns the seconds taken."""
+    model = _model_for(loader, checkpoint, fingerprint)
+    dets = pd.read_csv(detections)
+    start = time.perf_counter()
+    # frames rotated as for the detections (the manifest's ``rotate``, iCOPEvid 90)
+    engine(video, model, dets, cache=cache, progress=False, **({"rotate": rot} if rot else {}))
+    elapsed = time.perf_counter() - start
+    with atomic_path(cache.with_suffix(".key")) as tmp:
+        tmp.write_text(key)
+    return elapsed
 
 
 def _input_key(video: Path, detections: Path) -> str:

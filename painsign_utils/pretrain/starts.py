@@ -15,6 +15,7 @@ from ..errors import ModelError
 from ..models import create_model, find_weights
 from ..registry import get_spec, pretrainable
 from ..storage import read_json
+from ..tasks import TaskRunner
 from .config import PretrainConfig, config_for
 from .train import embed, pretrain
 
@@ -77,8 +78,12 @@ def prepare_starts(
     overrides: dict | None = None,
     seed: int = 0,
     progress: bool = True,
+    tasks: TaskRunner | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Chapter 02's starting point of every model, pretraining where needed.
+
+    Each model's pretraining is one task of ``tasks`` (default: this process); on a cluster the
+    cache folder (:func:`cache_root`) must be one the workers and this process share.
 
     Returns
     -------
@@ -86,10 +91,20 @@ def prepare_starts(
     table : DataFrame, one row per model: ``model, start`` and, for synthetic pretraining, the
         card's corpus size, epochs, held-out accuracy and minutes.
     """
+    tasks = tasks or TaskRunner(None)
+    futures = [
+        tasks.submit(
+            starting_weights,
+            m,
+            sizes[m],
+            weights.get(m),
+            config_for(m, settings, overrides, seed) if m in pretrain_models else None,
+            progress=progress,
+        )
+        for m in models
+    ]
     out, rows = {}, []
-    for m in models:
-        cfg = config_for(m, settings, overrides, seed) if m in pretrain_models else None
-        w, start = starting_weights(m, sizes[m], weights.get(m), cfg, progress=progress)
+    for m, (w, start) in zip(models, tasks.gather(futures, "starting weights", progress)):
         out[m] = w
         row: dict[str, Any] = {"model": m, "start": start}
         if (

@@ -6,10 +6,12 @@ This package owns, one submodule a job:
 * :mod:`.folds` — leave-some-subjects-out folds, subjects stratified by source data set, a subject
   in exactly one fold (:func:`make_folds`);
 * :mod:`.inputs` — the training images, the augmentation and frozen-feature caches;
-* :mod:`.loop` — the training loop of App. B — one logit, BCE, RMSprop (lr 1e-4), batch 16, at
-  most 100 epochs, early stop after 5 epochs without a lower validation loss, the best checkpoint
-  kept; VGG-Face fine-tunes its last two conv blocks once its head has stalled; ViT trains its head
-  only (:func:`train_model`, :func:`run_cv`);
+* :mod:`.loop` — the training loop of App. B for one fold — one logit, BCE, RMSprop (lr 1e-4),
+  batch 16, at most 100 epochs, early stop after 5 epochs without a lower validation loss, the best
+  checkpoint kept; VGG-Face fine-tunes its last two conv blocks once its head has stalled; ViT
+  trains its head only;
+* :mod:`.cv` — the cross-validation as tasks: one preparation per model (caches), one task per
+  fold, on this process, a LocalCluster or a Dask cluster (:func:`train_model`, :func:`run_cv`);
 * :mod:`.optim` — RMSprop with in-place updates, bit-identical to torch's and 2-3× faster a step
   on VGG-Face's large head (:class:`InPlaceRMSprop`);
 * :mod:`.results` — the thresholds under two rules, from the same run: ``training_folds`` (Youden's
@@ -35,9 +37,9 @@ after each phase's first epoch and then at least once a minute (replaying epochs
 from __future__ import annotations
 
 from .config import TrainConfig, config_from_params
+from .cv import finished_models, prepare_model, run_cv, train_fold, train_model
 from .folds import folds_for, load_or_make_folds, make_folds
 from .inputs import augment_keys, read_crops, training_images
-from .loop import run_cv, train_model
 from .results import (
     PAPER_TABLE2,
     THRESHOLD_RULES,
@@ -62,10 +64,12 @@ __all__ = [
     "best_models",
     "collect_metrics",
     "config_from_params",
+    "finished_models",
     "folds_for",
     "friedman_pvalues",
     "load_or_make_folds",
     "make_folds",
+    "prepare_model",
     "provenance",
     "read_crops",
     "read_logs",
@@ -76,6 +80,7 @@ __all__ = [
     "table2_rules",
     "threshold_table",
     "timing_table",
+    "train_fold",
     "train_model",
     "training_images",
 ]

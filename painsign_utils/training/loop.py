@@ -1,7 +1,7 @@
-"""The training loop of App. B and the cross-validation around it.
+"""The training loop of App. B for one fold (:mod:`.cv` runs the folds as tasks).
 
 One logit, BCE, RMSprop, early stop on the validation loss with the best checkpoint kept; VGG-Face
-fine-tunes its last two conv blocks once its head has stalled (:func:`train_model`, :func:`run_cv`).
+fine-tunes its last two conv blocks once its head has stalled.
 Resumable: ``last.pt`` after each phase's first epoch and then at least once a minute (replaying
 epochs from it is exact: seeded order and dropout), a fold with ``done.json`` is skipped.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,29 +19,16 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..augment import augmented_stack, retinaface_check
-from ..metrics import METRICS, binary_metrics, youden_threshold
-from ..models import PainModel, create_model, list_models, save_base, save_checkpoint
-from ..runtime import default_device
-from ..runtime import progress as tqdm
-from ..storage import atomic_path, reset_if_changed, write_csv, write_json
-from .config import TrainConfig, settings_stamp
-from .folds import folds_for, load_or_make_folds
-from .inputs import (
-    Inputs,
-    augment_keys,
-    cached_array,
-    digest,
-    frozen_features,
-    read_crops,
-    training_images,
-)
+from ..metrics import binary_metrics, youden_threshold
+from ..models import PainModel, save_checkpoint
+from ..storage import atomic_path, write_csv, write_json
+from .config import TrainConfig
+from .inputs import Inputs
 from .optim import InPlaceRMSprop
-from .results import best_models, collect_metrics, rule_metrics
 
 #: Weights no phase trains, identical in every fold (seeded start): stored once per model.
 BASE_FILE = "base.pt"
-#: Seconds between resume points within a phase (see ``_train_fold``).
+#: Seconds between resume points within a phase (see ``fit_fold``).
 RESUME_EVERY_S = 60.0
 #: How fold checkpoints refer to it (relative to ``<model>/fold<k>/``).
 BASE = f"../{BASE_FILE}"
@@ -73,7 +60,7 @@ def _optimizer(model: PainModel, phase: int, cfg: TrainConfig) -> torch.optim.Op
     )
 
 
-def _train_fold(
+def fit_fold(
     model: PainModel,
     phase_inputs: dict[int, Inputs],
     y: np.ndarray,
@@ -167,7 +154,8 @@ def _train_fold(
         if state["phase_epoch"] == 1 or time.perf_counter() - saved_at >= RESUME_EVERY_S:
             saved_at = time.perf_counter()
             _save_resume_point(last, state, model, opt)
-        bar.set_postfix(fold=fold, epoch=state["epoch"], phase=phase, val_loss=f"{val_loss:.3f}")
+        bar.update(1)
+        bar.set_postfix(phase=phase, val_loss=f"{val_loss:.3f}", refresh=False)
         if callback is not None:
             callback({"model": model.name, "fold": fold, **row})
     return state
@@ -189,125 +177,7 @@ def _save_resume_point(
         )
 
 
-def train_model(
-    name: str,
-    images: pd.DataFrame,
-    folds: pd.DataFrame,
-    out_dir: str | Path,
-    cfg: TrainConfig,
-    weights: str | Path | None = None,
-    callback: Callable[[dict], None] | None = None,
-    progress: bool = True,
-    only_folds: Sequence[int] | None = None,
-) -> pd.DataFrame:
-    """Cross-validate one model; finished folds are reused.
-
-    Parameters
-    ----------
-    name : model registry name
-    images : DataFrame
-        ``faces/images.csv`` rows (see :func:`training_images`).
-    folds : DataFrame
-        ``subject, dataset, fold`` from :func:`make_folds`.
-    out_dir : path
-        The profile's ``training/`` folder.
-    cfg : TrainConfig
-    weights : path, "random" or None
-        Pretrained weights, passed to :func:`~painsign_utils.models.create_model`.
-    callback : callable, optional
-        Called with a dict (model, fold, epoch, losses, …) after every epoch, once the epoch is logged
-        (raising from it simulates an interruption; training resumes from the last resume point).
-    only_folds : sequence of int, optional
-        Train only these folds (quick checks); default all.
-
-    Returns
-    -------
-    DataFrame, one row per fold: ``model, fold, accuracy, sensitivity, specificity, auc,
-    threshold`` and timings.
-    """
-    out_dir = Path(out_dir)
-    cfg = cfg.for_model(name)
-    images = training_images(images)
-    fold_of = folds_for(images, folds)
-    y = (images["label"] == "pain").to_numpy(int)
-    size = cfg.input_size(name)
-    device = cfg.device or default_device()
-    bf16 = bool(cfg.bf16)
-    model_dir = out_dir / name
-
-    def fresh_model() -> PainModel:
-        # Seeded: the same initial weights in every run, so caches and base.pt stay valid.
-        torch.manual_seed(cfg.seed)
-        return create_model(name, weights=weights, input_size=size).to(device)
-
-    n_folds = int(folds["fold"].max()) + 1
-    wanted = range(n_folds) if only_folds is None else only_folds
-    model = fresh_model()
-    stamp = settings_stamp(model, cfg, folds)
-    # Finished folds are reused only if they were trained as now asked.
-    reset_if_changed(model_dir, stamp, f"{name} training", "settings.json")
-    pending = [k for k in wanted if not (model_dir / f"fold{k}" / "done.json").exists()]
-    timings = {"augment_s": 0.0, "features_s": 0.0}
-    if pending:
-        if not (model_dir / BASE_FILE).exists():
-            save_base(model, model_dir / BASE_FILE)
-        init_state = {k: v.clone() for k, v in model.trained_state().items()}
-        crops = images["crop"].astype(str).tolist()
-        keys = augment_keys(images)
-        aug_key = digest(keys, size, cfg.n_augment, cfg.seed, cfg.augment.key(), cfg.face_check)
-        check = retinaface_check() if cfg.face_check else None
-        stack, timings["augment_s"] = cached_array(
-            out_dir / "cache" / f"aug_{size}px_{aug_key}.npy",
-            lambda: augmented_stack(
-                read_crops(crops), keys, cfg.n_augment, size, cfg.seed, cfg.augment, check
-            ),
-        )
-        phase_inputs = {}
-        for phase in model.phases:
-            frozen, _ = model.split(phase)
-            feats = None
-            if cfg.cache_features and not isinstance(frozen, nn.Identity):
-                fkey = digest(aug_key, name, phase, stamp["initial weights"], bf16)
-                feats, secs = cached_array(
-                    out_dir / "cache" / f"{name}_phase{phase}_{fkey}.npy",
-                    lambda frozen=frozen, phase=phase: frozen_features(
-                        model, frozen, stack, 32, bf16, f"{name} frozen features (phase {phase})"
-                    ),
-                )
-                timings["features_s"] += secs
-            phase_inputs[phase] = Inputs(model, frozen, stack, feats, bf16)
-    bar = tqdm(total=len(wanted), desc=f"{name} folds", disable=not progress)
-    bar.update(len(wanted) - len(pending))
-    for k in pending:
-        fold_dir = model_dir / f"fold{k}"
-        fold_dir.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        # Every fold starts from the same initial weights (frozen ones never change).
-        model.load_state_dict(init_state, strict=False)
-        torch.manual_seed(cfg.seed + 1000 * (k + 1))  # dropout stream of this fold
-        train_idx, val_idx = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
-        state = _train_fold(
-            model, phase_inputs, y, train_idx, val_idx, fold_dir, cfg, k, callback, bar
-        )
-        _finish_fold(
-            name,
-            model,
-            phase_inputs,
-            images,
-            y,
-            train_idx,
-            val_idx,
-            fold_dir,
-            state,
-            time.perf_counter() - t0,
-            timings if k == pending[0] else None,
-        )
-        bar.update(1)
-    bar.close()
-    return collect_metrics(out_dir, [name])
-
-
-def _finish_fold(
+def finish_fold(
     name, model, phase_inputs, images, y, train_idx, val_idx, fold_dir, state, seconds, timings
 ) -> None:
     """Threshold on the training folds, validation metrics, predictions, ``done.json``."""
@@ -351,38 +221,3 @@ def _finish_fold(
     }
     write_json(done, fold_dir / "done.json")
     (fold_dir / "last.pt").unlink(missing_ok=True)
-
-
-def run_cv(
-    images: pd.DataFrame,
-    out_dir: str | Path,
-    cfg: TrainConfig,
-    models: Sequence[str] | None = None,
-    weights: dict[str, str | Path | None] | None = None,
-    callback: Callable[[dict], None] | None = None,
-    progress: bool = True,
-    threshold_rule: str = "training_folds",
-) -> pd.DataFrame:
-    """Folds + :func:`train_model` for each model; writes ``folds.csv``, ``metrics.csv``, ``best_models.csv``.
-
-    ``threshold_rule`` (the protocol's) sets the thresholds of ``metrics.csv`` (per fold) and of
-    ``best_models.csv`` (the video threshold), see :func:`rule_metrics` and :func:`best_models`;
-    it does not change the training, so switching it never retrains.
-
-    Returns the per-fold metrics of all models under that rule (``metrics.csv``); ``models``
-    defaults to every registered model.
-    """
-    models = list_models() if models is None else list(models)
-    out_dir = Path(out_dir)
-    images = training_images(images)
-    folds = load_or_make_folds(images, out_dir / "folds.csv", cfg.n_folds, cfg.seed)
-    for name in models:
-        train_model(
-            name, images, folds, out_dir, cfg, (weights or {}).get(name), callback, progress
-        )
-    metrics = rule_metrics(collect_metrics(out_dir, models), out_dir, threshold_rule)
-    write_csv(
-        metrics[["model", "fold", *METRICS, "threshold", "threshold_rule"]], out_dir / "metrics.csv"
-    )
-    write_csv(best_models(metrics, out_dir, threshold_rule), out_dir / "best_models.csv")
-    return metrics
