@@ -36,6 +36,7 @@ import yaml
 
 from .errors import ConfigError, PainsignError
 from .pages import finish_page
+from .progress import PROGRESS_FILE_ENV, ProgressWatcher
 from .storage import artifacts_dir, atomic_path, write_json
 
 #: Repository root (the folder holding ``notebooks/``, ``profiles/``, ``_toc.yml``).
@@ -102,20 +103,30 @@ def notebook_parameters(nb: Path, profile: dict) -> dict:
 
 
 def execute(
-    nb: Path, params: dict, out_dir: Path, kernel: str = "python3", failed_dir: Path | None = None
+    nb: Path,
+    params: dict,
+    out_dir: Path,
+    kernel: str = "python3",
+    failed_dir: Path | None = None,
+    progress_file: Path | None = None,
 ) -> Path:
     """Execute one notebook with papermill; the executed copy appears in ``out_dir`` only if it succeeds.
 
     When it fails and ``failed_dir`` is given, the partly executed copy (outputs and traceback) is
-    kept as ``failed_dir/<name>.ipynb`` and the error line names it.
+    kept as ``failed_dir/<name>.ipynb`` and the error line names it. With ``progress_file``, the
+    kernel's progress bars (and those of the processes it starts) append their records there
+    (``$PAINSIGN_PROGRESS_FILE``, :mod:`painsign_utils.progress`).
     """
     import papermill
 
     out = out_dir / nb.name
     # The kernel inherits these: Jupyter's inline backend (headless, and unlike plain Agg it puts
-    # every shown figure into the executed notebook), and no progress bars in the rendered pages.
-    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PAINSIGN_PROGRESS")}
+    # every shown figure into the executed notebook), and no progress bars in the rendered pages
+    # (their records go to the progress file instead, when there is one).
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PAINSIGN_PROGRESS", PROGRESS_FILE_ENV)}
     os.environ.update(MPLBACKEND="module://matplotlib_inline.backend_inline", PAINSIGN_PROGRESS="0")
+    if progress_file is not None:
+        os.environ[PROGRESS_FILE_ENV] = str(progress_file)
     kept: Path | None = None
     try:
         with atomic_path(out) as tmp:
@@ -180,8 +191,12 @@ TIMING_COLUMNS = ["profile", "notebook", "seconds", "start", "finished", "cpus"]
 
 
 def artifacts_are_empty(art: Path) -> bool:
-    """True when ``art`` holds no file yet: a run starting now computes everything (a fresh run)."""
-    return not any(p.is_file() for p in Path(art).rglob("*"))
+    """True when ``art`` holds no file yet: a run starting now computes everything (a fresh run).
+
+    The chapters' progress records (``progress/``) are not results and do not count.
+    """
+    files = (p for p in Path(art).rglob("*") if p.is_file())
+    return not any(p.relative_to(art).parts[0] != "progress" for p in files)
 
 
 def record_timing(art: Path, profile: str, notebook: str, seconds: float, fresh: bool) -> None:
@@ -207,6 +222,14 @@ def record_timing(art: Path, profile: str, notebook: str, seconds: float, fresh:
                 os.cpu_count(),
             ]
         )
+
+
+def timing_table(seconds: dict[str, float]) -> list[str]:
+    """Lines of a table of each chapter's seconds and minutes, and their total."""
+    rows = [*seconds.items(), ("total", sum(seconds.values()))]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"[painsign] {'chapter':<{width}}  {'seconds':>8}  {'minutes':>7}"]
+    return lines + [f"[painsign] {k:<{width}}  {s:>8.1f}  {s / 60:>7.1f}" for k, s in rows]
 
 
 def build_html(root: Path = ROOT) -> Path:
@@ -254,6 +277,11 @@ def run_book(
         Notebook name prefixes to run (e.g. ``["00", "01"]``); all by default.
     build : bool
         Also render the HTML with Jupyter Book.
+    log : callable
+        Receives each line to show (default: printed). While a chapter runs, a
+        :class:`~painsign_utils.progress.ProgressWatcher` adds status lines (its progress bars, an
+        ETA) at least every 20 s; on a terminal with the default ``log``, one line redrawn in place.
+        The run ends with a table of each chapter's time.
 
     Returns
     -------
@@ -274,13 +302,21 @@ def run_book(
     timings: dict[str, float] = {}
     art = artifacts_dir(prof["common"]["profile"])
     fresh = artifacts_are_empty(art)
-    for nb, params in plan:
-        log(f"[painsign] {nb.stem} ({prof['name']}) ...")
+    interactive = log is _say and sys.stdout.isatty()
+    for i, (nb, params) in enumerate(plan, 1):
+        log(f"[painsign] {nb.stem} ({prof['name']}, {i}/{len(plan)}) ...")
         start = time.perf_counter()
         stale = failed_dir / nb.name
         if stale.exists():  # an earlier failure of this notebook; this run decides again
             stale.unlink()
-        finish_page(execute(nb, params, out_dir, failed_dir=failed_dir))
+        progress_file = art / "progress" / f"{nb.stem}.jsonl"
+        progress_file.parent.mkdir(exist_ok=True)
+        progress_file.write_bytes(b"")  # this chapter's bars only
+        with ProgressWatcher(progress_file, f"{nb.stem} {i}/{len(plan)}", log, interactive):
+            executed = execute(
+                nb, params, out_dir, failed_dir=failed_dir, progress_file=progress_file
+            )
+            finish_page(executed)
         timings[nb.stem] = round(time.perf_counter() - start, 1)
         record_timing(art, prof["name"], nb.stem, timings[nb.stem], fresh)
         log(f"[painsign] {nb.stem} done in {timings[nb.stem]:.0f} s")
@@ -295,9 +331,13 @@ def run_book(
         art / f"run_{'_'.join(only) if only else 'all'}.json",
     )
     result: dict = {"seconds": timings}
+    chapters = dict(timings)
     if build:
         start = time.perf_counter()
-        result["index"] = build_html(root)
+        with ProgressWatcher(None, "jupyter-book", log, interactive):
+            result["index"] = build_html(root)
         timings["jupyter-book"] = round(time.perf_counter() - start, 1)
         log(f"[painsign] book built: {result['index']}")
+    for line in timing_table(chapters):
+        log(line)
     return result

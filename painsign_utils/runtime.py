@@ -95,13 +95,14 @@ def default_device() -> str:
 
 
 def progress(iterable=None, **kwargs):
-    """A tqdm progress bar that the book runner can silence (``PAINSIGN_PROGRESS=0``).
+    """A tqdm progress bar that the book runner can silence (``PAINSIGN_PROGRESS=0``) or redirect.
 
     Interactive users see bars on long work; executed notebooks in the rendered book stay clean.
-    Accepts tqdm's keyword arguments; ``disable=True`` still disables.
+    When ``$PAINSIGN_PROGRESS_FILE`` names a file (the book runner sets it for each chapter's
+    kernel, and worker processes inherit it), the bar draws nothing and appends its progress to
+    that file instead, for the runner's terminal (:mod:`painsign_utils.progress`). Accepts tqdm's
+    keyword arguments; ``disable=True`` still disables.
     """
-    from tqdm import tqdm  # the text bar: tqdm.auto would need ipywidgets in notebooks
+    from .progress import progress_bar  # the text bar: tqdm.auto would need ipywidgets
 
-    off = os.environ.get("PAINSIGN_PROGRESS", "1") == "0"
-    kwargs["disable"] = bool(kwargs.get("disable", False)) or off
-    return tqdm(iterable, **kwargs)
+    return progress_bar(iterable, **kwargs)

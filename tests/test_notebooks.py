@@ -5,12 +5,15 @@ This is the Project Pythia rule: every notebook executes in CI. It takes a few m
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from painsign_utils import runner
+from painsign_utils.storage import artifacts_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +23,14 @@ pytestmark = pytest.mark.book
 
 @pytest.fixture(scope="module")
 def smoke_book():
-    return runner.run_book("smoke", build=True, root=ROOT)
+    said: list[tuple[float, str]] = []  # (time.monotonic(), line) of every line the run logged
+
+    def log(line: str) -> None:
+        said.append((time.monotonic(), line))
+        print(line, flush=True)
+
+    result = runner.run_book("smoke", build=True, root=ROOT, log=log)
+    return {**result, "log": said}
 
 
 @pytest.mark.slow
@@ -42,3 +52,15 @@ def test_executed_notebook_has_no_error_and_shows_figures(smoke_book, nb):
     assert any("image/png" in o.get("data", {}) for o in outputs), f"{nb.stem} shows no figure"
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "smoke" in injected[0].source
+
+
+@pytest.mark.slow
+def test_smoke_book_is_never_silent_and_shows_training_bars(smoke_book):
+    said = smoke_book["log"]  # from the first chapter's start to the end of the run
+    gaps = [(b[0] - a[0], b[1]) for a, b in zip(said, said[1:])]
+    assert max(gap for gap, _ in gaps) <= 30, max(gaps)
+    # A bar that chapter 02's kernel reported reached the terminal while the chapter ran.
+    records = artifacts_dir("smoke", create=False) / "progress" / "02_training.jsonl"
+    bars = {json.loads(line)["desc"] for line in records.read_text().splitlines()} - {""}
+    during = [line for _, line in said if "02_training" in line]
+    assert bars and any(desc in line for line in during for desc in bars), (bars, during)
