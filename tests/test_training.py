@@ -288,11 +288,25 @@ def test_protocol_changes_the_training_stamp():
         for name in ("authors", "causal")
     }
     assert stamps["authors"]["training settings"] != stamps["causal"]["training settings"]
-    for setting in ({"weight_decay": 1e-4}, {"finetune_lr": 1e-5}, {"augment": {"rotate": 10.0}}):
+    for setting in ({"weight_decay": 1e-4}, {"augment": {"rotate": 10.0}}):
         other = training.config.settings_stamp(
             model, training.config_from_params(protocol="authors", **setting), folds
         )
         assert other["training settings"] != stamps["authors"]["training settings"], setting
+    # Another model's settings do not count: N-CNN has no fine-tuning phase and no say in ViT's size.
+    for setting in ({"finetune_lr": 1e-5}, {"input_sizes": {"vit_b16": 32}}):
+        other = training.config.settings_stamp(
+            model, training.config_from_params(protocol="authors", **setting), folds
+        )
+        assert other["training settings"] == stamps["authors"]["training settings"], setting
+    vgg = create_model("vggface", weights="random", input_size=32)
+    base, tuned = (
+        training.config.settings_stamp(
+            vgg, training.config_from_params(protocol="authors", **setting), folds
+        )
+        for setting in ({}, {"finetune_lr": 1e-5})
+    )
+    assert base["training settings"] != tuned["training settings"]
 
 
 @pytest.mark.slow

@@ -193,8 +193,15 @@ def config_from_params(protocol: str | Protocol | None = None, **params: Any) ->
 
 
 def settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> dict:
-    """What a model's finished folds depend on: the protocol, the folds and the starting weights."""
-    protocol = {k: v for k, v in asdict(cfg).items() if k not in ("device", "model_overrides")}
+    """What a model's finished folds depend on: the protocol, the folds and the starting weights.
+
+    Only this model's settings count: the other models' input sizes, and the fine-tuning settings
+    of a model that has no fine-tuning phase, do not (changing ViT's size never retrains N-CNN).
+    """
+    ignored = {"device", "model_overrides", "input_sizes"}
+    if 2 not in model.phases:
+        ignored |= {"finetune_epochs", "finetune_lr"}
+    protocol = {k: v for k, v in asdict(cfg).items() if k not in ignored}
     protocol["augment"] = cfg.augment.key()  # the style is part of the key
     return {
         "input size": model.input_size,
