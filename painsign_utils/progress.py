@@ -206,16 +206,24 @@ class ProgressWatcher:
         return sorted(self.bars.values(), key=lambda b: b["t"] - float(b.get("elapsed") or 0))
 
     def eta(self, now: float | None = None) -> tuple[float, str] | None:
-        """(seconds left, bar) from the outermost bar with a total, at this run's own pace."""
+        """(seconds left, bar) from the outermost bar with a total, at this run's own pace.
+
+        Counts down between records; once the current item is overdue, the items after it take
+        what they need at this pace, and the current one what an inner bar with a total still
+        needs (0 when there is none).
+        """
         now = time.time() if now is None else now
-        bar = next((b for b in self.active_bars(now) if b.get("total")), None)
-        n0, e0 = bar["base"] if bar else (0, 0)
-        done, spent = (float(bar["n"]) - n0, float(bar["elapsed"]) - e0) if bar else (0, 0)
-        if done <= 0 or spent <= 0:
+        bars = [b for b in self.active_bars(now) if b.get("total")]
+        paced = [(b, _pace(b)) for b in bars]
+        paced = [(b, p) for b, p in paced if p is not None]
+        if not paced:
             return None
-        rate, left = done / spent, float(bar["total"]) - float(bar["n"])
-        # Counts down between records, but not below the time the items after this one need.
-        return max(left / rate - (now - bar["t"]), (left - 1) / rate, 0.0), str(bar["desc"] or "")
+        (bar, (rate, left)), inner = paced[0], paced[1:]
+        countdown, after = left / rate - (now - bar["t"]), max(left - 1, 0) / rate
+        if countdown < after and inner:
+            b, (r, n) = inner[0]
+            after += max(n / r - (now - b["t"]), 0.0)
+        return max(countdown, after, 0.0), str(bar["desc"] or "")
 
     def status(self, now: float | None = None) -> str:
         """One status line: clock, chapter, its elapsed time, the active bars, the ETA."""
@@ -247,3 +255,12 @@ class ProgressWatcher:
             if changed or since >= self.every["heartbeat"]:
                 self.log(self.status())
                 self._last_key, self._last_line = key, time.monotonic()
+
+
+def _pace(bar: Mapping) -> tuple[float, float] | None:
+    """(items a second since the bar's start, items left), or None before any progress."""
+    n0, e0 = bar["base"]
+    done, spent = float(bar["n"]) - n0, float(bar["elapsed"]) - e0
+    if done <= 0 or spent <= 0:
+        return None
+    return done / spent, float(bar["total"]) - float(bar["n"])

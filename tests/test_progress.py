@@ -161,6 +161,19 @@ def test_watcher_eta_from_this_runs_pace(tmp_path):
     assert "outer" in w.status(now) and "inner" in w.status(now)
 
 
+def test_watcher_eta_of_an_overdue_last_item_comes_from_its_inner_bar(tmp_path):
+    path, now = tmp_path / "p.jsonl", time.time()
+    # 2 of 3 done in 20 s, the last one is overdue; its inner bar is 40 of 100 after 40 s.
+    write(path, id=1, desc="outer", n=0, total=3, elapsed=0.0, t=now - 60)
+    write(path, id=1, desc="outer", n=2, total=3, elapsed=20.0, t=now - 40)
+    write(path, id=2, desc="inner", n=0, total=100, elapsed=0.0, t=now - 40)
+    write(path, id=2, desc="inner", n=40, total=100, elapsed=40.0, t=now)
+    w = ProgressWatcher(path, "ch")
+    w.poll()
+    seconds, which = w.eta(now)
+    assert which == "outer" and seconds == pytest.approx(60.0, rel=0.01)  # the inner's 60 left
+
+
 def test_watcher_no_eta_before_any_progress(tmp_path):
     path = tmp_path / "p.jsonl"
     write(path, n=0, total=5)
