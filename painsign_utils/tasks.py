@@ -9,7 +9,10 @@ the same whichever worker ran which unit. One thing would still differ: PyTorch'
 their sums among threads, so a fold trained with 1 thread and with 2 threads differ in the last
 bits. Each task therefore runs with the same number of threads, ``threads`` (this machine's default,
 resolved once where the work is submitted), whatever the worker count: the tables are
-byte-identical with no cluster, one worker or several.
+byte-identical with no cluster, one worker or several. The price is on a single machine: N workers
+run N × ``threads`` threads, so more than one worker oversubscribes the cores (``benchmarks/tasks.py``
+measured 2 workers at 0.7× the speed of 1 on 2 cores); several workers pay off on several machines
+or GPUs.
 
 Where the tasks run::
 
