@@ -226,7 +226,7 @@ register_model(
         display="ViT-B/16",
         factory="painsign_utils.models.vit:ViTB16",
         input_size=224,
-        cpu_input_size=64,
+        cpu_input_size=32,  # 2 x 2 patches: the demo's first book within half an hour (chapter 02)
         normalization="RGB, timm's ImageNet mean and standard deviation",
         transfer="head",
         pretrained="ImageNet",
