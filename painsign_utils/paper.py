@@ -153,20 +153,6 @@ TABLE3: tuple[tuple, ...] = (
 )
 
 
-def table3_row(model: str, sign_type: str) -> dict:
-    """One row of :data:`TABLE3` as a dict keyed by :data:`TABLE3_COLUMNS`.
-
-    Raises
-    ------
-    KeyError
-        No such (model, sign type) in the paper's Table 3.
-    """
-    for row in TABLE3:
-        if row[:2] == (model, sign_type):
-            return dict(zip(TABLE3_COLUMNS, row, strict=True))
-    raise KeyError(f"Table 3 has no row for {model!r}, {sign_type!r}")
-
-
 #: Table 3, N-CNN rows: (mean entropy, mean threshold crossings) of each sign type over the 20-s
 #: videos; the real-time monitor's fallback sign types when no classifier fitted here is given.
 SIGN_CENTROIDS: dict[str, tuple[float, float]] = {
@@ -175,17 +161,6 @@ SIGN_CENTROIDS: dict[str, tuple[float, float]] = {
 #: Table 3, N-CNN rows: the standard deviations of the same two features (distances in sd units).
 SIGN_SPREADS: dict[str, tuple[float, float]] = {
     r[1]: (r[7], r[9]) for r in TABLE3 if r[0] == "ncnn"
-}
-
-#: The paper's comparison numbers by the names the evaluation chapters use (one mapping; the same
-#: objects as the constants above, never copies).
-PAPER: dict = {
-    "table2_test": TABLE2_TEST,
-    "brahnam_auc": BRAHNAM_AUC,
-    "thresholds": THRESHOLDS,
-    "pearson_r": PEARSON_R,
-    "same_type_fraction": SAME_TYPE_FRACTION,
-    "table3": list(TABLE3),
 }
 
 

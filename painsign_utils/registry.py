@@ -4,10 +4,11 @@ Like timm's registry, each model is registered once, with everything the rest of
 to know about it (a :class:`ModelSpec`): its display name, the paper's input size and the CPU
 profiles' smaller one, its normalisation, its weights policy (pretrained source, the local file
 names looked for, a Hugging Face cache), its Grad-CAM target layer and its transfer protocol
-(trained from scratch, head only, or head then the last blocks). Everything else is derived from
-here: :func:`list_models`, the command line's ``--model`` choices, the figures' labels
-(:data:`DISPLAY_NAMES`, which ``figures.MODEL_NAMES`` is), the speed benchmark's sizes, the
-training phases and the missing-weights messages.
+(trained from scratch, head only, or head then the last blocks), what synthetic-face pretraining
+exports, its colour and marker in figures, and its default batch on a video. Everything else is
+derived from here: :func:`list_models`, the command line's ``--model`` choices, the figures'
+labels (:data:`DISPLAY_NAMES`), colours and markers, the speed benchmark's sizes, the training
+phases and the missing-weights messages.
 
 Adding a model is one file with its :class:`~painsign_utils.models.PainModel` subclass plus one
 :func:`register_model` call (or the decorator form on the class). This module imports nothing heavy
@@ -67,6 +68,16 @@ class ModelSpec:
         Hugging Face repository whose local cache (with ``HF_HUB_OFFLINE=1``) holds the weights.
     gradcam_layer : str
         Dotted path of the module Grad-CAM explains (``model.get_submodule(path)``).
+    backbone : str
+        Dotted path of the module whose weights synthetic-face pretraining exports (``""``: the
+        model has no pretrained backbone).
+    backbone_prefix : str
+        Prefix of the exported weight names, so the file is one the model's ``load_pretrained``
+        reads (``"features."`` for VGG-Face; timm's own names for ViT-B/16).
+    colour, marker : str
+        Matplotlib colour and marker of the model in every figure.
+    video_batch : int
+        Default crops per forward pass on a video (``painsign video --batch``).
     """
 
     name: str
@@ -80,6 +91,11 @@ class ModelSpec:
     weight_files: tuple[str, ...] = ()
     hf_cache: str | None = None
     gradcam_layer: str = ""
+    backbone: str = ""
+    backbone_prefix: str = ""
+    colour: str = "0.3"
+    marker: str = "o"
+    video_batch: int = 15
 
     def __post_init__(self) -> None:
         if (
@@ -115,7 +131,7 @@ class ModelSpec:
 _SPECS: dict[str, ModelSpec] = {}
 
 #: Display name of every registered model, in registry order. Kept in step by
-#: :func:`register_model` and :func:`unregister_model` (``figures.MODEL_NAMES`` is this dict).
+#: :func:`register_model` and :func:`unregister_model`.
 DISPLAY_NAMES: dict[str, str] = {}
 
 
@@ -207,6 +223,10 @@ register_model(
         pretrained="VGG-Face",
         weight_files=("vgg_face_dag.pth", "vgg_face.pth", "vggface.pth", "VGG_FACE.pth"),
         gradcam_layer="features.28",  # conv5_3
+        backbone="features",
+        backbone_prefix="features.",
+        colour="#1f77b4",
+        marker="o",
     )
 )
 register_model(
@@ -218,6 +238,12 @@ register_model(
         normalization="RGB in [0, 1]",
         transfer="scratch",
         gradcam_layer="merge.0",  # the convolution after the three branches merge
+        colour="#d62728",
+        marker="s",
+        # Memory-bound: its 120x120x64 feature maps (3.7 MB a crop) of a batch of 15 overflow the
+        # CPU cache, and it classifies ~2.7x fewer crops per CPU-second than in batches of 4
+        # (benchmarks/realtime.py); the larger models gain from batches.
+        video_batch=4,
     )
 )
 register_model(
@@ -239,5 +265,8 @@ register_model(
         ),
         hf_cache="timm/vit_base_patch16_224.augreg2_in21k_ft_in1k",
         gradcam_layer="vit.blocks.11.norm1",  # norm1 of the last of the 12 blocks
+        backbone="vit",  # timm's names, the head left out
+        colour="#2ca02c",
+        marker="^",
     )
 )

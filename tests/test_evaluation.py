@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 
 from painsign_utils import evaluation as ev
+from painsign_utils import paper
 from painsign_utils.clustering import SignTypeClassifier
 from painsign_utils.errors import DataError
+from painsign_utils.evaluation.long import long_recording
+from painsign_utils.evaluation.videos import label_to_int
 from painsign_utils.sign import pain_sign
 
 
@@ -24,7 +27,7 @@ def probs_table(p, fps=30.0, step=1):
 
 
 def test_paper_constants_are_complete():
-    assert set(ev.PAPER["table2_test"]) == {"vggface", "ncnn", "vit_b16"}
+    assert set(paper.TABLE2_TEST) == {"vggface", "ncnn", "vit_b16"}
     t3 = ev.paper_table3()
     assert len(t3) == 9 and t3["n_pain"].sum() + t3["n_nopain"].sum() == 3 * 120
 
@@ -159,7 +162,7 @@ def test_long_recording_segments_and_horizons():
     rate = 10.0
     calm = probs_table(np.full(600, 0.1), fps=rate)
     switching = probs_table(np.tile(np.r_[np.full(15, 0.9), np.full(15, 0.1)], 20), fps=rate)
-    joined = ev.long_recording([calm, calm, switching])
+    joined = long_recording([calm, calm, switching])
     assert len(joined) == 1800 and np.all(np.diff(joined["time"]) > 0)
     assert joined["time"].iloc[-1] == pytest.approx(179.9)
     sign = pain_sign(joined["prob"].to_numpy(), 10)
@@ -235,9 +238,9 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
 
 
 def test_label_to_int():
-    assert list(ev.label_to_int(["pain", "nopain", 1, 0])) == [1, 0, 1, 0]
+    assert list(label_to_int(["pain", "nopain", 1, 0])) == [1, 0, 1, 0]
     with pytest.raises(DataError):
-        ev.label_to_int(["maybe"])
+        label_to_int(["maybe"])
 
 
 # --- figures (painsign_utils.figures.sign) -------------------------------------------------------
@@ -333,7 +336,7 @@ def test_sign_figures_draw(tmp_path):
 
     matplotlib.use("Agg")
     from painsign_utils import figures
-    from painsign_utils.clustering import fit_sign_types, table3
+    from painsign_utils.clustering import classify_signs, table3
     from painsign_utils.figures import sign as fs
 
     t = np.arange(600) / 30
@@ -341,11 +344,11 @@ def test_sign_figures_draw(tmp_path):
         m: pd.DataFrame({"time": t, "sign": 0.5 + 0.3 * np.sin(t + k)})
         for k, m in enumerate(("vggface", "ncnn", "vit_b16"))
     }
-    summ = {m: {"mean_prob": 0.5, "prediction": 1, "entropy": 2.0, "crossings": 6} for m in traces}
+    summ = {m: {"score": 0.5, "prediction": 1, "entropy": 2.0, "crossings": 6} for m in traces}
     strip = [(float(i), np.zeros((16, 16, 3), np.uint8), i % 2 == 0) for i in range(20)]
     fig = fs.plot_sign(
         traces,
-        ev.PAPER["thresholds"],
+        paper.THRESHOLDS,
         summ,
         "pain",
         strip=strip,
@@ -371,7 +374,9 @@ def test_sign_figures_draw(tmp_path):
             "threshold": 0.5,
         }
     )
-    feats["sign_type"], clfs = fit_sign_types(feats, k_max=4, n_init=3)
+    feats["score"] = feats["mean_prob"]
+    labels, clfs = classify_signs(feats, "causal", k_max=4, n_init=3)
+    feats["sign_type"] = labels["sign_type"].astype(object)
     figures.save(fs.plot_sign_types(feats, clfs), tmp_path / "types.png")
     figures.save(fs.plot_silhouettes(clfs), tmp_path / "sil.png")
     figures.save(fs.plot_decision_matrix(table3(feats, clfs)), tmp_path / "fig5.png")
@@ -516,9 +521,6 @@ def test_load_signs_and_downstream_use_the_summary_sign_mode(tmp_path):
     assert np.isnan(oracle[("perfect classifier", "v1")]["sign"].to_numpy()).sum() == 29
     r = ev.truth_correlation(signs, truths, mode="valid")
     assert len(r) == 4 and r["r"].notna().all()
-    # a table without sign_mode (older runs) is read as causal
-    causal = ev.load_signs(runs, summary.drop(columns="sign_mode"))
-    assert not np.isnan(causal[("a", "v1")]["sign"]).any()
 
 
 def test_scenario_agreement_counts_a_flagged_indeterminate_video_as_recovered():

@@ -8,6 +8,8 @@ import pytest
 
 from painsign_utils import faces, synthetic
 from painsign_utils.errors import ConfigError, DataError, NoFaceError
+from painsign_utils.faces.detection import DETECTION_COLUMNS, Detection
+from painsign_utils.faces.truth import box_iou, score_against_truth
 from painsign_utils.render import Placement, Subject, expression_from_intensity, place_face
 
 
@@ -43,7 +45,7 @@ def test_detector_finds_visible_synthetic_faces(detector):
             synthetic.light_gradient(rng, 320, 240),
         )
         found = detector.detect(frame)
-        hits += bool(found) and faces.box_iou(found[0].box, box) >= 0.5
+        hits += bool(found) and box_iou(found[0].box, box) >= 0.5
     assert hits / n >= 0.95
 
 
@@ -67,9 +69,9 @@ def test_video_detections_against_truth(tiny_synth, tmp_path, detector):
         table = faces.detect_video(
             path, detector, cache=tmp_path / f"{rec.path}.csv", step=2, progress=False
         )
-        assert list(table.columns) == list(faces.DETECTION_COLUMNS)
+        assert list(table.columns) == list(DETECTION_COLUMNS)
         truth = pd.read_csv(tiny_synth["root"] / "videos" / rec.truth)
-        scores.append(faces.score_against_truth(table, truth))
+        scores.append(score_against_truth(table, truth))
     s = pd.concat(scores)
     assert s.loc[s["visible"], "hit"].mean() >= 0.95
     assert not s.loc[~s["visible"], "found"].any()
@@ -91,9 +93,7 @@ def test_detection_cache_is_reused(tiny_synth, tmp_path, detector):
 
 def test_crop_face_pads_and_resizes():
     img = np.zeros((50, 60, 3), np.uint8)
-    det = faces.Detection(
-        box=np.array([40.0, 30.0, 30.0, 30.0]), landmarks=np.zeros((5, 2)), score=1.0
-    )
+    det = Detection(box=np.array([40.0, 30.0, 30.0, 30.0]), landmarks=np.zeros((5, 2)), score=1.0)
     crop = faces.crop_face(img, det, margin=0.2, size=64)
     assert crop.shape == (64, 64, 3)
 
@@ -106,7 +106,7 @@ def test_downscaled_detection_maps_boxes_back(detector):
         frame, subject, expression_from_intensity(0.2, subject, rng), Placement(640, 480, 200, 0)
     )
     small = faces.get_detector(max_side=320).detect(frame)
-    assert small and faces.box_iou(small[0].box, box) >= 0.5
+    assert small and box_iou(small[0].box, box) >= 0.5
 
 
 def test_bad_inputs_give_clear_errors(tmp_path, detector):

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from painsign_utils.errors import DataError, ModelError
-from painsign_utils.faces import DETECTION_COLUMNS, Detection, detection_row
+from painsign_utils.faces.detection import DETECTION_COLUMNS, Detection, detection_row
 from painsign_utils.inference import FrameClassifier, video_probabilities
 from painsign_utils.video import VideoWriter
 

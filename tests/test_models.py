@@ -7,15 +7,9 @@ import pytest
 import torch
 
 from painsign_utils.errors import ModelError
-from painsign_utils.models import (
-    VGGFace,
-    create_model,
-    list_models,
-    load_checkpoint,
-    save_base,
-    save_checkpoint,
-)
-from painsign_utils.models.vgg import _vgg_dag_names
+from painsign_utils.models import create_model, load_checkpoint, save_base, save_checkpoint
+from painsign_utils.models.vgg import VGGFace, _vgg_dag_names
+from painsign_utils.registry import list_models
 
 
 @pytest.fixture(autouse=True)

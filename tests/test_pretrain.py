@@ -11,6 +11,9 @@ import pytest
 from painsign_utils import pretrain, synthetic
 from painsign_utils.errors import ConfigError, ModelError
 from painsign_utils.models import create_model
+from painsign_utils.pretrain.config import PREFIX, TARGETS, config_for
+from painsign_utils.pretrain.corpus import corpus_subjects, render_corpus
+from painsign_utils.pretrain.train import export_weights
 
 TINY = pretrain.PretrainConfig(
     subjects=16,
@@ -34,23 +37,23 @@ def test_corpus_identities_are_disjoint_from_the_books_subjects():
         + synthetic.make_subjects(cfg.seed, "U", cfg.unifesp_subjects)
         + synthetic.make_subjects(cfg.seed, "V", cfg.video_subjects)
     )
-    corpus = pretrain.corpus_subjects(cfg.seed, 200 + 24)
+    corpus = corpus_subjects(cfg.seed, 200 + 24)
     assert not {s.id for s in book} & {s.id for s in corpus}
     assert not {_looks(s) for s in book} & {_looks(s) for s in corpus}
     # The book's own subject ids never start with the pretraining prefix.
     plan = synthetic.image_plan(cfg)
-    assert not plan["subject"].str.startswith(pretrain.PREFIX).any()
-    assert not synthetic.video_plan(cfg)["subject"].str.startswith(pretrain.PREFIX).any()
+    assert not plan["subject"].str.startswith(PREFIX).any()
+    assert not synthetic.video_plan(cfg)["subject"].str.startswith(PREFIX).any()
 
 
 def test_corpus_is_seeded_and_labelled():
-    subjects = pretrain.corpus_subjects(0, 3)
-    a, ida, ta = pretrain.render_corpus(subjects, 4, 48, seed=0, progress=False)
-    b, _, tb = pretrain.render_corpus(subjects, 4, 48, seed=0, progress=False)
+    subjects = corpus_subjects(0, 3)
+    a, ida, ta = render_corpus(subjects, 4, 48, seed=0, progress=False)
+    b, _, tb = render_corpus(subjects, 4, 48, seed=0, progress=False)
     assert a.shape == (12, 48, 48, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b) and np.array_equal(ta, tb)
     assert list(ida) == [0] * 4 + [1] * 4 + [2] * 4
-    assert ta.shape == (12, len(pretrain.TARGETS)) and (ta >= 0).all() and (ta <= 1).all()
+    assert ta.shape == (12, len(TARGETS)) and (ta >= 0).all() and (ta <= 1).all()
     assert len({x.tobytes() for x in a}) == 12  # every render differs
 
 
@@ -68,13 +71,11 @@ def test_pretraining_is_cached_reused_and_invalidated(tmp_path):
     assert other != run and pretrain.read_card(other)["epochs"] == 1
     # The weights load like real pretrained weights and carry the pretrained base.
     model = create_model("vggface", weights=run / "weights.pt", input_size=32)
-    saved = pretrain.export_weights(model)
+    saved = export_weights(model)
     for k, v in saved.items():
         assert np.array_equal(v.numpy(), __import__("torch").load(run / "weights.pt")[k].numpy())
     # The linear probe of chapter 02 scores a random start and this start on labelled faces.
-    crops, ids, targets = pretrain.render_corpus(
-        pretrain.corpus_subjects(5, 6), 8, 32, seed=5, progress=False
-    )
+    crops, ids, targets = render_corpus(corpus_subjects(5, 6), 8, 32, seed=5, progress=False)
     y = (targets[:, -1] >= 0.5).astype(int)
     probe = pretrain.probe_starts(
         crops, y, ids, {"vggface": run / "weights.pt", "ncnn": None}, {"vggface": 32}
@@ -109,7 +110,7 @@ def test_starting_weights_prefer_real_files_and_say_which_start(tmp_path, monkey
 
 def test_bad_settings_fail_in_one_line():
     with pytest.raises(ConfigError, match="unknown pretraining setting"):
-        pretrain.config_for("vggface", {"epochz": 3})
+        config_for("vggface", {"epochz": 3})
     with pytest.raises(ConfigError, match="epochs"):
         pretrain.pretrain("vggface", 32, replace(TINY, epochs=0), progress=False)
     with pytest.raises(ModelError, match="cannot pretrain"):
@@ -124,7 +125,7 @@ def test_smoke_profile_plans_what_chapter_02_pretrains():
 
 
 def test_cli_offers_exactly_the_pretrainable_models_and_refuses_bad_input(capsys):
-    from painsign_utils.cli import build_parser, main
+    from painsign_utils.cli.main import build_parser, main
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     choices = next(a for a in sub.choices["pretrain"]._actions if a.dest == "model").choices

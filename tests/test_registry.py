@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import cv2
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,8 +17,14 @@ from torch import nn
 
 from painsign_utils import registry, training
 from painsign_utils.errors import ModelError
-from painsign_utils.models import PainModel, create_model, list_models, load_checkpoint
-from painsign_utils.registry import ModelSpec, get_spec, register_model, unregister_model
+from painsign_utils.models import PainModel, create_model, load_checkpoint
+from painsign_utils.registry import (
+    ModelSpec,
+    get_spec,
+    list_models,
+    register_model,
+    unregister_model,
+)
 from painsign_utils.render import Placement, Subject, expression_from_intensity, place_face
 
 TINY = "tiny_cnn"
@@ -99,10 +106,7 @@ def faces(tmp_path_factory) -> pd.DataFrame:
 
 def test_the_papers_models_and_their_facts():
     assert list_models() == ["vggface", "ncnn", "vit_b16"]
-    from painsign_utils.figures import MODEL_NAMES
-
-    assert MODEL_NAMES is registry.DISPLAY_NAMES
-    assert dict(MODEL_NAMES) == {"vggface": "VGG-Face", "ncnn": "N-CNN", "vit_b16": "ViT-B/16"}
+    assert registry.DISPLAY_NAMES == {"vggface": "VGG-Face", "ncnn": "N-CNN", "vit_b16": "ViT-B/16"}
     assert [get_spec(m).input_size for m in list_models()] == [224, 120, 224]
     assert get_spec("vggface").phases == (1, 2) and get_spec("vit_b16").phases == (1,)
     assert registry.pretrainable() == ["vggface", "vit_b16"]
@@ -146,11 +150,10 @@ def test_decorator_form_registers_the_class():
 def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
     tiny, faces, tiny_synth, tmp_path, capsys
 ):
-    from painsign_utils.cli import build_parser, main
-    from painsign_utils.figures import MODEL_NAMES
+    from painsign_utils.cli.main import build_parser, main
 
     # Facts derived from the registry, with nothing else edited.
-    assert TINY in list_models() and MODEL_NAMES[TINY] == "Tiny CNN"
+    assert TINY in list_models() and registry.DISPLAY_NAMES[TINY] == "Tiny CNN"
     assert training.TrainConfig().input_size(TINY) == 32
 
     # Training: one fold, one epoch.
@@ -193,3 +196,111 @@ def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
     frames = pd.read_csv(next(out.glob(f"*_{TINY}_frames.csv")))
     assert summary["model"] == TINY and summary["frames_with_face"] > 0
     assert frames["prob"].dropna().between(0, 1).all()
+
+
+def test_a_registered_model_is_drawn_by_every_figure_that_takes_a_model(tiny, tmp_path):
+    """Colour, marker and name come from the registry: a fourth model draws like the paper's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from painsign_utils import figures, paper
+    from painsign_utils.clustering import SignTypeClassifier
+    from painsign_utils.figures import explain as fig_explain
+    from painsign_utils.figures import fairness as fig_fairness
+    from painsign_utils.figures import monitor as fig_monitor
+    from painsign_utils.figures import sign as fig_sign
+    from painsign_utils.figures import training as fig_training
+
+    assert figures.model_colour(TINY) == get_spec(TINY).colour
+    assert figures.model_marker(TINY) == get_spec(TINY).marker
+    models = ["ncnn", TINY]
+    rng = np.random.default_rng(0)
+    t = np.arange(200) / 10
+    sign = 0.5 + 0.3 * np.sin(t)
+    plt.close("all")  # figures left open by earlier tests would trip matplotlib's 20-figure warning
+    drawn = []
+
+    logs = pd.DataFrame(
+        [
+            {"model": m, "fold": f, "phase": 1, "epoch": e, "train_loss": 0.5, "val_loss": 0.6}
+            for m in models
+            for f in range(2)
+            for e in range(3)
+        ]
+    )
+    drawn.append(fig_training.plot_learning_curves(logs, models))
+    metrics = pd.DataFrame({"model": np.repeat(models, 3), "auc": rng.random(6)})
+    drawn.append(fig_training.plot_fold_metrics(metrics, paper.TABLE2, "auc"))
+
+    traces = {m: pd.DataFrame({"time": t, "sign": sign}) for m in models}
+    summaries = {m: {"score": 0.6, "prediction": 1, "entropy": 1.0, "crossings": 4} for m in models}
+    drawn.append(fig_sign.plot_sign(traces, {m: 0.5 for m in models}, summaries, "pain"))
+    probs = pd.DataFrame({"time": t, "prob": sign})
+    drawn.append(fig_sign.plot_sign_steps(probs, sign, 0.5, TINY))
+    summary = pd.DataFrame(
+        {
+            "model": np.repeat(models, 10),
+            "label": np.tile([0, 1], 10),
+            "score": rng.random(20),
+            "threshold": 0.5,
+        }
+    )
+    drawn.append(fig_sign.plot_video_scores(summary))
+    truth_r = pd.DataFrame({"model": np.repeat(models, 5), "r": rng.random(10), "varying": True})
+    drawn.append(fig_sign.plot_truth_r(truth_r))
+    segments = pd.DataFrame(
+        {"start_s": [0.0, 10.0], "end_s": [10.0, 20.0], "sign_type": ["stable", "unstable"]}
+    )
+    drawn.append(fig_sign.plot_long_recording(t, sign, 0.5, segments, model=TINY))
+    features = pd.DataFrame(
+        {
+            "model": np.repeat(models, 30),
+            "entropy": np.tile(np.r_[np.full(10, 0.3), np.full(10, 2.0), np.full(10, 2.6)], 2)
+            + rng.normal(0, 0.05, 60),
+            "crossings": np.tile(np.r_[np.zeros(10), np.full(10, 2), np.full(10, 7)], 2),
+        }
+    )
+    classifiers = {
+        m: SignTypeClassifier(k_max=4).fit(features[features["model"] == m]) for m in models
+    }
+    features["sign_type"] = np.concatenate(
+        [classifiers[m].predict(features[features["model"] == m]) for m in models]
+    )
+    drawn.append(fig_sign.plot_sign_types(features, classifiers))
+    drawn.append(fig_sign.plot_silhouettes(classifiers))
+
+    history = pd.DataFrame({"frame": np.arange(t.size), "time": t, "prob": sign, "sign": sign})
+    drawn.append(fig_monitor.plot_monitor(history, threshold=0.5, model=TINY))
+    speed = pd.DataFrame({"model": models, "e2e naive": [10.0, 20.0], "e2e optimized": [30, 40]})
+    drawn.append(fig_monitor.plot_speed(speed))
+
+    bins = pd.DataFrame({"centre": [0.25, 0.75], "mean_intensity": [0.2, 0.8], "sd_intensity": 0.1})
+    drawn.append(fig_explain.intensity_figure({m: bins for m in models}))
+    face = np.zeros((32, 32, 3), np.uint8)
+    heat = np.ones((32, 32))
+    drawn.append(
+        fig_explain.explanation_strip(
+            t, sign, 0.5, [0.0, 1.0], [face, face], [heat, heat], [heat, heat], TINY, probs=sign
+        )
+    )
+    groups = pd.DataFrame(
+        [
+            {
+                "attribute": "skin_tone",
+                "model": m,
+                "group": g,
+                "n": 5,
+                **{k: 0.8 for k in ("auc", "video_acc", "truth_r")},
+                **{k: 0.7 for k in ("auc_lo", "acc_lo", "r_lo")},
+                **{k: 0.9 for k in ("auc_hi", "acc_hi", "r_hi")},
+            }
+            for m in models
+            for g in ("light", "dark")
+        ]
+    )
+    drawn.append(fig_fairness.plot_subgroups(groups))
+
+    for i, fig in enumerate(drawn):
+        figures.save(fig, tmp_path / f"{i}.png")
+        plt.close(fig)
+    assert len(list(tmp_path.glob("*.png"))) == len(drawn)

@@ -11,6 +11,8 @@ import pytest
 
 from painsign_utils import evaluation, faces
 from painsign_utils.errors import ConfigError
+from painsign_utils.faces.cache import stale_reason
+from painsign_utils.faces.detection import Detection
 from painsign_utils.video import VideoWriter, iter_frames, rotation
 
 
@@ -70,7 +72,7 @@ def test_rotation_is_part_of_the_detection_cache_key(lying, tmp_path):
         def detect(self, rgb):
             calls.append(rgb.shape)
             return [
-                faces.Detection(
+                Detection(
                     box=np.array([1.0, 1.0, 10.0, 10.0]), landmarks=np.zeros((5, 2)), score=1.0
                 )
             ]
@@ -88,8 +90,8 @@ def test_rotation_is_part_of_the_detection_cache_key(lying, tmp_path):
     old = json.loads(key.read_text())
     old.pop("rotate")
     key.write_text(json.dumps(old))
-    assert faces.stale_reason(old, {**old, "rotate": 0}) is None
-    assert "rotate" in faces.stale_reason(old, {**old, "rotate": 90})
+    assert stale_reason(old, {**old, "rotate": 0}) is None
+    assert "rotate" in stale_reason(old, {**old, "rotate": 90})
 
 
 def test_detect_videos_reads_the_manifest_rotate(lying, tmp_path):
@@ -100,7 +102,7 @@ def test_detect_videos_reads_the_manifest_rotate(lying, tmp_path):
         def detect(self, rgb):
             seen.append(rgb.shape[:2])
             return [
-                faces.Detection(
+                Detection(
                     box=np.array([1.0, 1.0, 10.0, 10.0]), landmarks=np.zeros((5, 2)), score=1.0
                 )
             ]

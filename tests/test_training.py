@@ -14,6 +14,9 @@ from painsign_utils.metrics import youden_threshold
 from painsign_utils.models import create_model, load_checkpoint
 from painsign_utils.render import Placement, Subject, expression_from_intensity, place_face
 from painsign_utils.storage import read_json
+from painsign_utils.training.folds import folds_for
+from painsign_utils.training.inputs import augment_keys
+from painsign_utils.training.results import best_models
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,7 @@ def test_folds_never_share_a_subject_and_are_stratified():
     assert per_fold.max() - per_fold.min() <= 1
     per_ds = folds.groupby(["fold", "dataset"]).size().unstack()
     assert (per_ds.max() - per_ds.min()).max() <= 1  # each data set spread evenly
-    fold_of_image = training.folds_for(images, folds)
+    fold_of_image = folds_for(images, folds)
     for f in range(10):
         assert not set(images["subject"][fold_of_image == f]) & set(
             images["subject"][fold_of_image != f]
@@ -91,7 +94,7 @@ def test_fold_errors_are_clear():
             pd.DataFrame({"subject": ["a", "a", "b"], "dataset": ["x", "y", "x"]}), 2
         )
     with pytest.raises(DataError, match="has no fold"):
-        training.folds_for(pd.DataFrame({"subject": ["z"]}), training.make_folds(images, 2))
+        folds_for(pd.DataFrame({"subject": ["z"]}), training.make_folds(images, 2))
 
 
 # -------------------------------------------------------------------------------- training
@@ -110,7 +113,7 @@ def test_youden_threshold_uses_training_folds_only(faces, tmp_path, monkeypatch)
     cfg = _cfg(max_epochs=1)
     training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False)
     folds = pd.read_csv(tmp_path / "folds.csv")
-    fold_of = training.folds_for(faces, folds)
+    fold_of = folds_for(faces, folds)
     assert len(seen) == 2
     for k in range(2):
         done = pd.read_json(tmp_path / "ncnn" / f"fold{k}" / "done.json", typ="series")
@@ -360,7 +363,7 @@ def test_timing_threshold_and_provenance_tables(faces, tmp_path):
     assert (
         timing.loc["N-CNN", "train_s"] == 50.0 and timing.loc["N-CNN", "frozen_features_s"] == 2.0
     )
-    best = training.best_models(m, tmp_path)
+    best = best_models(m, tmp_path)
     thr = training.threshold_table(m, best)
     assert thr.loc["N-CNN", "ours, videos"] == "50.0%"
     assert thr.loc["N-CNN", "paper, videos (validation-fold mean)"] == "54.2%"
@@ -375,7 +378,7 @@ def test_timing_threshold_and_provenance_tables(faces, tmp_path):
 
 def test_best_models_pick_highest_auc(tmp_path):
     m = _fake_metrics()
-    best = training.best_models(m, tmp_path)
+    best = best_models(m, tmp_path)
     for _, r in best.iterrows():
         g = m[m["model"] == r["model"]]
         assert r["val_auc"] == g["auc"].max()
@@ -425,16 +428,13 @@ def test_augmentations_do_not_depend_on_where_the_project_lives():
             "crop": ["/b/x1-9.png", "/b/x2-8.png"],
         }
     )
-    assert (
-        training.augment_keys(here)
-        == training.augment_keys(there)
-        == ["d/s1/x1.jpg", "d/s2/x2.jpg"]
-    )
+    assert augment_keys(here) == augment_keys(there) == ["d/s1/x1.jpg", "d/s2/x2.jpg"]
 
 
 def test_best_models_store_checkpoints_relative_to_the_artifacts_folder(tmp_path, monkeypatch):
     """Tables keep working when the project is moved: checkpoint paths are relative to artifacts/."""
-    from painsign_utils.models import NCNN, checkpoint_fingerprint, load_checkpoint, save_checkpoint
+    from painsign_utils.models import checkpoint_fingerprint, load_checkpoint, save_checkpoint
+    from painsign_utils.models.ncnn import NCNN
 
     monkeypatch.setenv("PAINSIGN_ARTIFACTS", str(tmp_path / "artifacts"))
     out = tmp_path / "artifacts" / "p" / "training"
@@ -449,7 +449,7 @@ def test_best_models_store_checkpoints_relative_to_the_artifacts_folder(tmp_path
             "input_size": 120,
         }
     )
-    best = training.best_models(metrics, out)
+    best = best_models(metrics, out)
     assert best.loc[0, "checkpoint"] == "p/training/ncnn/fold1/best.pt"
     monkeypatch.chdir(tmp_path / "artifacts" / "p")  # any other folder
     assert load_checkpoint(best.loc[0, "checkpoint"]).name == "ncnn"

@@ -5,15 +5,13 @@ Submodules, in pipeline order: ``videos`` (per-frame probabilities of the test v
 (Table 2 (test) and Table 3 next to the paper's), ``agreement`` (Pearson r between the models'
 signs), ``truth`` (what synthetic ground truth can tell: r with the latent intensity, frame-level
 AUC, scenario recovery) and ``long`` (long recordings in 20-s segments, last minute / last hour).
-:data:`PAPER` is :data:`painsign_utils.paper.PAPER`. See docs/design.md, "Architecture".
+See docs/design.md, "Architecture".
 """
 
-from ..paper import PAPER
-from .agreement import pearson_between_models, pearson_r, pearson_summary, same_type_fraction
+from .agreement import pearson_between_models, pearson_r, pearson_summary
 from .long import (
     horizon_names,
     horizon_summary,
-    long_recording,
     pick_recording,
     recording_sign,
     segment_types,
@@ -27,7 +25,6 @@ from .summary import (
     samples_per_second,
     summarize_video,
     summarize_videos,
-    video_scores,
 )
 from .tables import paper_table3, table2_test, video_metrics
 from .truth import (
@@ -38,10 +35,9 @@ from .truth import (
     scenario_agreement,
     truth_correlation,
 )
-from .videos import cached_runs, label_to_int, run_video_inference
+from .videos import cached_runs, run_video_inference
 
 __all__ = [
-    "PAPER",
     "SCENARIO_TYPES",
     "VIDEO_SCORES",
     "aligned_sign",
@@ -50,9 +46,7 @@ __all__ = [
     "frame_level_auc",
     "horizon_summary",
     "inference_speed",
-    "label_to_int",
     "load_signs",
-    "long_recording",
     "horizon_names",
     "pick_recording",
     "recording_sign",
@@ -64,7 +58,6 @@ __all__ = [
     "pick_examples",
     "run_video_inference",
     "samples_per_second",
-    "same_type_fraction",
     "scenario_agreement",
     "segment_types",
     "summarize_video",
@@ -72,5 +65,4 @@ __all__ = [
     "table2_test",
     "truth_correlation",
     "video_metrics",
-    "video_scores",
 ]

@@ -2,7 +2,6 @@
 
 * :func:`pearson_between_models` and :func:`pearson_summary` — r between every pair of models'
   signs on each video, and its mean ± sd (ddof 0, as the authors) beside the paper's.
-* :func:`same_type_fraction` — the share of videos every model put in the same sign type.
 * :func:`pearson_r` — Pearson r over the samples where both series are finite.
 """
 
@@ -14,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..paper import PAPER
+from ..paper import pearson_r as paper_pearson_r
 
 
 def pearson_r(a: np.ndarray, b: np.ndarray) -> float:
@@ -61,7 +60,7 @@ def pearson_summary(pairs: pd.DataFrame, names: Mapping[str, str] | None = None)
     names = names or {}
     rows = []
     for (a, b), g in pairs.groupby(["model_a", "model_b"]):
-        paper = PAPER["pearson_r"].get((a, b)) or PAPER["pearson_r"].get((b, a))
+        paper = paper_pearson_r(a, b)
         rows.append(
             {
                 "pair": f"{names.get(a, a)} – {names.get(b, b)}",
@@ -72,16 +71,3 @@ def pearson_summary(pairs: pd.DataFrame, names: Mapping[str, str] | None = None)
             }
         )
     return pd.DataFrame(rows)
-
-
-def same_type_fraction(summary: pd.DataFrame) -> float:
-    """Fraction of videos that every model put in the same sign type (three-way agreement).
-
-    Not the paper's "60 %": that is the *pairwise* rate (:func:`painsign_utils.clustering.pairwise_agreement`);
-    in the authors' outputs all three models agree on 44.2 % of the videos.
-    """
-    wide = summary.pivot_table(index="video", columns="model", values="sign_type", aggfunc="first")
-    wide = wide.dropna()
-    if wide.empty:
-        return float("nan")
-    return float((wide.nunique(axis=1) == 1).mean())

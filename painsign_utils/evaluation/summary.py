@@ -126,11 +126,6 @@ def summarize_video(
     }
 
 
-def video_scores(summary: pd.DataFrame) -> pd.Series:
-    """The video score column of a summary: ``score``, or ``mean_prob`` in tables older than it."""
-    return summary["score"] if "score" in summary.columns else summary["mean_prob"]
-
-
 def summarize_videos(
     runs: pd.DataFrame,
     videos: pd.DataFrame,
@@ -209,21 +204,20 @@ def inference_speed(runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
 def load_signs(runs: pd.DataFrame, summary: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
     """Per-frame ``frame, time, prob, sign`` for every summarized (model, video).
 
-    Uses the window and sign mode recorded in ``summary`` (``window``, ``sign_mode``; causal when
-    the column is absent) so the sign is the analysis sign the metrics were computed on, aligned
-    to the frames by :func:`aligned_sign`: under ``valid`` the ``n - window + 1`` samples sit at
-    their centre frames and the first ``(window - 1) // 2`` and last ``window // 2`` rows of
-    ``sign`` are NaN.
+    Uses the window and sign mode recorded in ``summary`` (``window``, ``sign_mode``) so the
+    sign is the analysis sign the metrics were computed on, aligned to the frames by
+    :func:`aligned_sign`: under ``valid`` the ``n - window + 1`` samples sit at their centre
+    frames and the first ``(window - 1) // 2`` and last ``window // 2`` rows of ``sign`` are
+    NaN.
     """
     rows = summary.set_index(["model", "video"])
-    modes = rows["sign_mode"] if "sign_mode" in rows.columns else None
     out = {}
     for run in runs.itertuples():
         key = (run.model, run.video)
         if key not in rows.index:
             continue
         probs = pd.read_csv(run.probs)
-        mode = str(modes[key]) if modes is not None else "causal"
+        mode = str(rows["sign_mode"][key])
         out[key] = probs.assign(
             sign=aligned_sign(probs["prob"].to_numpy(), int(rows["window"][key]), mode)
         )

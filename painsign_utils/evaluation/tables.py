@@ -12,8 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..metrics import METRICS, binary_metrics
-from ..paper import PAPER, TABLE3, TABLE3_COLUMNS
-from .summary import video_scores
+from ..paper import TABLE2_TEST, TABLE3, TABLE3_COLUMNS
 
 
 def paper_table3() -> pd.DataFrame:
@@ -22,7 +21,7 @@ def paper_table3() -> pd.DataFrame:
 
 
 def video_metrics(summary: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy, sensitivity, specificity, AUC per model from the video score (:func:`video_scores`).
+    """Accuracy, sensitivity, specificity, AUC per model from the video score (``score``).
 
     Returns
     -------
@@ -30,7 +29,7 @@ def video_metrics(summary: pd.DataFrame) -> pd.DataFrame:
     """
     rows = {}
     for model, g in summary.groupby("model", sort=False):
-        m = binary_metrics(g["label"], video_scores(g), float(g["threshold"].iloc[0]))
+        m = binary_metrics(g["label"], g["score"], float(g["threshold"].iloc[0]))
         rows[model] = {**m, "n": len(g)}
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -43,7 +42,7 @@ def table2_test(ours: pd.DataFrame, names: Mapping[str, str] | None = None) -> p
     ours : DataFrame
         :func:`video_metrics` output.
     names : mapping, optional
-        Display names of models (e.g. ``figures.MODEL_NAMES``).
+        Display names of models (e.g. :data:`painsign_utils.registry.DISPLAY_NAMES`).
 
     Returns
     -------
@@ -55,6 +54,6 @@ def table2_test(ours: pd.DataFrame, names: Mapping[str, str] | None = None) -> p
     for model in ours.index:
         name = names.get(model, model)
         table[f"{name} (ours)"] = [f"{100 * ours.loc[model, m]:.1f}%" for m in METRICS]
-        paper = PAPER["table2_test"].get(model)
+        paper = TABLE2_TEST.get(model)
         table[f"{name} (paper)"] = [f"{100 * paper[m]:.1f}%" if paper else "–" for m in METRICS]
     return pd.DataFrame(table, index=[m.capitalize() if m != "auc" else "AUC" for m in METRICS])

@@ -19,7 +19,7 @@ from sklearn.metrics import adjusted_rand_score, roc_auc_score
 from ..metrics import binary_metrics
 from ..sign import window_for_fps
 from .agreement import pearson_r
-from .summary import aligned_sign, samples_per_second, video_scores
+from .summary import aligned_sign, samples_per_second
 
 #: Which sign type each synthetic scenario is meant to produce (painsign_utils.synthetic.SCENARIOS).
 SCENARIO_TYPES: dict[str, str] = {
@@ -176,7 +176,7 @@ def frame_level_auc(
         }
         if summary is not None:
             g = summary[summary["model"] == model]
-            row["auc_video"] = binary_metrics(g["label"], video_scores(g), 0.5)["auc"]
+            row["auc_video"] = binary_metrics(g["label"], g["score"], 0.5)["auc"]
         rows.append(row)
     return pd.DataFrame(rows)
 

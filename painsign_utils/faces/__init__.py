@@ -7,58 +7,25 @@
 synthetic ground truth).
 """
 
-from ..video import rotate_clockwise
-from .backends import (
-    RETINA_FACE_LANDMARKS,
-    RetinaFaceResNetDetector,
-    detections_from_retina_face,
-    get_detector,
-    retina_face_weights_path,
-    retinaface_backend,
-)
-from .cache import stale_reason
+from .backends import get_detector
 from .crops import crop_face, preprocess_images, read_image
-from .detection import (
-    DETECTION_COLUMNS,
-    LANDMARK_COLUMNS,
-    Detection,
-    detection_from_row,
-    detection_row,
-)
+from .detection import LANDMARK_COLUMNS, detection_from_row
 from .privacy import privacy_blur, privacy_filter
-from .truth import (
-    box_iou,
-    detection_stats,
-    score_against_truth,
-    score_images_against_truth,
-    score_videos_against_truth,
-)
+from .truth import detection_stats, score_images_against_truth, score_videos_against_truth
 from .videos import detect_video, detect_videos
 
 __all__ = [
-    "DETECTION_COLUMNS",
     "LANDMARK_COLUMNS",
-    "RETINA_FACE_LANDMARKS",
-    "Detection",
-    "RetinaFaceResNetDetector",
-    "box_iou",
     "crop_face",
     "detect_video",
     "detect_videos",
     "detection_from_row",
-    "detection_row",
     "detection_stats",
-    "detections_from_retina_face",
     "get_detector",
     "preprocess_images",
     "privacy_blur",
     "privacy_filter",
     "read_image",
-    "retina_face_weights_path",
-    "retinaface_backend",
-    "rotate_clockwise",
-    "score_against_truth",
     "score_images_against_truth",
     "score_videos_against_truth",
-    "stale_reason",
 ]

@@ -3,7 +3,8 @@
 ``data`` (gallery, detection statistics), ``training`` (learning curves, Table 2), ``sign``
 (pain-sign plots like Figs 1-4, decision matrices of Fig. 5), ``explain`` (Grad-CAM / IG strips,
 average faces of Fig. 6), ``monitor`` (the real-time view). Every function returns the Matplotlib
-figure and can save it atomically with :func:`save`.
+figure and can save it atomically with :func:`save`. Each model's name, colour and marker come
+from the registry (:func:`model_colour`, :func:`model_marker`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from ..registry import DISPLAY_NAMES
+from ..registry import get_spec, is_registered
 from ..storage import atomic_path
 
-#: One colour per model, used in every figure.
-MODEL_COLOURS = {"vggface": "#1f77b4", "ncnn": "#d62728", "vit_b16": "#2ca02c"}
-#: Display names of the models: the registry's own mapping (:data:`painsign_utils.registry.DISPLAY_NAMES`),
-#: not a copy, so a model registered later is named too.
-MODEL_NAMES = DISPLAY_NAMES
+
+def model_colour(name: str | None, default: str | None = "0.3") -> str | None:
+    """The registry's colour of model ``name``; ``default`` for a name it does not hold."""
+    return get_spec(name).colour if name and is_registered(name) else default
+
+
+def model_marker(name: str | None, default: str = "o") -> str:
+    """The registry's marker of model ``name``; ``default`` for a name it does not hold."""
+    return get_spec(name).marker if name and is_registered(name) else default
 
 
 def use_style() -> None:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..faces import privacy_filter
-from . import MODEL_COLOURS, MODEL_NAMES
+from ..registry import display_name
+from . import model_colour
 
 
 def _image_axis(ax: plt.Axes, img: np.ndarray | None) -> None:
@@ -97,7 +98,7 @@ def explanation_strip(
 
     frames, gradcam, ig = faces, draw(gradcam), draw(ig, ig_mode)
     k = len(frame_times)
-    colour = MODEL_COLOURS.get(model, "k")
+    colour = model_colour(model, "k")
     fig = plt.figure(figsize=(max(8.0, 0.75 * k), 2.3 + 3 * max(0.75, 8.0 / max(k, 1) * 0.75)))
     # Row 1 is an empty spacer that keeps the sign's time axis clear of the images.
     grid = fig.add_gridspec(
@@ -106,7 +107,7 @@ def explanation_strip(
     ax = fig.add_subplot(grid[0, :])
     if probs is not None:
         ax.plot(time, probs, color=colour, alpha=0.25, lw=0.8, label="per-frame probability")
-    ax.plot(time, sign, color=colour, lw=2, label=f"{MODEL_NAMES.get(model, model)} pain sign")
+    ax.plot(time, sign, color=colour, lw=2, label=f"{display_name(model)} pain sign")
     ax.axhline(threshold, color="0.3", ls="--", lw=1, label=f"threshold {threshold:.1%}")
     for t in frame_times:
         ax.axvline(t, color="0.8", lw=0.6, zorder=0)
@@ -177,7 +178,7 @@ def average_faces_figure(
             if r == 0:
                 ax.set_title(f"{b * width:.0%}–{(b + 1) * width:.0%}", fontsize=8)
             if b == 0:
-                ax.set_ylabel(MODEL_NAMES.get(model, model), fontsize=9)
+                ax.set_ylabel(display_name(model), fontsize=9)
     which = "correct" if correct else "incorrect"
     fig.suptitle(title or f"Average faces of {which} frames by predicted pain probability")
     fig.subplots_adjust(wspace=0.05, hspace=0.35)
@@ -197,11 +198,11 @@ def intensity_figure(
     """
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for model, t in tables.items():
-        label = MODEL_NAMES.get(model, model)
+        label = display_name(model)
         if trends and model in trends:
             rho = trends[model]["rho_bins"]
             label += f" (Spearman ρ = {rho:.2f})" if np.isfinite(rho) else " (ρ undefined)"
-        colour = MODEL_COLOURS.get(model)
+        colour = model_colour(model, None)
         ax.errorbar(
             t["centre"],
             t["mean_intensity"],

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..attributes import TONE_ORDER
-from . import MODEL_NAMES
+from ..registry import display_name
 
 
 def plot_subgroups(table: pd.DataFrame, attribute: str = "skin_tone"):
@@ -47,7 +47,7 @@ def plot_subgroups(table: pd.DataFrame, attribute: str = "skin_tone"):
             ax.axvline(0.5, color="grey", ls=":", lw=1)
         ax.set_title(title)
         ax.set_xlim(-0.05 if m != "truth_r" else -1.05, 1.05)
-    axes[0].set_yticks(range(len(models)), [MODEL_NAMES.get(x, x) for x in models])
+    axes[0].set_yticks(range(len(models)), [display_name(x) for x in models])
     axes[0].invert_yaxis()
     fig.legend(loc="lower center", ncol=len(groups), frameon=False, bbox_to_anchor=(0.5, -0.08))
     fig.tight_layout()

@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import MODEL_COLOURS, MODEL_NAMES
+from ..registry import display_name
+from . import model_colour
 
 #: Quantities drawn in :func:`plot_effects` (rates and correlations on a 0-1 scale).
 RATE_QUANTITIES = (
@@ -22,7 +23,7 @@ RATE_QUANTITIES = (
 
 
 def _model_label(model: str) -> str:
-    return " / ".join(MODEL_NAMES.get(m, m) for m in model.split(" / "))
+    return " / ".join(display_name(m) for m in model.split(" / "))
 
 
 def plot_effects(paired: pd.DataFrame) -> plt.Figure:
@@ -41,7 +42,7 @@ def plot_effects(paired: pd.DataFrame) -> plt.Figure:
         ax.set_axis_off()
         return fig
     y = np.arange(len(rows))[::-1]
-    colours = [MODEL_COLOURS.get(m, "0.3") for m in rows["model"]]
+    colours = [model_colour(m, "0.3") for m in rows["model"]]
     ax.hlines(
         y,
         rows[["authors", "causal"]].min(axis=1),
@@ -102,7 +103,7 @@ def plot_fold_thresholds(numbers: pd.DataFrame, element: str, rules: tuple[str, 
         for rule, marker, fill in zip(rules, ("o", "s"), (True, False), strict=True):
             r = g[g["variant"] == rule]
             k = r["quantity"].str.slice(len("θ fold ")).astype(int)
-            colour = MODEL_COLOURS.get(model, "0.3")
+            colour = model_colour(model, "0.3")
             ax.scatter(
                 k,
                 r["value"],
@@ -113,7 +114,7 @@ def plot_fold_thresholds(numbers: pd.DataFrame, element: str, rules: tuple[str, 
                 edgecolors=colour,
             )
             ax.axhline(r["value"].mean(), color=colour, ls="-" if fill else "--", lw=1)
-        ax.set_title(MODEL_NAMES.get(model, model))
+        ax.set_title(display_name(model))
         ax.set_xlabel("fold")
     axes[0][0].set_ylabel("threshold θ")
     axes[0][0].legend(fontsize=7, frameon=False)

@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import MODEL_COLOURS, MODEL_NAMES, use_style
+from ..registry import display_name
+from . import model_colour, use_style
 
 _ALERT_STYLE = {"surge": ("^", "#d62728"), "drop": ("v", "#1f77b4"), "no_face": ("x", "#555555")}
 
@@ -52,7 +53,7 @@ def plot_monitor(
         fig, ax = plt.subplots(figsize=(10, 3.6))
     else:
         fig = ax.figure
-    colour = MODEL_COLOURS.get(model or "", "#333333")
+    colour = model_colour(model, "#333333")
     t = history["time"].to_numpy()
     no_face = history["prob"].isna().to_numpy()
     for a, b in _stretches(no_face):
@@ -80,7 +81,7 @@ def plot_monitor(
         sign,
         color=colour,
         lw=2,
-        label=f"pain sign ({MODEL_NAMES.get(model or '', model or 'model')})",
+        label=f"pain sign ({display_name(model or 'model')})",
     )
     ax.axhline(threshold, color="k", ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
     ok = ~np.isnan(sign)
@@ -131,13 +132,13 @@ def plot_speed(table: pd.DataFrame, video_fps: float = 30.0, column: str = "e2e"
         x + 0.2,
         opt,
         0.4,
-        color=[MODEL_COLOURS.get(m, "#333") for m in table["model"]],
+        color=[model_colour(m, "#333") for m in table["model"]],
         label="optimized",
     )
     for xi, n, o in zip(x, naive, opt):
         ax.text(xi + 0.2, o, f"{o:.0f}\n(x{o / n:.1f})", ha="center", va="bottom", fontsize=8)
     ax.axhline(video_fps, color="k", ls="--", lw=0.8, label=f"video rate {video_fps:.0f} fps")
-    ax.set_xticks(x, [MODEL_NAMES.get(m, m) for m in table["model"]])
+    ax.set_xticks(x, [display_name(m) for m in table["model"]])
     ax.set_yscale("log")
     ax.set_ylim(top=max(opt.max(), naive.max(), video_fps) * 4)  # room for the bar labels
     ax.set_ylabel(

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..augment import PAPER_AUGMENT, AugmentParams, augment_image
-from . import MODEL_COLOURS, MODEL_NAMES, use_style
+from ..registry import display_name, list_models
+from . import model_colour, use_style
 
 
 def plot_folds(images: pd.DataFrame, folds: pd.DataFrame) -> plt.Figure:
@@ -74,7 +75,7 @@ def plot_learning_curves(logs: pd.DataFrame, models: Sequence[str]) -> plt.Figur
                     p["epoch"],
                     p["val_loss"],
                     ls,
-                    color=MODEL_COLOURS[name],
+                    color=model_colour(name),
                     alpha=0.6,
                     lw=1,
                     marker="o",
@@ -90,7 +91,7 @@ def plot_learning_curves(logs: pd.DataFrame, models: Sequence[str]) -> plt.Figur
                     marker="o",
                     ms=1.5,
                 )
-        ax.set(title=MODEL_NAMES[name], xlabel="epoch", ylabel="BCE loss")
+        ax.set(title=display_name(name), xlabel="epoch", ylabel="BCE loss")
     axes[0][0].plot([], [], color="0.6", label="training")
     axes[0][0].plot([], [], color="k", label="validation")
     axes[0][0].legend(frameon=False, fontsize=8)
@@ -102,19 +103,20 @@ def plot_fold_metrics(
 ) -> plt.Figure:
     """Per-fold validation ``metric`` of each model (dots), ours vs the paper's mean ± sd (band)."""
     use_style()
-    models = list(models or [m for m in MODEL_NAMES if m in set(metrics["model"])])
+    models = list(models or [m for m in list_models() if m in set(metrics["model"])])
     fig, ax = plt.subplots(figsize=(1.6 * len(models) + 1.5, 3))
     rng = np.random.default_rng(0)
     for i, name in enumerate(models):
         v = metrics.loc[metrics["model"] == name, metric].to_numpy()
         ax.scatter(
-            i + rng.uniform(-0.12, 0.12, v.size), v, color=MODEL_COLOURS[name], s=18, zorder=3
+            i + rng.uniform(-0.12, 0.12, v.size), v, color=model_colour(name), s=18, zorder=3
         )
-        ax.hlines(np.nanmean(v), i - 0.25, i + 0.25, color=MODEL_COLOURS[name], lw=2)
-        mu, sd = paper[name][metric]
-        ax.fill_between([i - 0.3, i + 0.3], mu - sd, mu + sd, color="0.85", zorder=1)
-        ax.hlines(mu, i - 0.3, i + 0.3, color="0.4", lw=1, ls=":")
-    ax.set_xticks(range(len(models)), [MODEL_NAMES[m] for m in models])
+        ax.hlines(np.nanmean(v), i - 0.25, i + 0.25, color=model_colour(name), lw=2)
+        if name in paper:  # the paper reports only its own models
+            mu, sd = paper[name][metric]
+            ax.fill_between([i - 0.3, i + 0.3], mu - sd, mu + sd, color="0.85", zorder=1)
+            ax.hlines(mu, i - 0.3, i + 0.3, color="0.4", lw=1, ls=":")
+    ax.set_xticks(range(len(models)), [display_name(m) for m in models])
     ax.set(
         ylabel=f"validation {metric.upper() if metric == 'auc' else metric}",
         ylim=(0, 1.02),

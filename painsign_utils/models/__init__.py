@@ -25,7 +25,6 @@ protocol) are its entry in :mod:`painsign_utils.registry`; this package builds t
 
 from __future__ import annotations
 
-from ..registry import list_models, register_model, unregister_model
 from .base import PainModel
 from .checkpoints import (
     checkpoint_fingerprint,
@@ -34,35 +33,17 @@ from .checkpoints import (
     save_base,
     save_checkpoint,
 )
-from .ncnn import NCNN
-from .vgg import VGGFace
-from .vit import ViTB16
-from .weights import (
-    REQUIRE_WEIGHTS_ENV,
-    create_model,
-    find_weights,
-    require_pretrained,
-    safe_load,
-    weight_dirs,
-)
+from .weights import create_model, find_weights, require_pretrained, weight_dirs
 
 __all__ = [
-    "NCNN",
-    "REQUIRE_WEIGHTS_ENV",
     "PainModel",
-    "VGGFace",
-    "ViTB16",
     "checkpoint_fingerprint",
     "create_model",
     "find_weights",
     "fingerprint",
-    "list_models",
     "load_checkpoint",
-    "register_model",
     "require_pretrained",
-    "safe_load",
     "save_base",
     "save_checkpoint",
-    "unregister_model",
     "weight_dirs",
 ]

@@ -12,7 +12,7 @@ transfer protocol then runs unchanged on top (chapter 02). See docs/design.md, "
 This package owns, one submodule a job (:mod:`.config`, :mod:`.corpus`, :mod:`.train`,
 :mod:`.starts`):
 
-* the corpus (:func:`render_corpus`): faces on crib backgrounds, roll ±30°, lighting, blur,
+* the corpus (:func:`.corpus.render_corpus`): faces on crib backgrounds, roll ±30°, lighting, blur,
   noise, caps, hands, cropped like the detector's crops;
 * the multitask pretraining (:func:`pretrain`): identity cross-entropy + action regression from the
   pooled features, AdamW with warm-up and cosine decay, gradient clipping, float32;
@@ -26,39 +26,16 @@ This package owns, one submodule a job (:mod:`.config`, :mod:`.corpus`, :mod:`.t
 
 from __future__ import annotations
 
-from .config import (
-    PREFIX,
-    SEED_OFFSET,
-    TARGETS,
-    PretrainConfig,
-    cache_root,
-    config_for,
-    pretrain_config_from_params,
-    profile_plan,
-)
-from .corpus import corpus_subjects, render_corpus, render_face_crop
-from .starts import linear_probe_auc, prepare_starts, probe_starts, read_card, starting_weights
-from .train import embed, export_weights, identity_separation, pretrain
+from .config import PretrainConfig, profile_plan
+from .starts import prepare_starts, probe_starts, read_card, starting_weights
+from .train import pretrain
 
 __all__ = [
-    "PREFIX",
-    "SEED_OFFSET",
-    "TARGETS",
     "PretrainConfig",
-    "cache_root",
-    "config_for",
-    "corpus_subjects",
-    "embed",
-    "export_weights",
-    "identity_separation",
-    "linear_probe_auc",
     "prepare_starts",
     "pretrain",
-    "pretrain_config_from_params",
     "probe_starts",
     "profile_plan",
     "read_card",
-    "render_corpus",
-    "render_face_crop",
     "starting_weights",
 ]

@@ -18,7 +18,7 @@ from torch import nn
 
 from ..errors import ModelError
 from ..models import PainModel, create_model
-from ..registry import pretrainable
+from ..registry import get_spec, pretrainable
 from ..render import NFCS_ACTIONS
 from ..runtime import progress as tqdm
 from ..storage import atomic_path, write_csv, write_json
@@ -72,16 +72,23 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def export_weights(model: PainModel) -> dict[str, torch.Tensor]:
-    """The backbone as a state dict in the format ``create_model(weights=path)`` reads."""
-    if model.name == "vggface":
-        return {f"features.{k}": v.clone() for k, v in model.features.state_dict().items()}
-    if model.name == "vit_b16":
-        return {
-            k: v.clone() for k, v in model.vit.state_dict().items() if not k.startswith("head.")
-        }
-    raise ModelError(
-        f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(pretrainable())}"
-    )
+    """The backbone as a state dict in the format ``create_model(weights=path)`` reads.
+
+    Which module is the backbone, and the prefix its weight names carry, are the model's registry
+    entry (:attr:`~painsign_utils.registry.ModelSpec.backbone`, ``backbone_prefix``); the head is
+    left out.
+    """
+    spec = get_spec(model.name)
+    if not spec.backbone:
+        raise ModelError(
+            f"{model.name} has no backbone to pretrain; pretrainable: {', '.join(pretrainable())}"
+        )
+    state = model.get_submodule(spec.backbone).state_dict()
+    return {
+        f"{spec.backbone_prefix}{k}": v.clone()
+        for k, v in state.items()
+        if not k.startswith("head.")
+    }
 
 
 def _lr_at(step: int, total: int, cfg: PretrainConfig) -> float:

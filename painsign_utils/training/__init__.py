@@ -37,19 +37,15 @@ after each phase's first epoch and then at least once a minute (replaying epochs
 from __future__ import annotations
 
 from .config import TrainConfig, config_from_params
-from .cv import finished_models, prepare_model, run_cv, train_fold, train_model
-from .folds import folds_for, load_or_make_folds, make_folds
-from .inputs import augment_keys, read_crops, training_images
+from .cv import run_cv, train_model
+from .folds import load_or_make_folds, make_folds
+from .inputs import read_crops, training_images
 from .results import (
-    PAPER_TABLE2,
     THRESHOLD_RULES,
-    best_models,
     collect_metrics,
     friedman_pvalues,
     provenance,
     read_logs,
-    read_predictions,
-    rule_metrics,
     table2,
     table2_rules,
     threshold_table,
@@ -57,30 +53,21 @@ from .results import (
 )
 
 __all__ = [
-    "PAPER_TABLE2",
     "THRESHOLD_RULES",
     "TrainConfig",
-    "augment_keys",
-    "best_models",
     "collect_metrics",
     "config_from_params",
-    "finished_models",
-    "folds_for",
     "friedman_pvalues",
     "load_or_make_folds",
     "make_folds",
-    "prepare_model",
     "provenance",
     "read_crops",
     "read_logs",
-    "read_predictions",
-    "rule_metrics",
     "run_cv",
     "table2",
     "table2_rules",
     "threshold_table",
     "timing_table",
-    "train_fold",
     "train_model",
     "training_images",
 ]

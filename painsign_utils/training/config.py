@@ -10,9 +10,9 @@ import pandas as pd
 
 from ..augment import PAPER_AUGMENT, AlbumentationsParams, AugmentParams, augment_params
 from ..errors import ConfigError
-from ..models import PainModel, fingerprint, list_models
+from ..models import PainModel, fingerprint
 from ..protocol import Protocol, get_protocol
-from ..registry import get_spec
+from ..registry import get_spec, list_models
 from .inputs import digest as _digest
 
 

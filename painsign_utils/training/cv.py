@@ -22,7 +22,8 @@ from torch import nn
 from ..augment import augmented_stack, retinaface_check
 from ..errors import ConfigError
 from ..metrics import METRICS
-from ..models import PainModel, create_model, list_models, save_base
+from ..models import PainModel, create_model, save_base
+from ..registry import list_models
 from ..runtime import default_device
 from ..runtime import progress as tqdm
 from ..storage import reset_if_changed, write_csv

@@ -19,13 +19,9 @@ from ..metrics import (
     mean_sd,
     threshold_summary,
 )
-from ..models import list_models
 from ..paper import TABLE2, THRESHOLDS
-from ..registry import DISPLAY_NAMES as MODEL_NAMES
+from ..registry import DISPLAY_NAMES, list_models
 from ..storage import artifact_relative, read_json, read_table
-
-#: Paper Table 2 (validation) and the Friedman p-values: an alias of :data:`painsign_utils.paper.TABLE2`.
-PAPER_TABLE2 = TABLE2
 
 #: Threshold rules (:func:`rule_metrics`).
 THRESHOLD_RULES: tuple[str, ...] = ("validation_folds", "training_folds")
@@ -179,13 +175,12 @@ def table2(metrics: pd.DataFrame) -> pd.DataFrame:
     names = [m for m in list_models() if m in set(metrics["model"])]
     for name in names:
         g = metrics[metrics["model"] == name]
-        cols[(MODEL_NAMES[name], "ours")] = [mean_sd(g[m]) for m in METRICS]
-        cols[(MODEL_NAMES[name], "paper")] = [
-            f"{100 * PAPER_TABLE2[name][m][0]:.1f}% ± {100 * PAPER_TABLE2[name][m][1]:.1f}%"
-            for m in METRICS
+        cols[(DISPLAY_NAMES[name], "ours")] = [mean_sd(g[m]) for m in METRICS]
+        cols[(DISPLAY_NAMES[name], "paper")] = [
+            f"{100 * TABLE2[name][m][0]:.1f}% ± {100 * TABLE2[name][m][1]:.1f}%" for m in METRICS
         ]
     cols[("p-value", "ours")] = [f"{p_ours[m]:.4f}" if m in p_ours else "–" for m in METRICS]
-    cols[("p-value", "paper")] = [f"{PAPER_TABLE2['p_value'][m]:.4f}" for m in METRICS]
+    cols[("p-value", "paper")] = [f"{TABLE2['p_value'][m]:.4f}" for m in METRICS]
     df = pd.DataFrame(cols, index=[m.capitalize() if m != "auc" else "AUC" for m in METRICS])
     df.columns = pd.MultiIndex.from_tuples(df.columns)
     return df
@@ -202,7 +197,7 @@ def timing_table(metrics: pd.DataFrame) -> pd.DataFrame:
             train_s=("train_s", "sum"),
             epochs=("epochs", "mean"),
         )
-        .rename(index=MODEL_NAMES)
+        .rename(index=DISPLAY_NAMES)
     )
 
 
@@ -217,10 +212,9 @@ def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     )
     b = best.set_index("model")
     thr["ours, videos"] = thr.index.map(b["threshold"]).map("{:.1%}".format)
-    if "threshold_rule" in b.columns:
-        thr["rule"] = thr.index.map(b["threshold_rule"])
+    thr["rule"] = thr.index.map(b["threshold_rule"])
     thr["paper, videos (validation-fold mean)"] = [f"{THRESHOLDS[m]:.1%}" for m in thr.index]
-    return thr.rename(index=MODEL_NAMES)
+    return thr.rename(index=DISPLAY_NAMES)
 
 
 def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) -> str:
@@ -238,7 +232,7 @@ def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) ->
     return (
         f"Our numbers come from **{data_note}** ({len(images)} images of "
         f"{images['subject'].nunique()} newborns), with weights: "
-        + "; ".join(f"{MODEL_NAMES[m]} — {src}" for m, src in sources.items())
+        + "; ".join(f"{DISPLAY_NAMES[m]} — {src}" for m, src in sources.items())
         + protocol
         + " The paper's numbers come from the real iCOPE and UNIFESP images with pretrained"
         " VGG-Face and ImageNet ViT-B/16 weights."

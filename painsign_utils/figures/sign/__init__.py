@@ -7,15 +7,12 @@ probabilities to the sign), ``scores`` (video-level ROC and scores; r with the s
 
 from .scores import plot_truth_r, plot_video_scores
 from .sign_types import (
-    ACTIONS,
-    TYPE_COLOURS,
     plot_decision_matrix,
     plot_long_recording,
     plot_sign_types,
     plot_silhouettes,
 )
 from .traces import (
-    MODEL_MARKERS,
     frame_strip,
     plot_sign,
     plot_sign_steps,
@@ -24,9 +21,6 @@ from .traces import (
 )
 
 __all__ = [
-    "ACTIONS",
-    "MODEL_MARKERS",
-    "TYPE_COLOURS",
     "frame_strip",
     "plot_decision_matrix",
     "plot_long_recording",

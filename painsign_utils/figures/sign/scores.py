@@ -6,20 +6,21 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import MODEL_COLOURS, MODEL_NAMES
+from ...registry import display_name
+from .. import model_colour
 
 
 def plot_video_scores(summary: pd.DataFrame) -> plt.Figure:
     """Table 2 (test) as a picture: video-level ROC curves, and each video's mean probability.
 
     Left: ROC curve of the mean probability per model, the dot marking the model's threshold.
-    Right: every video's score (``score``, else ``mean_prob``) by its true label, with each
+    Right: every video's score (``score``) by its true label, with each
     model's threshold.
 
     Parameters
     ----------
     summary : DataFrame
-        ``model, label`` (1/0), ``mean_prob, threshold`` per (model, video).
+        ``model, label`` (1/0), ``score, threshold`` per (model, video).
     """
     from sklearn.metrics import roc_curve
 
@@ -28,8 +29,8 @@ def plot_video_scores(summary: pd.DataFrame) -> plt.Figure:
     models = list(dict.fromkeys(summary["model"]))
     for i, model in enumerate(models):
         g = summary[summary["model"] == model]
-        colour, name = MODEL_COLOURS.get(model, "k"), MODEL_NAMES.get(model, model)
-        score = g["score"] if "score" in g.columns else g["mean_prob"]
+        colour, name = model_colour(model, "k"), display_name(model)
+        score = g["score"]
         y, p, t = g["label"].to_numpy(int), score.to_numpy(float), float(g["threshold"].iloc[0])
         if 0 < y.sum() < y.size:
             fpr, tpr, _ = roc_curve(y, p)
@@ -86,9 +87,9 @@ def plot_truth_r(truth_r: pd.DataFrame) -> plt.Figure:
             r,
             s=10,
             alpha=0.6,
-            color=MODEL_COLOURS.get(model, "0.4"),
+            color=model_colour(model, "0.4"),
         )
-    ax.set_xticks(range(len(models)), [MODEL_NAMES.get(m, m).replace(" ", "\n") for m in models])
+    ax.set_xticks(range(len(models)), [display_name(m).replace(" ", "\n") for m in models])
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_ylim(-1.02, 1.02)
     ax.set_ylabel("Pearson r, sign vs intensity")

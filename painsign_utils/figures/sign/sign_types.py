@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch, Rectangle
 
-from .. import MODEL_COLOURS, MODEL_NAMES
+from ...registry import display_name
+from .. import model_colour
 
 #: Colour of each sign type in every figure.
 TYPE_COLOURS = {
@@ -133,7 +134,7 @@ def plot_sign_types(
                     label="indeterminate zone",
                 )
             )
-        ax.set_title(f"{MODEL_NAMES.get(model, model)} (k = {clf.k_})")
+        ax.set_title(f"{display_name(model)} (k = {clf.k_})")
         ax.set_xlabel("entropy (bits)")
         ax.set_xlim(left=-0.05)
     axes[0, 0].set_ylabel("threshold crossings")
@@ -164,8 +165,8 @@ def plot_silhouettes(classifiers: Mapping) -> plt.Figure:
             ks,
             [clf.silhouettes_[k] for k in ks],
             marker="o",
-            color=MODEL_COLOURS.get(model, "k"),
-            label=MODEL_NAMES.get(model, model),
+            color=model_colour(model, "k"),
+            label=display_name(model),
         )
         if clf.k_ in clf.silhouettes_:
             ax.scatter(
@@ -173,7 +174,7 @@ def plot_silhouettes(classifiers: Mapping) -> plt.Figure:
                 [clf.silhouettes_[clf.k_]],
                 s=120,
                 facecolor="none",
-                edgecolor=MODEL_COLOURS.get(model, "k"),
+                edgecolor=model_colour(model, "k"),
                 lw=2,
             )
     ax.set_xlabel("number of clusters k")
@@ -186,7 +187,7 @@ def plot_silhouettes(classifiers: Mapping) -> plt.Figure:
 def _cell_stats(table: pd.DataFrame, sign_type: str) -> str:
     lines = []
     for row in table[table["sign_type"] == sign_type].itertuples():
-        lines.append(f"{MODEL_NAMES.get(row.model, row.model)}: H {row.entropy}, X {row.crossings}")
+        lines.append(f"{display_name(row.model)}: H {row.entropy}, X {row.crossings}")
     return "\n".join(lines) if lines else "no video of this type"
 
 
@@ -266,14 +267,14 @@ def plot_long_recording(
         ax.axvspan(
             seg.start_s, seg.end_s, color=TYPE_COLOURS.get(seg.sign_type, "0.8"), alpha=0.18, lw=0
         )
-    ax.plot(time, sign, color=MODEL_COLOURS.get(model, "k"), lw=1.2)
-    ax.axhline(threshold, color=MODEL_COLOURS.get(model, "k"), ls="--", lw=0.8)
+    ax.plot(time, sign, color=model_colour(model, "k"), lw=1.2)
+    ax.axhline(threshold, color=model_colour(model, "k"), ls="--", lw=0.8)
     for b in boundaries:
         ax.axvline(b, color="0.3", lw=0.6, ls=":")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlim(time[0], time[-1])
     ax.set_xlabel("time (s)")
-    ax.set_ylabel(f"{MODEL_NAMES.get(model, model)} sign")
+    ax.set_ylabel(f"{display_name(model)} sign")
     present = [t for t in TYPE_COLOURS if (segments["sign_type"] == t).any()]
     ax.legend(
         handles=[Patch(color=TYPE_COLOURS[t], alpha=0.4, label=t) for t in present],

@@ -20,11 +20,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from ...faces import privacy_filter
+from ...registry import display_name
 from ...sign import crossing_indices
-from .. import MODEL_COLOURS, MODEL_NAMES
-
-#: Marker of each model's threshold crossings.
-MODEL_MARKERS = {"vggface": "o", "ncnn": "s", "vit_b16": "^"}
+from .. import model_colour, model_marker
 
 
 def _crossing_points(
@@ -101,9 +99,9 @@ def frame_strip(
 
 def _legend_entry(model: str, s: Mapping) -> str:
     pred = "pain" if s["prediction"] else "no pain"
-    score = s.get("score", s["mean_prob"])
+    score = s["score"]
     return (
-        f"{MODEL_NAMES.get(model, model)}: score {100 * score:.0f}% → {pred} | "
+        f"{display_name(model)}: score {100 * score:.0f}% → {pred} | "
         f"entropy {s['entropy']:.2f} | crossings {int(s['crossings'])}"
     )
 
@@ -154,14 +152,14 @@ def plot_sign(
         Line2D([], [], color="none", label=f"Ground truth: {label.replace('nopain', 'no pain')}")
     ]
     for model, df in traces.items():
-        colour = MODEL_COLOURS.get(model, "k")
+        colour = model_colour(model, "k")
         t, s = df["time"].to_numpy(), df["sign"].to_numpy()
         ax.plot(t, s, color=colour, lw=1.8)
         ax.axhline(thresholds[model], color=colour, lw=0.8, ls="--", alpha=0.7)
         ax.scatter(
             *_crossing_points(t, s, thresholds[model]),
             color=colour,
-            marker=MODEL_MARKERS.get(model, "o"),
+            marker=model_marker(model),
             s=36,
             edgecolor="k",
             linewidths=0.6,
@@ -172,7 +170,7 @@ def plot_sign(
                 [],
                 [],
                 color=colour,
-                marker=MODEL_MARKERS.get(model, "o"),
+                marker=model_marker(model),
                 lw=1.8,
                 markeredgecolor="k",
                 label=_legend_entry(model, summaries[model]),
@@ -281,7 +279,7 @@ def plot_sign_steps(
     """
     from ...sign import interpolate_missing
 
-    colour = MODEL_COLOURS.get(model, "k")
+    colour = model_colour(model, "k")
     t, p = probs["time"].to_numpy(), probs["prob"].to_numpy()
     fig, ax = plt.subplots(figsize=(11, 3))
     gap = np.isnan(p)
@@ -291,12 +289,12 @@ def plot_sign_steps(
         ax.scatter(
             t[gap], filled[gap], s=10, marker="x", color="0.2", label="no face: interpolated"
         )
-    ax.plot(t, sign, color=colour, lw=2, label=f"{MODEL_NAMES.get(model, model)} pain sign")
+    ax.plot(t, sign, color=colour, lw=2, label=f"{display_name(model)} pain sign")
     ax.axhline(threshold, color=colour, ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
     ax.scatter(
         *_crossing_points(t, np.asarray(sign, float), threshold),
         color=colour,
-        marker=MODEL_MARKERS.get(model, "o"),
+        marker=model_marker(model),
         s=40,
         edgecolor="k",
         zorder=3,
