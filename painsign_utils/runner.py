@@ -41,6 +41,9 @@ from .storage import artifacts_dir, atomic_path, write_json
 
 #: Repository root (the folder holding ``notebooks/``, ``profiles/``, ``_toc.yml``).
 ROOT = Path(__file__).resolve().parent.parent
+#: The profile file the runner executes a chapter under, for the kernel
+#: (:func:`painsign_utils.chapters.profile_file`: a profile may live outside ``profiles/``).
+PROFILE_FILE_ENV = "PAINSIGN_PROFILE_FILE"
 
 
 def profile_path(name: str | Path, root: Path = ROOT) -> Path:
@@ -109,13 +112,16 @@ def execute(
     kernel: str = "python3",
     failed_dir: Path | None = None,
     progress_file: Path | None = None,
+    profile_file: Path | None = None,
 ) -> Path:
     """Execute one notebook with papermill; the executed copy appears in ``out_dir`` only if it succeeds.
 
     When it fails and ``failed_dir`` is given, the partly executed copy (outputs and traceback) is
     kept as ``failed_dir/<name>.ipynb`` and the error line names it. With ``progress_file``, the
     kernel's progress bars (and those of the processes it starts) append their records there
-    (``$PAINSIGN_PROGRESS_FILE``, :mod:`painsign_utils.progress`).
+    (``$PAINSIGN_PROGRESS_FILE``, :mod:`painsign_utils.progress`). With ``profile_file``, the
+    kernel learns which profile's values ``params`` are (``$PAINSIGN_PROFILE_FILE``), so that the
+    chapter writes into that profile's artifacts folder (:mod:`painsign_utils.chapters`).
     """
     import papermill
 
@@ -123,10 +129,15 @@ def execute(
     # The kernel inherits these: Jupyter's inline backend (headless, and unlike plain Agg it puts
     # every shown figure into the executed notebook), and no progress bars in the rendered pages
     # (their records go to the progress file instead, when there is one).
-    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "PAINSIGN_PROGRESS", PROGRESS_FILE_ENV)}
+    saved = {
+        k: os.environ.get(k)
+        for k in ("MPLBACKEND", "PAINSIGN_PROGRESS", PROGRESS_FILE_ENV, PROFILE_FILE_ENV)
+    }
     os.environ.update(MPLBACKEND="module://matplotlib_inline.backend_inline", PAINSIGN_PROGRESS="0")
     if progress_file is not None:
         os.environ[PROGRESS_FILE_ENV] = str(progress_file)
+    if profile_file is not None:
+        os.environ[PROFILE_FILE_ENV] = str(Path(profile_file).resolve())
     kept: Path | None = None
     try:
         with atomic_path(out) as tmp:
@@ -139,6 +150,10 @@ def execute(
                     cwd=str(ROOT),
                     progress_bar=False,
                     report_mode=False,
+                    # The kernel's own log (a TCP-encryption warning on every start, a
+                    # KeyboardInterrupt line on shutdown) is noise between the progress lines;
+                    # a cell's error still reaches us through the notebook.
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                 )
             except papermill.PapermillExecutionError:
                 kept = _keep_failed(tmp, failed_dir, nb.name)
@@ -180,7 +195,8 @@ def check_required_weights(prof: dict, notebooks: list[Path]) -> None:
     os.environ["PAINSIGN_REQUIRE_WEIGHTS"] = "1"
     if not any(nb.stem.startswith("02") for nb in notebooks):
         return
-    from .models import list_models, require_pretrained
+    from .models import require_pretrained
+    from .registry import list_models
 
     training = next((v for k, v in prof["notebooks"].items() if k.startswith("02")), {})
     require_pretrained(training.get("models") or list_models())
@@ -314,7 +330,12 @@ def run_book(
         progress_file.write_bytes(b"")  # this chapter's bars only
         with ProgressWatcher(progress_file, f"{nb.stem} {i}/{len(plan)}", log, interactive):
             executed = execute(
-                nb, params, out_dir, failed_dir=failed_dir, progress_file=progress_file
+                nb,
+                params,
+                out_dir,
+                failed_dir=failed_dir,
+                progress_file=progress_file,
+                profile_file=profile_path(profile, root),
             )
             finish_page(executed)
         timings[nb.stem] = round(time.perf_counter() - start, 1)

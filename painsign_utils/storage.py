@@ -7,7 +7,9 @@ atomic on POSIX and Windows). Re-runs test for the final name to reuse finished 
 The artifacts of a profile live in one place whatever the current folder is:
 ``$PAINSIGN_ARTIFACTS/<profile>`` when that variable is set, else ``<project root>/artifacts/<profile>``
 (the folder holding ``profiles/`` and ``notebooks/``). Nothing is ever created in the current folder
-by accident.
+by accident. Which folder a chapter reads and writes (its profile's, or an experiment's hard-linked
+copy of it) is decided by :mod:`painsign_utils.chapters`: that copy is safe because no writer here
+ever writes into an existing file, it renames a new one onto the name.
 
 Files written atomically get the permissions a plain ``open(path, "w")`` would give them (``0o666``
 less the umask, or what the folder's default ACL says): the temporary file is created with that
@@ -96,10 +98,10 @@ def artifact_relative(path: str | Path) -> str:
 
 
 def find_artifact(path: str | Path) -> Path:
-    """A path read from an artifact table: absolute as is; relative against :func:`artifacts_root`
-    when the file is there, else against the current folder (older tables)."""
+    """A path read from an artifact table: absolute as is; relative below :func:`artifacts_root`
+    when the file is there (how tables store artifact paths), else unchanged (a path the user gave)."""
     p = Path(path)
-    if p.is_absolute() or p.exists():
+    if p.is_absolute():
         return p
     try:
         below = artifacts_root() / p
@@ -142,16 +144,14 @@ def artifacts_dir(profile: str, root: str | Path | None = None, create: bool = T
 def resolve_artifact(path: str | Path, profile: str) -> Path:
     """A path stored in an artifact table, as a usable path from any current folder.
 
-    Absolute paths are kept. Relative ones are taken relative to the profile's artifacts folder,
-    the artifacts root (how ``best_models.csv`` stores checkpoints: ``<profile>/training/...``),
-    or, for tables written by older runs from the project root (``artifacts/<profile>/...``),
-    relative to the folder above the artifacts root.
+    Absolute paths are kept. Relative ones are taken relative to the profile's artifacts folder or
+    the artifacts root (how ``best_models.csv`` stores checkpoints: ``<profile>/training/...``).
     """
     path = Path(path)
     if path.is_absolute():
         return path
     art = artifacts_dir(profile, create=False)
-    for base in (art, artifacts_root(), artifacts_root().parent):
+    for base in (art, artifacts_root()):
         if (base / path).exists():
             return base / path
     return art / path
@@ -247,7 +247,8 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     from it (OpenCV, matplotlib, pandas) behave as they would on the final name. The file gets the
     permissions of a new file written with ``open(path, "w")`` (``0o666`` less the umask), also
     when ``path`` existed before with other ones, and also when the writer replaced the temporary
-    file by one of its own.
+    file by one of its own. An existing ``path`` is replaced, never written into: a hard link to it
+    elsewhere (an experiment's copy of a folder) keeps the old bytes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,10 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _output(kind: str) -> dict:
-    if kind == "png":
-        return nbformat.v4.new_output(
-            "display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
-        )
     return nbformat.v4.new_output("display_data", data={"text/markdown": kind, "text/plain": kind})
 
 
@@ -27,70 +23,31 @@ def _executed(path: Path) -> Path:
     params.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell('# Parameters\nprofile = "smoke"\n')
     injected.metadata["tags"] = ["injected-parameters"]
-    loop = nbformat.v4.new_code_cell(
-        "# figure: fig-a | First.\n# figure: fig-b | Second.\nfor i in range(3): show()"
-    )
-    loop.outputs = [
-        _output("before"),
-        _output("png"),
-        _output("between"),
-        _output("png"),
-        _output("png"),
-    ]
-    loop.metadata["mystnb"] = {"figure": {"name": "stale", "caption": "from metadata"}}
+    figure = nbformat.v4.new_code_cell("show()")
+    figure.outputs = [_output("png")]
+    figure.metadata["mystnb"] = {"figure": {"name": "fig-a", "caption": "First."}}
     folded = nbformat.v4.new_code_cell("x = 1")
     folded.metadata["tags"] = ["remove-input"]
-    plain = nbformat.v4.new_code_cell("y = 2")
-    plain.outputs = [_output("png")]
-    nb.cells = [nbformat.v4.new_markdown_cell("# T"), params, injected, loop, folded, plain]
+    nb.cells = [nbformat.v4.new_markdown_cell("# T"), params, injected, figure, folded]
     nbformat.write(nb, path)
     return path
 
 
-def test_finish_page_hides_the_injected_cell_folds_code_and_captions_figures(tmp_path):
+def test_finish_page_hides_the_injected_cell_and_folds_code(tmp_path):
     page = pages.finish_page(_executed(tmp_path / "04_x.ipynb"))
     nb = nbformat.read(page, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     tags = [c.metadata.get("tags", []) for c in code]
     assert tags[0] == ["parameters"]  # the defaults stay visible
     assert tags[1] == ["injected-parameters", "remove-cell"]  # shown once: the test keeps this tag
-    assert (
-        "hide-input" in tags[2] and "mystnb" not in code[2].metadata
-    )  # the comment is the one source
-    assert [o["data"]["text/markdown"] for o in code[2].outputs] == ["before"]
-    figs = [c.metadata["mystnb"]["figure"] for c in code if "mystnb" in c.metadata]
-    # two lines caption three images: the last line captions the rest under numbered names
-    assert figs == [
-        {"name": "fig-a", "caption": "First."},
-        {"name": "fig-b", "caption": "Second."},
-        {"name": "fig-b-2", "caption": "Second."},
-    ]
-    split = [
-        c
-        for c in code
-        if c.metadata.get("tags") == ["remove-input"] and c.source.startswith("# output")
-    ]
-    assert len(split) == 4  # three figures and the Markdown between the first two
-    assert all(c.source.strip() for c in code)  # myst-nb drops blank code cells
-    assert (
-        code[-2].metadata["tags"] == ["remove-input"] and code[-2].source == "x = 1"
-    )  # left alone
-    assert (
-        code[-1].metadata["tags"] == ["hide-input"] and "mystnb" not in code[-1].metadata
-    )  # no caption line
+    assert tags[2] == ["hide-input"] and code[2].outputs == [_output("png")]
+    # the caption is the notebook's own metadata: kept as it is
+    assert code[2].metadata["mystnb"] == {"figure": {"name": "fig-a", "caption": "First."}}
+    assert tags[3] == ["remove-input"] and code[3].source == "x = 1"  # left alone
     # idempotent: finishing twice changes nothing
     before = page.read_text()
     pages.finish_page(page)
-    assert (
-        nbformat.reads(page.read_text(), as_version=4).cells
-        == nbformat.reads(before, as_version=4).cells
-    )
-
-
-def test_a_caption_line_without_an_image_is_ignored():
-    cell = nbformat.v4.new_code_cell("# figure: fig-x | Never drawn.\nif False: show()")
-    cell.outputs = [_output("text")]
-    assert pages.split_figures(cell) == [cell]
+    assert page.read_text() == before
 
 
 def _book_ext():

@@ -64,3 +64,34 @@ def test_smoke_book_is_never_silent_and_shows_training_bars(smoke_book):
     bars = {json.loads(line)["desc"] for line in records.read_text().splitlines()} - {""}
     during = [line for _, line in said if "02_training" in line]
     assert bars and any(desc in line for line in during for desc in bars), (bars, during)
+
+
+@pytest.mark.slow
+def test_plain_papermill_from_another_folder_writes_the_runners_tables(smoke_book, tmp_path):
+    """Chapters 00-03 of the smoke profile run with plain papermill, from a folder outside the
+    repository, make the tables the runner made (paths aside: each run has its own root)."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from painsign_utils import chapters
+
+    root = tmp_path / "artifacts"
+    env = {**os.environ, "PAINSIGN_ARTIFACTS": str(root), "PAINSIGN_PROGRESS": "0"}
+    env.pop("PAINSIGN_PROFILE_FILE", None)
+    papermill = Path(sys.executable).parent / "papermill"
+    for stem in ("00_data", "01_preprocessing", "02_training", "03_test_evaluation"):
+        params = tmp_path / f"{stem}.yml"
+        params.write_text(yaml.safe_dump(chapters.profile_values(stem, "smoke")))
+        notebook = ROOT / "notebooks" / f"{stem}.ipynb"
+        cmd = [papermill, notebook, tmp_path / f"{stem}.ipynb", "-f", params, "-k", "python3"]
+        subprocess.run([str(c) for c in cmd], cwd=tmp_path, env=env, check=True)
+    ours = root / "smoke" / "tables"
+    theirs = artifacts_dir("smoke", create=False) / "tables"
+    made = sorted(ours.glob("*.csv"))
+    assert {p.name for p in made} >= {"table1.csv", "video_summary.csv", "table2_test.csv"}
+    for table in made:
+        mine = table.read_text().replace(str(root), str(theirs.parent.parent))
+        assert mine == (theirs / table.name).read_text(), table.name

@@ -96,3 +96,14 @@ def test_concurrent_atomic_writes_do_not_clash(tmp_path, umask):
 def test_write_probe_leaves_nothing(tmp_path):
     assert storage.check_writable_dir(tmp_path / "new") == tmp_path / "new"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_atomic_write_replaces_the_file_and_never_writes_into_it(tmp_path):
+    """A hard link to the old file (an experiment's copy of a folder) keeps the old bytes."""
+    path = storage.write_bytes(b"book", tmp_path / "t.csv")
+    link = tmp_path / "copy.csv"
+    os.link(path, link)
+    inode = path.stat().st_ino
+    storage.write_csv(pd.DataFrame({"a": [1]}), path)
+    assert path.read_text() == "a\n1\n" and path.stat().st_ino != inode
+    assert link.read_bytes() == b"book" and link.stat().st_ino == inode
