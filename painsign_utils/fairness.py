@@ -247,94 +247,112 @@ def _group_key(group) -> tuple[int, str]:
 
 def subgroups_from_artifacts(
     art: str | Path, pain_cut: float = 0.5, n_boot: int = 1000, seed: int = 0
-) -> tuple[pd.DataFrame, str]:
-    """:func:`subgroup_table` from a build's artifacts, and one sentence on what it covers.
+) -> tuple[pd.DataFrame, dict]:
+    """:func:`subgroup_table` from a build's artifacts, and what it covers.
 
-    Returns an empty table and the reason when the artifacts it needs are missing.
+    Returns
+    -------
+    table : DataFrame
+        :func:`subgroup_table` output; empty when the check cannot run.
+    coverage : dict
+        ``status`` (``"ok"``; ``"missing_artifacts"`` before chapters 01 and 03 have run;
+        ``"no_attributes"`` when the videos carry no skin tone or sex), ``n_videos``,
+        ``n_newborns``, ``attributes`` (the columns checked), ``frame_auc`` (per-frame ground
+        truth found) and ``truth_r`` (chapter 04's ``tables/sign_truth_r.csv`` found).
     """
     import json
 
     art = Path(art)
+    coverage = {
+        "status": "missing_artifacts",
+        "n_videos": 0,
+        "n_newborns": 0,
+        "attributes": [],
+        "frame_auc": False,
+        "truth_r": False,
+    }
     summary_path = art / "tables" / "video_summary.csv"
     manifest_path = art / "faces" / "videos.csv"
     if not summary_path.exists() or not manifest_path.exists():
-        return (
-            pd.DataFrame(columns=COLUMNS),
-            "Not available in this build: chapters 01 and 03 must run first "
-            "(`faces/videos.csv`, `tables/video_summary.csv`).",
-        )
+        return pd.DataFrame(columns=COLUMNS), coverage
     summary = pd.read_csv(summary_path)
     manifest = pd.read_csv(manifest_path)
+    coverage["n_videos"] = int(summary["video"].nunique())
+    coverage["n_newborns"] = int(manifest["subject"].nunique())
     config = art / "data" / "config.json"
     data_seed = json.loads(config.read_text()).get("seed") if config.exists() else None
     attributes, attrs = video_attributes(manifest, data_seed)
     if not attrs:
-        return (
-            pd.DataFrame(columns=COLUMNS),
-            "Not available in this build: the videos carry no skin tone or sex (add `skin_tone` "
-            "or `sex` columns to the video manifest to check real data).",
-        )
+        coverage["status"] = "no_attributes"
+        return pd.DataFrame(columns=COLUMNS), coverage
     truth_path = art / "tables" / "sign_truth_r.csv"
     truth_r = pd.read_csv(truth_path) if truth_path.exists() else None
     frames = frame_table(art, summary, pain_cut)
     table = subgroup_table(frames, summary, attributes, attrs, truth_r, n_boot=n_boot, seed=seed)
-    parts = [
-        f"{len(summary['video'].unique())} test videos of {manifest['subject'].nunique()} newborns"
-    ]
-    if "sex" not in attrs:
-        parts.append("the subjects carry no sex attribute, so only skin tone is checked")
-    if frames.empty:
-        parts.append("no per-frame ground truth, so no frame-level AUC")
-    if truth_r is None:
-        parts.append("chapter 04 has not written `sign_truth_r.csv`, so no sign-vs-truth r")
-    return table, "; ".join(parts) + "."
-
-
-def gap_sentence(table: pd.DataFrame, attribute: str = "skin_tone") -> str:
-    """Markdown on the largest frame-AUC gap between groups per model, and whether it is resolved.
-
-    A gap counts as *resolved* when the two groups' intervals do not overlap; otherwise the
-    sentence says the data cannot tell the groups apart. Groups without videos are named.
-    """
-    t = table[table["attribute"] == attribute]
-    lines = []
-    for model, g in t.groupby("model", sort=False):
-        name = _model_name(model)
-        ok = g[np.isfinite(g["auc"].astype(float))]
-        empty = g.loc[g["n"] == 0, "group"].tolist()
-        note = (
-            f" No video of the {', '.join(empty)} group{'s' if len(empty) > 1 else ''}."
-            if empty
-            else ""
-        )
-        if len(ok) < 2:
-            lines.append(
-                f"- {name}: fewer than two groups have a frame-level AUC; no comparison.{note}"
-            )
-            continue
-        hi, lo = ok.loc[ok["auc"].idxmax()], ok.loc[ok["auc"].idxmin()]
-        gap = float(hi["auc"] - lo["auc"])
-        separated = (
-            np.isfinite(hi["auc_lo"]) and np.isfinite(lo["auc_hi"]) and hi["auc_lo"] > lo["auc_hi"]
-        )
-        verdict = (
-            "the intervals do not overlap: a measured difference"
-            if separated
-            else "the intervals overlap: these data cannot tell the groups apart"
-        )
-        lines.append(
-            f"- {name}: frame-level AUC {hi['auc']:.2f} ({hi['group']}, {int(hi['n'])} videos) "
-            f"vs {lo['auc']:.2f} ({lo['group']}, {int(lo['n'])} videos), a gap of "
-            f"{gap:.2f}; {verdict}.{note}"
-        )
-    return (
-        "**Largest gap between skin-tone groups, per model:**\n\n" + "\n".join(lines)
-        if lines
-        else "No model has frame-level AUCs per group in this build."
+    coverage.update(
+        status="ok", attributes=list(attrs), frame_auc=not frames.empty, truth_r=truth_r is not None
     )
+    return table, coverage
 
 
-def _model_name(model: str) -> str:
-    from .registry import display_name
+#: The interval columns of each metric of :data:`COLUMNS`.
+INTERVALS = {
+    "auc": ("auc_lo", "auc_hi"),
+    "video_acc": ("acc_lo", "acc_hi"),
+    "truth_r": ("r_lo", "r_hi"),
+}
 
-    return display_name(model)
+
+def largest_gaps(
+    table: pd.DataFrame,
+    attribute: str = "skin_tone",
+    metrics: tuple[str, ...] = ("auc", "video_acc"),
+) -> pd.DataFrame:
+    """Per model and metric, the groups with the highest and the lowest value, and their gap.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`subgroup_table` output.
+    attribute : str
+        The attribute whose groups are compared.
+    metrics : tuple of str
+        Columns of ``table`` to compare (``auc``, ``video_acc``, ``truth_r``).
+
+    Returns
+    -------
+    DataFrame, one row per model and metric with at least two groups holding a value: ``model,
+    metric, high_group, high, high_lo, high_hi, high_n, low_group, low, low_lo, low_hi, low_n,
+    gap, separated`` (``*_n`` videos of the group; ``separated``: the two intervals do not
+    overlap, a measured difference; False when they overlap or an interval is undefined).
+    """
+    cols = ["model", "metric"]
+    for side in ("high", "low"):
+        cols += [f"{side}_group", side, f"{side}_lo", f"{side}_hi", f"{side}_n"]
+    cols += ["gap", "separated"]
+    rows = []
+    t = table[table["attribute"] == attribute]
+    for model, g in t.groupby("model", sort=False):
+        for metric in metrics:
+            lo_col, hi_col = INTERVALS[metric]
+            ok = g[np.isfinite(g[metric].astype(float))]
+            if len(ok) < 2:
+                continue
+            hi, lo = (
+                ok.loc[ok[metric].astype(float).idxmax()],
+                ok.loc[ok[metric].astype(float).idxmin()],
+            )
+            row = [model, metric]
+            for r in (hi, lo):
+                row += [
+                    r["group"],
+                    float(r[metric]),
+                    float(r[lo_col]),
+                    float(r[hi_col]),
+                    int(r["n"]),
+                ]
+            separated = bool(
+                np.isfinite(hi[lo_col]) and np.isfinite(lo[hi_col]) and hi[lo_col] > lo[hi_col]
+            )
+            rows.append([*row, float(hi[metric] - lo[metric]), separated])
+    return pd.DataFrame(rows, columns=cols)

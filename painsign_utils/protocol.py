@@ -3,23 +3,21 @@
 Every profile names ``protocol: authors | causal`` for the offline analyses (chapters 02-07); the
 real-time monitor is always causal. A :class:`Protocol` is a frozen record of every method element
 that differs between them, so a notebook asks ``get_protocol(name).sign_mode`` instead of spelling
-out rules, and the methods ledger (:func:`ledger_rows`) is generated from the same record: for each
-element, the paper's words, what the authors' public code does, and what the book does under each
-protocol. Where the paper's text and the authors' code disagree, the code that produced the numbers
-wins under ``authors``.
+out rules; chapter 10 (the methods ledger) describes each element in words from the same record.
+Where the paper's text and the authors' code disagree, the code that produced the numbers wins
+under ``authors``.
 
 The facts about the authors' code come from their public repository
 (``darkrubiks/AI-Assessment-of-Pain-in-Newborns``, branch ``develop``: ``lancet.ipynb``,
 ``7_icopevid.ipynb``, ``data_augmentation.py``, ``XAI/IntegratedGradients.py``, the model
-configs; the VGG fine-tuning settings from an earlier ``train.py``). They are summarized here in our
-own words.
+configs; the VGG fine-tuning settings from an earlier ``train.py``). :data:`AUTHORS_OUTPUTS` keeps
+the numbers their code printed that the paper does not (the paper's own numbers are in
+:mod:`painsign_utils.paper`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-
-import pandas as pd
 
 from .errors import ConfigError
 
@@ -155,173 +153,29 @@ def get_protocol(name: str | Protocol = DEFAULT_PROTOCOL) -> Protocol:
 
 
 @dataclass(frozen=True)
-class LedgerElement:
-    """One row of the methods ledger: an element, the paper's words and the authors' code.
+class AuthorsOutputs:
+    """Numbers printed by the authors' public code that the paper does not print.
 
-    ``fields`` names the :class:`Protocol` attributes the element is about; the two protocol
-    columns of the ledger are written from them (``describe``), so the ledger cannot drift from
-    what the code does.
+    Attributes
+    ----------
+    silhouettes : tuple of (k, mean silhouette)
+        Their k-means on unscaled (entropy, crossings), printed for k = 2..9: the two highest,
+        nearly equal; they fitted k = 3.
+    same_type_pairs : tuple of (model, model, share)
+        Share of the videos both models put in the same sign type, per model pair (the paper's
+        "60 %" is such a pairwise rate).
+    same_type_all : float
+        Share of the videos all three models put in the same sign type.
     """
 
-    element: str
-    paper: str
-    authors_code: str
-    fields: tuple[str, ...]
-
-
-#: Plain-language description of each protocol setting value, for the ledger.
-_DESCRIBE: dict[tuple[str, object], str] = {
-    (
-        "sign_mode",
-        "valid",
-    ): "centred 30-sample mean (np.convolve 'valid'): 600 frames -> 571 samples",
-    ("sign_mode", "causal"): "trailing 30-sample mean, same length as the video (bedside view)",
-    ("video_score", "sign_mean"): "mean of the analysis sign; pain when >= θ",
-    ("video_score", "face_mean"): "mean probability over frames with a face; pain when >= θ",
-    ("threshold_rule", "validation_folds"): (
-        "θ_k = Youden on fold k's validation predictions; Table 2 per fold at θ_k; "
-        "videos at mean θ (± sd)"
-    ),
-    ("threshold_rule", "training_folds"): "θ = Youden on the training folds' predictions (no leak)",
-    (
-        "clustering",
-        "kmeans3",
-    ): "k-means, k = 3, unscaled, random_state=0, n_init='auto'; silhouettes shown",
-    ("clustering", "silhouette_zscore"): "k-means on z-scores, k = 2..10 by best silhouette",
-    (
-        "indeterminate",
-        "overlay",
-    ): "flag over the 3 clusters: low entropy, crossings > every irregular sign's",
-    ("indeterminate", "type"): "fourth type overriding the cluster: many crossings, low entropy",
-    ("ig_postprocess", "clamp"): "channel sum clamped at 0 (evidence for the explained class only)",
-    ("ig_postprocess", "abs"): "absolute value of the channel sum",
-    ("ig_baseline", "zeros"): "zero in the normalized input",
-    ("ig_baseline", "black"): "black image",
-    ("augment_style", "albumentations"): (
-        "albumentations-style Affine (scale 0.7-1.5 zooms in above 1, shear ±10°, shift ±0.2, "
-        "rotate ±30°), brightness/contrast ±0.2 p 0.5, flip p 0.5, redrawn until 5 keypoints stay in"
-    ),
-    ("augment_style", "keras"): (
-        "Keras ImageDataGenerator semantics (zoom above 1 zooms out, shear 0.15°, brightness 0.5-1.1)"
-    ),
-}
-
-#: Wording of numeric settings, for the ledger.
-_NUMERIC: dict[str, str] = {
-    "weight_decay": "RMSprop lr 1e-4, weight decay {:g}",
-    "vgg_finetune_lr": "fine-tuning learning rate {:g}",
-}
-
-#: The ledger's elements, in the order of the paper.
-LEDGER: tuple[LedgerElement, ...] = (
-    LedgerElement(
-        "Pain-sign smoothing (§2.4)",
-        "a moving average filter of 30 samples, equaling 1 s of video",
-        "np.interp over missing frames, then np.convolve(x, np.ones(30), 'valid') / 30",
-        ("sign_mode",),
-    ),
-    LedgerElement(
-        "Video score (§2.5, Table 2 test)",
-        "the average prediction probability served as the final classification of the videos",
-        "mean of the smoothed sign; pain when the mean >= θ",
-        ("video_score",),
-    ),
-    LedgerElement(
-        "Classification threshold (§2.5, §3)",
-        "Youden's Index, calculated during the training folds to prevent information leakage",
-        "Youden (argmax tpr - fpr) on each fold's validation predictions; videos use the mean of "
-        "the ten θ_k (0.542 / 0.494 / 0.431)",
-        ("threshold_rule",),
-    ),
-    LedgerElement(
-        "Sign-type clustering (§2.5, Table 3)",
-        "k-means on entropy and crossings; k from 2 to 10 by the highest silhouette score",
-        "KMeans(n_clusters=3, random_state=0, n_init='auto') on unscaled features; silhouettes "
-        "printed for k = 2-9 (0.596 at k = 2, 0.597 at k = 3); clusters named by hand",
-        ("clustering",),
-    ),
-    LedgerElement(
-        "Indeterminate sign (§3, Fig. 4)",
-        "a fourth type: many threshold crossings but low entropy; one N-CNN sign",
-        "a quadrant drawn over the clusters: entropy below a hand-set line (1.25 VGG-Face, 1.75 "
-        "otherwise), crossings at least the irregular maximum + 1",
-        ("indeterminate",),
-    ),
-    LedgerElement(
-        "Same sign type across models (§3)",
-        "60% of the videos were classified under the same sign type across models",
-        "pairwise agreement (N-CNN/ViT 0.600, VGG/ViT 0.658, VGG/N-CNN 0.575); all three 0.442",
-        (),
-    ),
-    LedgerElement(
-        "Pearson r between models (§3)",
-        "average Pearson correlation between signs, e.g. r = 0.52 ± 0.36 for VGG-Face and N-CNN",
-        "scipy pearsonr of two models' smoothed ('valid') signs per video; mean ± np.std (ddof 0)",
-        ("sign_mode",),
-    ),
-    LedgerElement(
-        "Integrated Gradients (§2.3)",
-        "IG assesses the contribution of each pixel; Carlini et al. post-processing",
-        "zero baseline in the normalized input; channel sum clamped at 0, divided by its maximum",
-        ("ig_postprocess", "ig_baseline"),
-    ),
-    LedgerElement(
-        "Data augmentation (App. A)",
-        "rotation 30°, shear 0.15, shift 0.20, brightness 0.5-1.1, zoom 0.7-1.5, horizontal "
-        "flip; 20 images each; face still detectable",
-        "albumentations Affine(scale 0.7-1.5, translate ±0.2, rotate ±30, shear ±10), "
-        "RandomBrightnessContrast(0.2, 0.2, p 0.5), HorizontalFlip(p 0.5); redrawn until all 5 "
-        "keypoints stay in the image",
-        ("augment_style",),
-    ),
-    LedgerElement(
-        "Optimizer (App. B)",
-        "RMSProp with a learning rate of 1e-4",
-        "RMSprop(lr 1e-4, weight_decay 1e-5)",
-        ("weight_decay",),
-    ),
-    LedgerElement(
-        "VGG-Face fine-tuning (App. B)",
-        "the last two convolution layer groups trained once the error stalls for 5 epochs",
-        "features[17:31] unfrozen with lr 1e-6",
-        ("vgg_finetune_lr",),
-    ),
-)
-
-
-def describe(protocol: str | Protocol, field_names: tuple[str, ...]) -> str:
-    """What the book does under ``protocol`` for the settings ``field_names``, in words."""
-    p = get_protocol(protocol)
-    parts = []
-    for name in field_names:
-        value = getattr(p, name)
-        text = _DESCRIBE.get((name, value))
-        if text is None:
-            text = _NUMERIC[name].format(value) if name in _NUMERIC else f"{name} = {value}"
-        parts.append(text)
-    return "; ".join(parts) if parts else "pairwise and three-way agreement both reported"
-
-
-def ledger_rows() -> pd.DataFrame:
-    """The methods ledger, one row per element.
-
-    Returns
-    -------
-    DataFrame, shape (n_elements, 5)
-        Columns ``element, paper text, authors' code, authors protocol, causal protocol``; the
-        book adds a measured-effect column from its own run.
-    """
-    rows = [
-        {
-            "element": e.element,
-            "paper text": e.paper,
-            "authors' code": e.authors_code,
-            "authors protocol": describe("authors", e.fields),
-            "causal protocol": describe("causal", e.fields),
-        }
-        for e in LEDGER
-    ]
-    return pd.DataFrame(
-        rows,
-        columns=["element", "paper text", "authors' code", "authors protocol", "causal protocol"],
+    silhouettes: tuple[tuple[int, float], ...] = ((2, 0.596), (3, 0.597))
+    same_type_pairs: tuple[tuple[str, str, float], ...] = (
+        ("ncnn", "vit_b16", 0.600),
+        ("vggface", "vit_b16", 0.658),
+        ("vggface", "ncnn", 0.575),
     )
+    same_type_all: float = 0.442
+
+
+#: The authors' printed outputs (read by chapter 10's ledger).
+AUTHORS_OUTPUTS = AuthorsOutputs()

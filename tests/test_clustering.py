@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from painsign_utils.clustering import (
     SignTypeClassifier,
-    fit_sign_types,
+    classify_signs,
     friedman_by_type,
     load_classifiers,
     save_classifiers,
@@ -147,16 +145,17 @@ def _videos() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def test_fit_sign_types_fits_one_classifier_per_model():
+def test_classify_signs_fits_one_classifier_per_model():
     videos = _videos()
-    types, clfs = fit_sign_types(videos, k_max=5, n_init=3)
+    labels, clfs = classify_signs(videos, "causal", k_max=5, n_init=3)
     assert set(clfs) == {"ncnn", "vggface", "vit_b16"}
-    assert (types == videos["truth"]).all()
+    assert (labels["sign_type"] == videos["truth"]).all()
 
 
 def test_table3_hand_checked_row():
     videos = _videos()
-    videos["sign_type"], clfs = fit_sign_types(videos, k_max=5, n_init=3)
+    labels, clfs = classify_signs(videos, "causal", k_max=5, n_init=3)
+    videos["sign_type"] = labels["sign_type"].astype(object)
     t = table3(videos, clfs)
     assert len(t) == 9
     g = videos[(videos.model == "ncnn") & (videos.sign_type == "stable")]
@@ -196,13 +195,11 @@ def test_classifiers_round_trip_through_a_file(tmp_path):
     path = save_classifiers(clfs, tmp_path / "types.pkl")
     back = load_classifiers(path)
     assert (back["ncnn"].predict(X) == clfs["ncnn"].predict(X)).all()
-    with pytest.raises(DataError, match="chapter 5"):
+    assert set(load_classifiers(path, models=["ncnn"])) == {"ncnn"}
+    with pytest.raises(DataError, match="chapter 05"):
         load_classifiers(tmp_path / "missing.pkl")
-    # The pickle names the public path, so files written before the package was split (and
-    # after) load in either layout.
-    for clf in (clfs["ncnn"], AuthorsSignTypeClassifier().fit(X)):
-        raw = pickle.dumps(clf)
-        assert b"painsign_utils.clustering\x94" in raw and b"painsign_utils.clustering." not in raw
+    with pytest.raises(DataError, match="chapter 05 fitted no sign types for vit_b16"):
+        load_classifiers(path, models=["ncnn", "vit_b16"])
 
 
 # --- protocol: authors (k-means k = 3 on unscaled features, indeterminate as an overlay) ---------
@@ -214,7 +211,6 @@ from painsign_utils.clustering import (  # noqa: E402
     AuthorsSignTypeClassifier,
     agreement_table,
     all_agree_fraction,
-    classify_signs,
     make_classifier,
     pairwise_agreement,
 )
@@ -296,8 +292,6 @@ def test_classify_signs_authors_and_causal():
     causal, cclfs = classify_signs(videos, "causal", k_max=5, n_init=3)
     assert (causal["indeterminate"] == (causal["sign_type"] == "indeterminate")).all()
     assert all(isinstance(c, SignTypeClassifier) for c in cclfs.values())
-    types, _ = fit_sign_types(videos, protocol="authors")
-    assert (types == labels["sign_type"]).all()
     assert isinstance(make_classifier("authors"), AuthorsSignTypeClassifier)
     assert make_classifier("authors").n_init == "auto"
     with pytest.raises(ConfigError, match="unknown protocol"):

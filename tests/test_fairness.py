@@ -95,8 +95,16 @@ def test_subgroup_table_measures_each_group_with_seeded_intervals():
         frames, videos, attrs, ["skin_tone"], truth_r, n_boot=200, seed=3
     )
     pd.testing.assert_frame_equal(table, again)  # seeded
-    text = fairness.gap_sentence(table)
-    assert "light" in text and "dark" in text and "No video of the intermediate group" in text
+    gaps = fairness.largest_gaps(table, metrics=("auc", "video_acc", "truth_r")).set_index(
+        ["model", "metric"]
+    )
+    auc = gaps.loc[(table["model"].iloc[0], "auc")]
+    assert (auc["high_group"], auc["low_group"]) == ("light", "dark")  # the empty group is skipped
+    assert auc["gap"] == pytest.approx(t.loc["light", "auc"] - t.loc["dark", "auc"])
+    assert (auc["high_lo"], auc["low_hi"]) == (t.loc["light", "auc_lo"], t.loc["dark", "auc_hi"])
+    assert auc["separated"] == (t.loc["light", "auc_lo"] > t.loc["dark", "auc_hi"])
+    acc = gaps.loc[(table["model"].iloc[0], "video_acc")]
+    assert (acc["high"], acc["low"], acc["gap"]) == (1.0, 0.0, 1.0) and acc["low_n"] == 4
 
 
 def test_a_group_with_one_newborn_gets_no_interval():
@@ -110,8 +118,9 @@ def test_a_group_with_one_newborn_gets_no_interval():
 
 def test_from_artifacts_writes_every_model_and_says_what_is_missing(tmp_path):
     art = tmp_path / "art"
-    table, note = fairness.subgroups_from_artifacts(art)
-    assert table.empty and note.startswith("Not available in this build")
+    table, coverage = fairness.subgroups_from_artifacts(art)
+    assert table.empty and coverage["status"] == "missing_artifacts"
+    assert fairness.largest_gaps(table).empty
     (art / "tables").mkdir(parents=True)
     (art / "faces").mkdir()
     (art / "data").mkdir()
@@ -151,14 +160,21 @@ def test_from_artifacts_writes_every_model_and_says_what_is_missing(tmp_path):
             )
     pd.DataFrame(manifest).to_csv(art / "faces" / "videos.csv", index=False)
     pd.DataFrame(rows).to_csv(art / "tables" / "video_summary.csv", index=False)
-    table, note = fairness.subgroups_from_artifacts(art, n_boot=50)
+    table, coverage = fairness.subgroups_from_artifacts(art, n_boot=50)
     assert set(table["model"]) == {"ncnn", "vggface"}
     assert set(table["group"]) == set(fairness.TONE_ORDER)
     assert (
         table["n"].sum() == 12 and table["n_frames"].sum() == 2 * 6 * 16
     )  # frames without a face left out
     assert (table.loc[table["n_frames"] > 0, "auc"].dropna() == 1.0).all()  # prob = intensity
-    assert "no sex attribute" in note and "sign_truth_r" in note
+    assert coverage == {
+        "status": "ok",
+        "n_videos": 6,
+        "n_newborns": 6,
+        "attributes": ["skin_tone"],  # no sex attribute on synthetic subjects
+        "frame_auc": True,
+        "truth_r": False,  # chapter 04's sign_truth_r.csv is absent
+    }
     from painsign_utils.figures.fairness import plot_subgroups
 
     fig = plot_subgroups(table)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_curve
 
-from painsign_utils import ledger, protocol
+from painsign_utils import ledger
 from painsign_utils.errors import DataError
 
 MODELS = ("ncnn", "vggface")
@@ -107,23 +107,20 @@ def _value(numbers, element, quantity, model, variant):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     art = make_run(tmp_path_factory.mktemp("ledger"), ig=True)
-    return art, ledger.measured_effects(art, augmentation=False)
+    return art, ledger.effect_numbers(art, augmentation=False)
 
 
-def test_one_effect_per_ledger_element_and_joinable(run):
-    art, effects = run
-    assert list(effects.columns) == ["element", "measured effect"]
-    assert list(effects["element"]) == [e.element for e in protocol.LEDGER]
-    assert effects["measured effect"].str.len().gt(10).all()
-    joined = ledger.ledger_table(art, augmentation=False)
-    assert len(joined) == len(protocol.ledger_rows())
-    assert joined["measured effect"].notna().all()
-    assert list(joined.attrs["numbers"].columns) == ledger.NUMBER_COLUMNS
+def test_numbers_are_one_long_table_of_ledger_elements(run):
+    _, numbers = run
+    assert list(numbers.columns) == ledger.NUMBER_COLUMNS
+    assert set(numbers["element"]) <= set(ledger.ELEMENTS)
+    assert not numbers.duplicated(["element", "quantity", "model", "variant"]).any()
+    assert len(numbers.attrs["videos"]) == 30  # 15 videos x 2 models
+    assert np.isnan(ledger.effect_value(numbers, ledger.SMOOTHING, "k", "ncnn", "valid"))
 
 
 def test_sign_modes_match_the_authors_formulas(run):
-    art, effects = run
-    numbers = effects.attrs["numbers"]
+    art, numbers = run
     crossings, entropy, causal = [], [], []
     for i in range(15):
         p = pd.read_csv(art / "inference" / "ncnn" / f"V{i:03d}.csv")["prob"].to_numpy()
@@ -150,8 +147,7 @@ def test_sign_modes_match_the_authors_formulas(run):
 
 
 def test_threshold_rule_recomputed_from_the_folds(run):
-    art, effects = run
-    numbers = effects.attrs["numbers"]
+    art, numbers = run
     thetas, j_k, j_train = [], [], []
     for fold in range(3):
         preds = pd.read_csv(art / "training" / "ncnn" / f"fold{fold}" / "predictions.csv")
@@ -184,8 +180,7 @@ def test_threshold_rule_recomputed_from_the_folds(run):
 
 
 def test_video_score_face_mean_is_the_mean_over_faces(run):
-    art, effects = run
-    numbers = effects.attrs["numbers"]
+    art, numbers = run
     summary = pd.read_csv(art / "tables" / "video_summary.csv")
     g = summary[summary["model"] == "vggface"]
     scores = [
@@ -199,8 +194,7 @@ def test_video_score_face_mean_is_the_mean_over_faces(run):
 
 
 def test_clustering_both_ways_with_agreement(run):
-    _, effects = run
-    numbers = effects.attrs["numbers"]
+    _, numbers = run
     authors, causal = ledger.CLUSTERINGS
     assert _value(numbers, ledger.CLUSTERING, "k", "ncnn", authors) == 3
     assert 2 <= _value(numbers, ledger.CLUSTERING, "k", "ncnn", causal) <= 10
@@ -219,28 +213,23 @@ def test_clustering_both_ways_with_agreement(run):
 
 
 def test_ig_measured_only_from_cached_maps(run, tmp_path):
-    _, effects = run
-    numbers = effects.attrs["numbers"]
+    _, numbers = run
     assert _value(
         numbers, ledger.IG, "share of |IG| that is negative", "ncnn", "abs"
     ) == pytest.approx(1 / 3)
     assert _value(numbers, ledger.IG, "maps", "ncnn", "both") == 2
-    text = effects.set_index("element")["measured effect"]
-    assert "33%" in text[ledger.IG]
-    bare = ledger.measured_effects(make_run(tmp_path), augmentation=False).set_index("element")
-    assert bare["measured effect"][ledger.IG].startswith("not measured")
+    bare = ledger.effect_numbers(make_run(tmp_path), augmentation=False)
+    assert ledger.IG not in set(bare["element"])
 
 
 def test_training_choices_are_never_given_a_number(run):
-    _, effects = run
-    text = effects.set_index("element")["measured effect"]
-    for elem in (ledger.OPTIMIZER, ledger.FINETUNE):
-        assert text[elem].startswith("not measured")
-        assert not any(ch.isdigit() for ch in text[elem])
+    _, numbers = run
+    assert not {ledger.OPTIMIZER, ledger.FINETUNE} & set(numbers["element"])
 
 
 def test_augmentation_test_card(tmp_path):
-    numbers = ledger.effect_numbers(make_run(tmp_path))
+    art = make_run(tmp_path)
+    numbers = ledger.effect_numbers(art)
     area = {
         s: _value(
             numbers, ledger.AUGMENTATION, "median visible face area (× original)", "test card", s
@@ -249,15 +238,20 @@ def test_augmentation_test_card(tmp_path):
     }
     # Keras' zoom above 1 zooms out, albumentations' scale above 1 zooms in
     assert area["albumentations"] > area["keras"]
+    # The seed draws the test card's augmentations only: every other number stays
+    other = ledger.effect_numbers(art, seed=1)
+    same = numbers["element"] != ledger.AUGMENTATION
+    pd.testing.assert_frame_equal(numbers[same], other[same])
+    assert not numbers[~same]["value"].equals(other[~same]["value"])
 
 
 def test_missing_artifacts_say_which_chapter(tmp_path):
     with pytest.raises(DataError, match="chapter 02"):
-        ledger.measured_effects(tmp_path / "nothing")
+        ledger.effect_numbers(tmp_path / "nothing")
     art = make_run(tmp_path)
     (art / "tables" / "video_summary.csv").unlink()
     with pytest.raises(DataError, match="chapter 03"):
-        ledger.measured_effects(art)
+        ledger.effect_numbers(art)
 
 
 def test_paired_table_and_figures(run):
@@ -266,8 +260,7 @@ def test_paired_table_and_figures(run):
     matplotlib.use("Agg")
     from painsign_utils.figures import ledger as figs
 
-    _, effects = run
-    numbers = effects.attrs["numbers"]
+    _, numbers = run
     paired = ledger.paired_table(numbers)
     row = paired[
         (paired["element"] == ledger.THRESHOLD)

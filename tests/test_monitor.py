@@ -5,17 +5,22 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from painsign_utils import sign
 from painsign_utils.errors import ConfigError, DataError
-from painsign_utils.faces import Detection
+from painsign_utils.faces.detection import Detection
 from painsign_utils.monitor import (
     MonitorSettings,
     PainMonitor,
     StreamingSign,
+    alert_counts,
+    alert_screen,
     iter_source,
+    largest_change,
     paper_sign_type,
+    pick_alert_video,
     stream_sign,
 )
 
@@ -245,7 +250,7 @@ def test_prefetch_keeps_order_reraises_and_stops_early():
 
 
 def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsys):
-    from painsign_utils.cli import main
+    from painsign_utils.cli.main import main
     from painsign_utils.models import create_model, save_checkpoint
     from painsign_utils.render import Subject
     from painsign_utils.synthetic import render_gallery_face
@@ -312,3 +317,45 @@ def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsy
     assert main(["video", str(tmp_path / "nope.mp4"), "--weights", str(ckpt)]) == 2
     assert main(["video", str(video), "--weights", str(tmp_path / "missing.pt")]) == 2
     assert "checkpoint not found" in capsys.readouterr().err
+
+
+def test_alert_screen_picks_a_video_whose_sign_jumps(tmp_path):
+    art = tmp_path / "art"
+    (art / "inference" / "ncnn").mkdir(parents=True)
+    t = np.arange(60) / 10
+    flat = pd.DataFrame({"frame": np.arange(60) * 3, "time": t, "prob": 0.2})
+    jump = flat.assign(prob=np.where(t < 3, 0.1, 0.9))
+    flat.to_csv(art / "inference" / "ncnn" / "A.csv", index=False)
+    jump.to_csv(art / "inference" / "ncnn" / "B.csv", index=False)
+    videos = pd.DataFrame(
+        {
+            "path": ["x/A.mp4", "x/B.mp4", "x/C.mp4"],
+            "label": ["nopain", "pain", "pain"],
+            "fps": 30.0,
+            "scenario": ["irregular", "stable_pain", "unstable"],
+        }
+    )
+    screen = alert_screen(art, "ncnn", videos, alert_delta=0.3, alert_seconds=2.0)
+    assert screen["video"].tolist() == ["A", "B"]  # C has no cached probabilities
+    assert screen.set_index("video").loc["B", "surges"] == 1
+    assert screen.set_index("video").loc["A", "max_change"] == 0.0
+    assert screen.set_index("video").loc["B", "max_change"] == pytest.approx(0.8)
+    assert pick_alert_video(screen) == "B"  # fires, although A is the preferred scenario
+    assert pick_alert_video(screen[screen["video"] == "A"]) == "A"
+    assert pick_alert_video(screen.iloc[:0]) is None
+
+
+def test_largest_change_looks_back_over_the_alert_horizon_and_skips_missing_values():
+    ramp = np.r_[np.full(10, 0.2), np.linspace(0.2, 0.5, 31), np.full(10, 0.5)]  # +0.01 a sample
+    # 2 s at 10 samples/s: 20 steps back, so at most 0.2 of the 0.3 rise
+    assert largest_change(ramp, 10.0, 2.0) == pytest.approx(0.2)
+    assert largest_change(ramp, 10.0, 10.0) == pytest.approx(0.3)
+    assert largest_change(np.r_[np.nan, ramp], 10.0, 2.0) == pytest.approx(0.2)
+    assert largest_change(np.array([]), 10.0, 2.0) == 0.0
+    assert math.isnan(largest_change(np.full(5, np.nan), 10.0, 2.0))
+
+
+def test_alert_counts_has_every_kind():
+    alerts = pd.DataFrame({"kind": ["surge", "no_face", "surge"]})
+    assert alert_counts(alerts) == {"surge": 2, "drop": 0, "no_face": 1}
+    assert alert_counts(alerts.iloc[:0]) == {"surge": 0, "drop": 0, "no_face": 0}

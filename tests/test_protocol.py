@@ -1,20 +1,19 @@
-"""The two protocols and the methods ledger generated from them."""
+"""The two protocols, and the numbers the authors' code printed."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 
 from painsign_utils.errors import ConfigError
 from painsign_utils.protocol import (
+    AUTHORS_OUTPUTS,
     DEFAULT_PROTOCOL,
-    LEDGER,
     PROTOCOLS,
     Protocol,
-    describe,
     get_protocol,
-    ledger_rows,
 )
 
 
@@ -68,25 +67,15 @@ def test_unknown_protocol_is_one_line(bad):
     assert "\n" not in str(info.value) and "authors, causal" in str(info.value)
 
 
-def test_ledger_rows_cover_every_differing_setting():
-    table = ledger_rows()
-    assert list(table.columns) == [
-        "element",
-        "paper text",
-        "authors' code",
-        "authors protocol",
-        "causal protocol",
-    ]
-    assert len(table) == len(LEDGER) and table.notna().all().all()
-    a, c = get_protocol("authors").as_dict(), get_protocol("causal").as_dict()
-    differing = {k for k in a if a[k] != c[k] and k != "name"}
-    covered = {f for e in LEDGER for f in e.fields} | {
-        "kmeans_k",
-        "kmeans_n_init",
-        "scale_features",
+def test_authors_outputs_are_frozen_numbers_of_their_k_means_and_agreement():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        AUTHORS_OUTPUTS.same_type_all = 0.5  # type: ignore[misc]
+    # one share per pair of the three models, each at least the three-way share
+    pairs = {frozenset(p[:2]) for p in AUTHORS_OUTPUTS.same_type_pairs}
+    assert pairs == {
+        frozenset(p) for p in itertools.combinations(("ncnn", "vggface", "vit_b16"), 2)
     }
-    assert differing <= covered
-    row = table.set_index("element").loc["Pain-sign smoothing (§2.4)"]
-    assert "571" in row["authors protocol"] and "trailing" in row["causal protocol"]
-    assert "1e-05" in describe("authors", ("weight_decay",))
-    assert (table["authors protocol"] != table["causal protocol"]).sum() >= len(LEDGER) - 1
+    assert all(s >= AUTHORS_OUTPUTS.same_type_all for *_, s in AUTHORS_OUTPUTS.same_type_pairs)
+    # the authors fitted k = 3, where their silhouette was highest
+    best_k = max(AUTHORS_OUTPUTS.silhouettes, key=lambda ks: ks[1])[0]
+    assert best_k == get_protocol("authors").kmeans_k

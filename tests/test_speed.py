@@ -63,3 +63,5 @@ def test_paths_and_speedup_table():
     )
     t = speed.speedup_table(df)
     assert t["classify ratio"].iloc[0] == 4.0 and t["e2e ratio"].iloc[0] == 6.0
+    assert speed.keeps_up(t, 30.0).to_dict() == {"ncnn": True}
+    assert speed.keeps_up(t, 30.5).to_dict() == {"ncnn": False}

@@ -13,6 +13,8 @@ MODELS = ["vggface", "ncnn", "vit_b16"]
 
 @pytest.fixture
 def art(tmp_path):
+    from painsign_utils.clustering import agreement_table
+
     a = tmp_path / "art"
     (a / "training").mkdir(parents=True)
     (a / "tables").mkdir()
@@ -44,6 +46,7 @@ def art(tmp_path):
                     "video": f"v{i}",
                     "label": label,
                     "prediction": pred,
+                    "score": 0.2 + 0.6 * pred + 0.01 * i,
                     "mean_prob": 0.2 + 0.6 * pred + 0.01 * i,
                     "threshold": 0.5,
                     "sign_type": "stable"
@@ -55,7 +58,7 @@ def art(tmp_path):
             )
     summary = pd.DataFrame(vids)
     summary.to_csv(a / "tables" / "video_summary.csv", index=False)
-    summary.to_csv(a / "tables" / "sign_types.csv", index=False)
+    agreement_table(summary, MODELS).to_csv(a / "tables" / "agreement.csv", index=False)
     pd.DataFrame(
         [
             {"model": m, "sign_type": t, "accuracy": acc, "k": 3}
@@ -84,39 +87,47 @@ def art(tmp_path):
 
 
 def test_every_claim_is_judged_when_artifacts_agree_with_the_paper(art):
-    by_key = {v.key: v for v in verdicts.verdicts(art=art)}
-    assert set(by_key) == {c.__name__ for c in verdicts.CHECKS}
-    assert by_key["sens_spec"].verdict == "yes"  # 90% sensitivity, 40% specificity
-    assert by_key["three_types"].verdict == "yes"
-    assert by_key["stable_better"].verdict == "yes"
-    assert by_key["gradcam_vs_ig"].verdict == "yes"
-    assert by_key["expression_rises"].verdict == "yes"
-    assert (
-        by_key["same_type"].verdict == "no"
-    )  # every model agrees on every video: 100%, 40 points off
-    assert "40 points" in by_key["same_type"].reason
+    checked = verdicts.verdicts(art=art)
+    by_key = {v.key: v for v in checked}
+    assert list(by_key) == [c.__name__ for c in verdicts.CHECKS]
+    for key in ("sens_spec", "three_types", "stable_better", "gradcam_vs_ig", "expression_rises"):
+        assert (by_key[key].verdict, by_key[key].reason) == ("yes", "all_models"), key
+    # every model agrees on every video: 100%, 40 points off the paper's 60%
+    assert (by_key["same_type"].verdict, by_key["same_type"].reason) == ("no", "far")
     assert by_key["best_model"].verdict in ("yes", "partly")
-    assert "VGG-Face leads" in by_key["best_model"].reason
-    table = verdicts.verdict_table(list(by_key.values()))
-    assert list(table.columns) == ["paper claim", "paper", "this build", "reproduced?", "why"]
-    assert sum(verdicts.verdict_counts(list(by_key.values())).values()) == len(by_key)
+    assert by_key["best_model"].reason.startswith("vggface_leads+")
+    assert "few_folds" not in by_key["best_model"].reason  # ten folds
+    table = verdicts.verdict_table(checked)
+    assert list(table.columns) == ["claim", "paper", "this build", "verdict", "reason"]
+    assert table["claim"].tolist() == list(by_key)
+    counts = verdicts.verdict_counts(checked)
+    assert sum(counts.values()) == len(checked) and counts[verdicts.NA] == 0
+
+
+def test_a_claim_about_every_model_marks_each_model(art):
+    v = verdicts.sens_spec(art)  # 90% sensitivity, 40% specificity for every model
+    assert v.build.count("✓") == 3 and "✗" not in v.build
+    metrics = pd.read_csv(art / "training" / "metrics.csv")
+    metrics[metrics["fold"] < 2].to_csv(art / "training" / "metrics.csv", index=False)
+    assert verdicts.best_model(art).reason.endswith("+few_folds")
 
 
 def test_same_type_is_pairwise_agreement_against_sixty_percent(art):
-    types = pd.read_csv(art / "tables" / "sign_types.csv")
+    from painsign_utils.clustering import agreement_table
+
+    types = pd.read_csv(art / "tables" / "video_summary.csv")
     # ViT changes its type on v0-v5, N-CNN on v6-v11: pairs agree on 70%, 70% and 40% of 20 videos,
     # mean 60%; all three agree on 8 of 20 (40%)
     for model, videos in (("vit_b16", range(6)), ("ncnn", range(6, 12))):
         mask = (types["model"] == model) & (types["video"].isin([f"v{i}" for i in videos]))
         types.loc[mask, "sign_type"] = "indeterminate"
-    types.to_csv(art / "tables" / "sign_types.csv", index=False)
+    agreement_table(types, MODELS).to_csv(art / "tables" / "agreement.csv", index=False)
     v = verdicts.same_type(art)
-    assert v.verdict == "yes" and "60.0% mean of 3 pairs (40.0%-70.0%)" in v.build
-    assert "all models 40.0%" in v.build
-    assert "pairwise" in v.claim
+    assert (v.verdict, v.reason) == ("yes", "close")
+    assert v.build == "60.0% (mean of 3 pairs, 40.0%-70.0%); all 40.0%"
 
 
-def test_failing_claims_say_no_with_the_measured_reason(art):
+def test_failing_claims_say_no_with_a_reason_code(art):
     pd.DataFrame(
         [
             {"model": m, "sign_type": t, "accuracy": acc, "k": 2}
@@ -124,8 +135,8 @@ def test_failing_claims_say_no_with_the_measured_reason(art):
             for t, acc in (("stable", 0.3), ("unstable", 0.6))
         ]
     ).to_csv(art / "tables" / "table3.csv", index=False)
-    assert verdicts.three_types(art).verdict == "no"
-    assert "0 of 3" in verdicts.three_types(art).reason
+    three = verdicts.three_types(art)
+    assert (three.verdict, three.reason) == ("no", "no_model") and three.build.count("✗") == 3
     assert verdicts.stable_better(art).verdict == "no"
     pd.DataFrame(
         [
@@ -134,21 +145,35 @@ def test_failing_claims_say_no_with_the_measured_reason(art):
         ]
     ).to_csv(art / "explain" / "map_stability.csv", index=False)
     v = verdicts.gradcam_vs_ig(art)
-    assert v.verdict == "no" and "N-CNN" in v.reason
+    assert (v.verdict, v.reason) == ("no", "no_model+flat_gradcam")
+
+
+def test_stable_better_needs_enough_videos_of_both_types(art):
+    pd.DataFrame(
+        [
+            {"model": m, "sign_type": t, "accuracy": acc, "n_pain": n, "n_nopain": 0}
+            for m in MODELS
+            for t, acc, n in (("stable", 0.8, 5), ("unstable", 0.4, 1 if m == "ncnn" else 5))
+        ]
+    ).to_csv(art / "tables" / "table3.csv", index=False)
+    v = verdicts.stable_better(art)
+    assert (v.verdict, v.reason) == ("partly", "some_models+fewer_videos")
+    assert "N-CNN –" in v.build
 
 
 def test_missing_artifacts_read_not_available(tmp_path):
     out = verdicts.verdicts(art=tmp_path / "empty")
     assert len(out) == len(verdicts.CHECKS)
-    assert all(v.verdict == verdicts.NA for v in out)
-    assert all("missing" in v.reason for v in out)
+    assert all(v.verdict == verdicts.NA and v.reason == "missing_artifact" for v in out)
+    assert {v.build for v in out} >= {"training/metrics.csv", "tables/agreement.csv"}
     assert verdicts.model_quality(tmp_path) is None
 
 
 def test_a_malformed_artifact_is_a_row_not_an_exception(art):
     (art / "tables" / "table3.csv").write_text("model,sign_type\nncnn,stable\n")
     v = {x.key: x for x in verdicts.verdicts(art=art)}["stable_better"]
-    assert v.verdict == verdicts.NA and "could not be read" in v.reason
+    assert (v.verdict, v.reason) == (verdicts.NA, "unreadable_artifact")
+    assert v.build.startswith("KeyError")
 
 
 def test_model_quality_is_shown_when_present(tmp_path):
@@ -160,7 +185,6 @@ def test_model_quality_is_shown_when_present(tmp_path):
 
 
 def test_same_type_reads_chapter_05s_agreement_table(art):
-    # sign_types.csv says every model agrees everywhere (100 %); agreement.csv, when present, wins
     pd.DataFrame(
         {
             "models": ["vggface / ncnn", "vggface / vit_b16", "ncnn / vit_b16", "all"],
@@ -169,7 +193,7 @@ def test_same_type_reads_chapter_05s_agreement_table(art):
         }
     ).to_csv(art / "tables" / "agreement.csv", index=False)
     v = verdicts.same_type(art)
-    assert v.verdict == "yes" and "60.0% mean of 3 pairs (55.0%-65.0%); all models 45.0%" == v.build
+    assert v.verdict == "yes" and v.build == "60.0% (mean of 3 pairs, 55.0%-65.0%); all 45.0%"
 
 
 def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
@@ -187,15 +211,15 @@ def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
     assert all(c.k_ == 3 for c in classifiers.values())  # table3.csv would say k = 3: not evidence
     save_classifiers(classifiers, art / "clustering" / "sign_types.pkl")
     v = verdicts.three_types(art)
-    assert v.verdict == "no" and v.build.startswith("k fixed at 3 (authors' code)")
-    assert "VGG-Face best k = 2" in v.build and "0 of 3" in v.reason
+    assert (v.verdict, v.reason) == ("no", "no_model+k_fixed")
+    assert v.build.startswith("best k: VGG-Face 2 (") and v.build.count("✗") == 3
     # a model with too few distinct signs for k = 3 is not judged
     few = AuthorsSignTypeClassifier().fit(
         pd.DataFrame({"entropy": [0.2, 0.2, 2.5, 2.5, 1.0], "crossings": [0.0, 0.0, 6.0, 6.0, 3.0]})
     )
     save_classifiers({**classifiers, "ncnn": few}, art / "clustering" / "sign_types.pkl")
     v = verdicts.three_types(art)
-    assert "N-CNN: too few distinct signs" in v.build and "0 of 2" in v.reason
+    assert v.reason == "no_model+k_fixed+too_few_signs" and "N-CNN –" in v.build
     # the causal classifier chooses k itself: the verdict reads table3's k as before
     (art / "clustering" / "sign_types.pkl").unlink()
     assert verdicts.three_types(art).verdict == "yes"

@@ -4,8 +4,9 @@ Submodules: ``base`` (the features and type names, what both classifiers share),
 (:class:`SignTypeClassifier`, z-scored features with k chosen by silhouette), ``authors``
 (:class:`AuthorsSignTypeClassifier`, the authors' k = 3 on unscaled features with the
 indeterminate overlay), ``fitting`` (one classifier per model under a protocol; saving and
-loading them), ``agreement`` (how often models give a video the same type) and ``tables``
-(Table 3, the Friedman test). See docs/design.md, "The two protocols".
+loading them), ``naming`` (does each named type meet the paper's definition), ``agreement`` (how
+often models give a video the same type) and ``tables`` (Table 3, the Friedman test). See
+docs/design.md, "The two protocols".
 """
 
 from .agreement import agreement_table, all_agree_fraction, pairwise_agreement
@@ -14,11 +15,11 @@ from .base import FEATURES, SIGN_TYPES
 from .causal import SignTypeClassifier
 from .fitting import (
     classify_signs,
-    fit_sign_types,
     load_classifiers,
     make_classifier,
     save_classifiers,
 )
+from .naming import definition_checks, naming_summary
 from .tables import friedman_by_type, table3
 
 __all__ = [
@@ -30,10 +31,11 @@ __all__ = [
     "agreement_table",
     "all_agree_fraction",
     "classify_signs",
-    "fit_sign_types",
+    "definition_checks",
     "friedman_by_type",
     "load_classifiers",
     "make_classifier",
+    "naming_summary",
     "pairwise_agreement",
     "save_classifiers",
     "table3",

@@ -65,9 +65,6 @@ class AuthorsSignTypeClassifier(FittedSignTypes):
     entropy_cut_ : float
     """
 
-    # Pickles (clustering/sign_types.pkl) name the class by its public path, as before the split.
-    __module__ = "painsign_utils.clustering"
-
     def __init__(
         self,
         n_clusters: int = 3,

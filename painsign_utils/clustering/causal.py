@@ -61,9 +61,6 @@ class SignTypeClassifier(FittedSignTypes):
         Thresholds of the indeterminate rule (see module docstring).
     """
 
-    # Pickles (clustering/sign_types.pkl) name the class by its public path, as before the split.
-    __module__ = "painsign_utils.clustering"
-
     def __init__(self, k_min: int = 2, k_max: int = 10, n_init: int = 10, random_state: int = 0):
         if not 2 <= k_min <= k_max:
             raise ConfigError(f"need 2 <= k_min <= k_max, got k_min={k_min}, k_max={k_max}")

@@ -1,15 +1,15 @@
 """One fitted sign-type classifier per model, under either protocol, and its storage.
 
-:func:`make_classifier` picks the classifier of a protocol; :func:`classify_signs` (and its older
-form :func:`fit_sign_types`) fits one per model and returns ``sign_type`` with a boolean
-``indeterminate`` column; :func:`save_classifiers` / :func:`load_classifiers` keep the fitted
-classifiers for later chapters (the real-time monitor).
+:func:`make_classifier` picks the classifier of a protocol; :func:`classify_signs` fits one per
+model and returns ``sign_type`` with a boolean ``indeterminate`` column; :func:`save_classifiers` /
+:func:`load_classifiers` keep chapter 05's fitted classifiers for later chapters (the real-time
+monitor of chapter 08, the verdicts).
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -88,31 +88,6 @@ def classify_signs(
     return out.astype({"indeterminate": bool, "cluster": int}), fitted
 
 
-def fit_sign_types(
-    features: pd.DataFrame, model_col: str = "model", protocol: str | Protocol = "causal", **kwargs
-) -> tuple[pd.Series, dict[str, SignTypeClassifier | AuthorsSignTypeClassifier]]:
-    """Fit one classifier per model and label every row (see :func:`classify_signs`).
-
-    Parameters
-    ----------
-    features : DataFrame
-        One row per (model, video) with columns ``model, entropy, crossings``.
-    protocol : {"causal", "authors"} or Protocol, default "causal"
-        ``causal``: :class:`SignTypeClassifier` (indeterminate is a type); ``authors``:
-        :class:`AuthorsSignTypeClassifier` (three types; the overlay flag is in
-        :func:`classify_signs`).
-    **kwargs
-        Passed to the classifier.
-
-    Returns
-    -------
-    sign_type : Series aligned with ``features``
-    classifiers : dict model → fitted classifier
-    """
-    labels, fitted = classify_signs(features, protocol, model_col, **kwargs)
-    return labels["sign_type"].astype(object).rename("sign_type"), fitted
-
-
 def save_classifiers(classifiers: dict[str, SignTypeClassifier], path: str | Path) -> Path:
     """Pickle fitted classifiers (model → classifier) atomically, e.g. for the real-time monitor."""
     with atomic_path(path) as tmp:
@@ -120,9 +95,31 @@ def save_classifiers(classifiers: dict[str, SignTypeClassifier], path: str | Pat
     return Path(path)
 
 
-def load_classifiers(path: str | Path) -> dict[str, SignTypeClassifier]:
-    """Read classifiers written by :func:`save_classifiers` (a pickle: only load your own files)."""
+def load_classifiers(
+    path: str | Path, models: Iterable[str] = ()
+) -> dict[str, SignTypeClassifier | AuthorsSignTypeClassifier]:
+    """Read classifiers written by :func:`save_classifiers` (a pickle: only load your own files).
+
+    Parameters
+    ----------
+    path : path of chapter 05's ``clustering/sign_types.pkl``
+    models : model names that must be among them
+
+    Raises
+    ------
+    DataError
+        One line naming chapter 05 when the file is absent or lacks one of ``models``.
+    """
     path = Path(path)
     if not path.exists():
-        raise DataError(f"no fitted sign-type classifiers at {path}; run chapter 5 first")
-    return pickle.loads(path.read_bytes())
+        raise DataError(
+            f"no fitted sign-type classifiers at {path}: run chapter 05 (05_sign_clustering) first"
+        )
+    fitted = pickle.loads(path.read_bytes())
+    missing = [m for m in models if m not in fitted]
+    if missing:
+        raise DataError(
+            f"chapter 05 fitted no sign types for {', '.join(missing)} (it has "
+            f"{', '.join(fitted) or 'none'}): re-run chapter 05 (05_sign_clustering) with that model"
+        )
+    return fitted

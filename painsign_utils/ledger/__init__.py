@@ -1,10 +1,11 @@
 """The measured effect of each difference between the two protocols, from the artifacts of one run.
 
-:func:`painsign_utils.protocol.ledger_rows` says, for every method element, what the paper wrote,
-what the authors' code does and what the book does under ``protocol: authors`` and ``causal``. This
-module adds what the difference *does* on the data of one run: it reads the run's artifacts under
-``artifacts/<profile>/`` and recomputes both variants of each element itself, with the package's
-own functions, so the effect is measured on the same predictions and never typed in.
+Chapter 10 (the methods ledger) says, for every method element, what the paper wrote, what the
+authors' code does and what the book does under ``protocol: authors`` and ``causal``
+(:mod:`painsign_utils.protocol`). This package adds what the difference *does* on the data of one
+run: it reads the run's artifacts under ``artifacts/<profile>/`` and recomputes both variants of
+each element itself, with the package's own functions, so the effect is measured on the same
+predictions and never typed in.
 
 What it reads (all written by chapters 02 and 03):
 
@@ -34,15 +35,11 @@ What it measures, per model:
   attribution that is negative (what the clamp drops) and the overlap of the top 10 % pixels;
 * **augmentation** semantics on a test card (a bright square "face" on a dark crop): the visible
   face area after each style's draws. What they do to the trained models, and the effect of weight
-  decay and of VGG-Face's fine-tuning rate, need a second training run and are reported as not
-  measured.
+  decay and of VGG-Face's fine-tuning rate, need a second training run and are not measured.
 
-:func:`effect_numbers` returns the long numeric table (for figures), :func:`measured_effects` the
-text column that joins :func:`~painsign_utils.protocol.ledger_rows` on ``element`` (the long table
-rides along in ``attrs["numbers"]``), and :func:`ledger_table` the joined ledger.
-
-Submodules: :mod:`.elements` (the names), :mod:`.reading` (one run's artifacts), :mod:`.measures`
-(the numbers), :mod:`.text` (the words). See docs/design.md.
+:func:`effect_numbers` returns the long numeric table, :func:`paired_table` its quantities measured
+both ways side by side. Submodules: :mod:`.elements` (the names), :mod:`.reading` (one run's
+artifacts), :mod:`.measures` (the numbers). See docs/design.md.
 """
 
 from .elements import (
@@ -51,6 +48,7 @@ from .elements import (
     AUGMENTATION,
     CLUSTERING,
     CLUSTERINGS,
+    ELEMENTS,
     FINETUNE,
     IG,
     IG_MODES,
@@ -65,11 +63,8 @@ from .elements import (
     VARIANTS,
     VIDEO_SCORE,
     VIDEO_SCORES,
-    element,
 )
-from .measures import effect_numbers
-from .reading import video_variants
-from .text import effects_text, ledger_table, measured_effects, paired_table
+from .measures import effect_numbers, effect_value, paired_table
 
 __all__ = [
     "AGREEMENT",
@@ -77,6 +72,7 @@ __all__ = [
     "AUGMENT_STYLES",
     "CLUSTERING",
     "CLUSTERINGS",
+    "ELEMENTS",
     "FINETUNE",
     "IG",
     "IG_MODES",
@@ -92,10 +88,6 @@ __all__ = [
     "VIDEO_SCORE",
     "VIDEO_SCORES",
     "effect_numbers",
-    "effects_text",
-    "element",
-    "ledger_table",
-    "measured_effects",
+    "effect_value",
     "paired_table",
-    "video_variants",
 ]

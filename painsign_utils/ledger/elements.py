@@ -1,10 +1,12 @@
-"""The names the ledger's numbers use: the ledger elements measured, the variants of each, the columns."""
+"""The names the ledger's numbers use: the method elements, the variants measured of each, the columns.
+
+The element names are the keys of ``tables/methods_ledger.csv`` and ``ledger_numbers.csv``; chapter
+10 gives each element its words (the paper's text, the authors' code, each protocol).
+"""
 
 from __future__ import annotations
 
-from ..protocol import LEDGER
-
-#: Columns of the long numeric table of :func:`effect_numbers`.
+#: Columns of the long numeric table of :func:`~painsign_utils.ledger.effect_numbers`.
 NUMBER_COLUMNS = ["element", "quantity", "model", "variant", "value"]
 #: Variant names of the long table (the first of each pair is what the authors' code does).
 SIGN_MODES = ("valid", "causal")
@@ -14,29 +16,34 @@ CLUSTERINGS = ("authors (k = 3, unscaled)", "causal (z-scored, silhouette k)")
 IG_MODES = ("clamp", "abs")
 AUGMENT_STYLES = ("albumentations", "keras")
 
+SMOOTHING = "Pain-sign smoothing (§2.4)"
+VIDEO_SCORE = "Video score (§2.5, Table 2 test)"
+THRESHOLD = "Classification threshold (§2.5, §3)"
+CLUSTERING = "Sign-type clustering (§2.5, Table 3)"
+INDETERMINATE = "Indeterminate sign (§3, Fig. 4)"
+AGREEMENT = "Same sign type across models (§3)"
+PEARSON = "Pearson r between models (§3)"
+IG = "Integrated Gradients (§2.3)"
+AUGMENTATION = "Data augmentation (App. A)"
+OPTIMIZER = "Optimizer (App. B)"
+FINETUNE = "VGG-Face fine-tuning (App. B)"
 
-def element(prefix: str) -> str:
-    """The ledger element whose name starts with ``prefix`` (e.g. ``"Pain-sign smoothing"``)."""
-    for e in LEDGER:
-        if e.element.startswith(prefix):
-            return e.element
-    raise KeyError(f"no ledger element starts with {prefix!r}")
+#: The ledger's elements, in the order of the paper.
+ELEMENTS: tuple[str, ...] = (
+    SMOOTHING,
+    VIDEO_SCORE,
+    THRESHOLD,
+    CLUSTERING,
+    INDETERMINATE,
+    AGREEMENT,
+    PEARSON,
+    IG,
+    AUGMENTATION,
+    OPTIMIZER,
+    FINETUNE,
+)
 
-
-SMOOTHING = element("Pain-sign smoothing")
-VIDEO_SCORE = element("Video score")
-THRESHOLD = element("Classification threshold")
-CLUSTERING = element("Sign-type clustering")
-INDETERMINATE = element("Indeterminate sign")
-AGREEMENT = element("Same sign type")
-PEARSON = element("Pearson r")
-IG = element("Integrated Gradients")
-AUGMENTATION = element("Data augmentation")
-OPTIMIZER = element("Optimizer")
-FINETUNE = element("VGG-Face fine-tuning")
-
-
-#: The two variants each element's numbers compare, the authors' first.
+#: The two variants each measured element's numbers compare, the authors' first.
 VARIANTS: dict[str, tuple[str, str]] = {
     SMOOTHING: SIGN_MODES,
     VIDEO_SCORE: VIDEO_SCORES,

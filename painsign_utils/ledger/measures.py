@@ -1,4 +1,8 @@
-"""Both variants of every protocol element, recomputed from one run's artifacts: the long table of numbers."""
+"""Both variants of every protocol element, recomputed from one run's artifacts: the long table of numbers.
+
+:func:`effect_numbers` measures, :func:`effect_value` looks one number up, :func:`paired_table`
+sets the two variants of each quantity side by side.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from .elements import (
     SMOOTHING,
     THRESHOLD,
     THRESHOLD_RULES,
+    VARIANTS,
     VIDEO_SCORE,
     VIDEO_SCORES,
 )
@@ -280,7 +285,7 @@ def _augmentation_rows(size: int = 96, draws: int = 100, seed: int = 0) -> list[
     return rows
 
 
-def effect_numbers(art: str | Path, augmentation: bool = True) -> pd.DataFrame:
+def effect_numbers(art: str | Path, augmentation: bool = True, seed: int = 0) -> pd.DataFrame:
     """The measured effects of one run as a long table (one number a row).
 
     Parameters
@@ -289,6 +294,8 @@ def effect_numbers(art: str | Path, augmentation: bool = True) -> pd.DataFrame:
         ``artifacts/<profile>`` of a run in which chapters 02 and 03 finished.
     augmentation : bool, default True
         Also measure the two augmentation styles on a test card (about a second).
+    seed : int, default 0
+        Seed of the augmentation draws on the test card.
 
     Returns
     -------
@@ -317,7 +324,52 @@ def effect_numbers(art: str | Path, augmentation: bool = True) -> pd.DataFrame:
         + _ig_rows(art, models)
     )
     if augmentation:
-        rows += _augmentation_rows()
+        rows += _augmentation_rows(seed=seed)
     out = pd.DataFrame(rows, columns=NUMBER_COLUMNS)
     out.attrs["videos"] = videos
     return out
+
+
+def effect_value(
+    numbers: pd.DataFrame, elem: str, quantity: str, model: str, variant: str
+) -> float:
+    """One number of :func:`effect_numbers`' table, NaN when it was not measured."""
+    hit = numbers[
+        (numbers["element"] == elem)
+        & (numbers["quantity"] == quantity)
+        & (numbers["model"] == model)
+        & (numbers["variant"] == variant)
+    ]["value"]
+    return float(hit.iloc[0]) if len(hit) else float("nan")
+
+
+def paired_table(numbers: pd.DataFrame) -> pd.DataFrame:
+    """The quantities measured under both variants, side by side.
+
+    Returns
+    -------
+    DataFrame with columns ``element, quantity, model, authors, causal, difference``
+    (``authors - causal``; ``authors`` is the variant the authors' code uses), in the order of
+    ``numbers``; quantities measured under one variant only are left out.
+    """
+    rows = []
+    keys = numbers[["element", "quantity", "model"]].drop_duplicates()
+    for elem, quantity, model in keys.itertuples(index=False):
+        if elem not in VARIANTS:
+            continue
+        a, c = (effect_value(numbers, elem, quantity, model, v) for v in VARIANTS[elem])
+        if np.isnan(a) or np.isnan(c):
+            continue
+        rows.append(
+            {
+                "element": elem,
+                "quantity": quantity,
+                "model": model,
+                "authors": a,
+                "causal": c,
+                "difference": a - c,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["element", "quantity", "model", "authors", "causal", "difference"]
+    )

@@ -1,7 +1,7 @@
-"""What the comparison sections share: the :class:`Section` block, metric labels, rule names, ``pm``.
+"""What the comparison sections share: the :class:`Section` block, metric labels, ``pm``.
 
 Also the few numbers only the authors' saved outputs give (:data:`AUTHORS_OUTPUTS`); the paper's
-own numbers live in :mod:`painsign_utils.paper`. See docs/design.md.
+own numbers live in :mod:`painsign_utils.paper`. The words around every section are in chapter 09.
 """
 
 from __future__ import annotations
@@ -22,15 +22,6 @@ METRIC_LABELS = {
     "specificity": "Specificity",
     "auc": "AUC",
 }
-#: Which chapter writes what the comparison reads (for the "not run yet" sentences).
-CHAPTERS = {
-    "00": "00_data",
-    "01": "01_preprocessing",
-    "02": "02_training",
-    "03": "03_test_evaluation",
-    "04": "04_pain_sign",
-    "05": "05_sign_clustering",
-}
 
 
 def model_names() -> dict[str, str]:
@@ -41,27 +32,25 @@ def model_names() -> dict[str, str]:
 
 @dataclass
 class Section:
-    """One block of the comparison page.
+    """One block of the comparison page: a table and the numbers its text glues.
 
     Attributes
     ----------
     key : str
         Short identifier (``"table2_test"``).
-    title : str
-        Heading text (``"Table 2, test on iCOPEvid"``).
     table : DataFrame or None
         Display table, ours next to the paper's; None when ``missing``.
     long : DataFrame
         Numeric pairs for plotting, columns ``section, quantity, model, ours, paper`` (one row a
         reproduced number; fractions for rates, r for correlations).
     missing : str or None
-        One sentence saying which chapter must run first, when its artifacts are absent.
-    note : str
-        A sentence under the table (where the number comes from, how to read it).
+        The artifact the section needs (relative to the artifacts folder) when it is absent, or
+        the error that stopped its reading.
+    facts : dict
+        Numbers and categories of the section that chapter 09's text glues (``n_folds``, ``rule``...).
     """
 
     key: str
-    title: str
     table: pd.DataFrame | None = None
     long: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(
@@ -69,19 +58,12 @@ class Section:
         )
     )
     missing: str | None = None
-    note: str = ""
+    facts: dict = field(default_factory=dict)
 
 
-def missing_section(key: str, title: str, chapter: str, path: Path, art: Path) -> Section:
+def missing_section(key: str, path: Path, art: Path) -> Section:
     rel = path.relative_to(art) if path.is_relative_to(art) else path
-    return Section(
-        key,
-        title,
-        missing=(
-            f"Not reproduced in this build: chapter {chapter} has not run under this profile yet "
-            f"(`{rel}` is missing)."
-        ),
-    )
+    return Section(key, missing=str(rel))
 
 
 def long_frame(key: str, rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
@@ -102,11 +84,7 @@ AUTHORS_OUTPUTS: dict = {
     "same_type_all": 0.442,
     "threshold_sd": {"ncnn": 0.135},
 }
-#: The two threshold rules of chapter 02 (``training.THRESHOLD_RULES``), in words.
-RULE_LABELS = {
-    "validation_folds": "validation-fold θ_k (authors' code)",
-    "training_folds": "training-fold θ (paper's text, no leak)",
-}
+#: The protocol each threshold rule of chapter 02 (``training.THRESHOLD_RULES``) belongs to.
 RULE_PROTOCOL = {"validation_folds": "authors", "training_folds": "causal"}
 
 
@@ -120,8 +98,8 @@ def pm(mean: float, sd: float | None = None) -> str:
 
 
 def paper_threshold(model: str) -> str:
-    from ..paper import PAPER
+    from ..paper import THRESHOLDS
 
-    if model not in PAPER["thresholds"]:
+    if model not in THRESHOLDS:
         return "–"
-    return pm(PAPER["thresholds"][model], AUTHORS_OUTPUTS["threshold_sd"].get(model))
+    return pm(THRESHOLDS[model], AUTHORS_OUTPUTS["threshold_sd"].get(model))

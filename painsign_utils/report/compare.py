@@ -2,7 +2,7 @@
 
 :func:`compare_all` reads a build's artifacts (``artifacts/<profile>/``) and returns one
 :class:`~painsign_utils.report.common.Section` per table; a chapter that has not run yet gives a
-section with a ``missing`` sentence instead of an exception.
+section naming its missing file instead of an exception. Chapter 09 holds the words.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def build_protocol(art: Path) -> str | None:
     """The protocol (``authors`` or ``causal``) that produced a build's numbers, read from its artifacts.
 
     ``tables/video_summary.csv`` records it (chapter 03); otherwise the threshold rule of
-    ``training/best_models.csv`` (chapter 02) says which; None for older artifacts that record neither.
+    ``training/best_models.csv`` (chapter 02) says which; None before chapter 02 has run.
     """
     art = Path(art)
     summary, best = art / "tables" / "video_summary.csv", art / "training" / "best_models.csv"
@@ -43,31 +43,6 @@ def build_protocol(art: Path) -> str | None:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
     return None
-
-
-def protocol_line(art: Path) -> str:
-    """One sentence for the top of the comparison page: which protocol produced its numbers."""
-    proto = build_protocol(art)
-    if proto == "authors":
-        return (
-            "**Protocol of this build: `authors`** — the numbers below were computed as the authors' "
-            "code computed the paper's (centred sign, sign-mean video score, thresholds θ_k on each "
-            "fold's validation predictions with their mean for the videos, k-means with k = 3 on "
-            "unscaled features and the indeterminate overlay), so each is comparable with the "
-            "paper's."
-        )
-    if proto == "causal":
-        return (
-            "**Protocol of this build: `causal`** — the numbers below come from the book's leak-free "
-            "variant (trailing sign, mean probability over frames with a face, training-fold "
-            "thresholds, z-scored k-means with k by silhouette), not from the computation behind "
-            "the paper's numbers: expect differences from the method as well as from the data."
-        )
-    return (
-        "**Protocol of this build: not recorded** — these artifacts predate the `protocol` switch "
-        "(chapters 02-05 of an older version wrote them); re-run them to know which rules produced "
-        "the numbers."
-    )
 
 
 #: The comparison page's sections, in the order the paper presents them.
@@ -97,7 +72,7 @@ def compare_all(profile: str | None = None, art: str | Path | None = None) -> li
     -------
     list of Section
         One per table, in the paper's order; a section whose chapter has not run (or whose file
-        cannot be read) carries a ``missing`` sentence and no table.
+        cannot be read) names the missing file (or the error) in ``missing`` and has no table.
     """
     art = Path(art) if art is not None else artifacts_dir(profile or "demo")
     out = []
@@ -106,14 +81,7 @@ def compare_all(profile: str | None = None, art: str | Path | None = None) -> li
             out.append(make(art))
         except (KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
             name = make.__name__.removesuffix("_section")
-            out.append(
-                Section(
-                    name,
-                    name,
-                    missing=f"Could not read this build's {name} artifacts "
-                    f"({type(exc).__name__}: {exc}).",
-                )
-            )
+            out.append(Section(name, missing=f"{type(exc).__name__}: {exc}"))
     return out
 
 
@@ -139,7 +107,7 @@ def comparison_figure(long: pd.DataFrame):
     """
     import matplotlib.pyplot as plt
 
-    from ..figures import MODEL_COLOURS
+    from ..figures import model_colour
 
     rates = long[long["section"] != "table1"]
     markers = {
@@ -153,7 +121,7 @@ def comparison_figure(long: pd.DataFrame):
     }
     labels = {
         "table2_validation": "Table 2 validation",
-        "table2_rules": "Table 2, other threshold rule",
+        "table2_rules": "Table 2, other rule",
         "table2_test": "Table 2 test",
         "thresholds": "video threshold",
         "pearson": "Pearson r",
@@ -166,12 +134,9 @@ def comparison_figure(long: pd.DataFrame):
         xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="paper", ylabel="this build", aspect="equal"
     )
     if rates.empty:
-        ax.text(
-            0.5, 0.5, "no rate reproduced yet in this build", ha="center", va="center", color="0.4"
-        )
         return fig
     for section, g in rates.groupby("section", sort=False):
-        colours = [MODEL_COLOURS.get(m, "0.3") for m in g["model"]]
+        colours = [model_colour(m) for m in g["model"]]
         ax.scatter(
             g["paper"],
             g["ours"],
@@ -187,8 +152,8 @@ def comparison_figure(long: pd.DataFrame):
         for s in rates["section"].unique()
     ]
     handles += [
-        plt.Line2D([], [], ls="", marker="o", color=c, label=model_names()[m])
-        for m, c in MODEL_COLOURS.items()
+        plt.Line2D([], [], ls="", marker="o", color=model_colour(m), label=name)
+        for m, name in model_names().items()
         if m in set(rates["model"])
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
@@ -196,12 +161,7 @@ def comparison_figure(long: pd.DataFrame):
 
 
 def show_section(section: Section) -> None:
-    """Display one comparison section in a notebook: its table and note, or why it is missing."""
+    """Display one comparison section in a notebook: its table, or the artifact it is waiting for."""
     from IPython.display import Markdown, display
 
-    if section.missing:
-        display(Markdown(section.missing))
-        return
-    display(section.table)
-    if section.note:
-        display(Markdown(section.note))
+    display(section.table if section.missing is None else Markdown(f"`{section.missing}` –"))

@@ -1,12 +1,15 @@
-"""Re-running a chapter: its ``parameters`` cell as a table, the papermill command, every command of a profile.
+"""Re-running a chapter: its ``parameters`` cell as a table with the values of this run, the papermill
+command that repeats the run, every command of a profile.
 
 :func:`main` is ``python -m painsign_utils.report commands PROFILE``.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -25,23 +28,46 @@ def notebook_source(name: str, root: str | Path | None = None) -> Path:
     return hits[0]
 
 
+def _default_value(source: str):
+    """A parameter's default as a value (the parameters cell holds literals), else its source."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+
+
+def _same(a, b) -> bool:
+    """``a == b`` for parameter values, by their repr where ``==`` gives no single truth value."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return repr(a) == repr(b)
+
+
 def parameters_table(
-    notebook_path: str | Path, profile: str | None = None, root: str | Path | None = None
+    notebook_path: str | Path,
+    profile: str | None = None,
+    root: str | Path | None = None,
+    values: Mapping | None = None,
 ) -> pd.DataFrame:
-    """The notebook's ``parameters`` cell as a table, with the values a profile gives it.
+    """The notebook's ``parameters`` cell as a table, with the values a run was given.
 
     Parameters
     ----------
     notebook_path : path
         A source notebook (``notebooks/NN_name.ipynb``).
     profile : str, optional
-        Adds the column ``this build``: the value the runner passes under that profile, or
-        "default" when the profile leaves the notebook's default.
+        Adds the columns ``this build`` and ``changed``: the value of each parameter in this run,
+        and whether it differs from the value the runner passes under that profile (the notebook's
+        default where the profile sets none, or where the profile has no file).
+    values : mapping, optional
+        The values of this run (the notebook's ``globals()``: what papermill injected); only the
+        declared names are read. Default: the profile's values.
 
     Returns
     -------
     DataFrame indexed by parameter name with columns ``default``, ``meaning`` (the comment in the
-    parameters cell) and, with a profile, ``this build``.
+    parameters cell) and, with a profile, ``this build`` and ``changed`` first.
     """
     import papermill
 
@@ -58,20 +84,56 @@ def parameters_table(
         index=pd.Index(list(declared), name="parameter"),
     )
     if profile is not None:
-        given = profile_parameters(notebook_path, profile, root)
-        table.insert(
-            0, "this build", [repr(given[k]) if k in given else "default" for k in table.index]
-        )
+        expected = {k: _default_value(spec["default"]) for k, spec in declared.items()}
+        expected.update(profile_parameters(notebook_path, profile, root))
+        given = run_values(notebook_path, values) if values is not None else expected
+        table.insert(0, "this build", [repr(given[k]) for k in table.index])
+        table.insert(1, "changed", [not _same(given[k], expected[k]) for k in table.index])
     return table
+
+
+def run_values(notebook_path: str | Path, values: Mapping) -> dict:
+    """The declared parameters' values in ``values`` (a notebook's ``globals()``), in cell order.
+
+    A name missing from ``values`` keeps the notebook's default.
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook_path))
+    return {
+        k: values[k] if k in values else _default_value(spec["default"])
+        for k, spec in declared.items()
+    }
+
+
+def changed_parameters(notebook_path: str | Path, values: Mapping) -> dict:
+    """The declared parameters whose value in ``values`` differs from the notebook's default.
+
+    What ``papermill -p`` must pass to reproduce the run (see :func:`papermill_command`).
+    """
+    import papermill
+
+    declared = papermill.inspect_notebook(str(notebook_path))
+    given = run_values(notebook_path, values)
+    return {k: v for k, v in given.items() if not _same(v, _default_value(declared[k]["default"]))}
 
 
 def profile_parameters(
     notebook_path: str | Path, profile: str, root: str | Path | None = None
 ) -> dict:
-    """The parameters the runner gives ``notebook_path`` under ``profile`` (the runner's own rule)."""
-    from ..runner import load_profile, notebook_parameters
+    """The parameters the runner gives ``notebook_path`` under ``profile`` (the runner's own rule).
 
-    return notebook_parameters(Path(notebook_path), load_profile(profile, Path(root or ROOT)))
+    Empty when ``profile`` has no profile file (a name given with ``-p profile`` only).
+    """
+    from ..errors import ConfigError
+    from ..runner import load_profile, notebook_parameters, profile_path
+
+    root = Path(root or ROOT)
+    try:
+        path = profile_path(profile, root)
+    except ConfigError:  # only a missing file; a broken one still raises below
+        return {}
+    return notebook_parameters(Path(notebook_path), load_profile(path, root))
 
 
 def papermill_command(

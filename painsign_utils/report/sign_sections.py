@@ -9,7 +9,6 @@ import pandas as pd
 
 from .common import (
     AUTHORS_OUTPUTS,
-    CHAPTERS,
     METRIC_LABELS,
     METRICS,
     Section,
@@ -22,24 +21,12 @@ from .common import (
 
 def agreement_section(art: Path) -> Section:
     """Same sign type across models: pairwise agreement per model pair and the three-way share."""
-    from ..paper import PAPER
-
-    title = "Same sign type across models"
     path = art / "tables" / "agreement.csv"
-    source = "`tables/agreement.csv`"
-    if path.exists():
-        agree = pd.read_csv(path)
-    else:
-        types = art / "tables" / "sign_types.csv"
-        if not types.exists():
-            return missing_section("agreement", title, CHAPTERS["05"], path, art)
-        from ..clustering import agreement_table
-
-        typed = pd.read_csv(types, dtype={"video": str, "model": str})
-        agree = agreement_table(typed)
-        source = "`tables/sign_types.csv` (older artifacts without `tables/agreement.csv`)"
+    if not path.exists():
+        return missing_section("agreement", path, art)
+    agree = pd.read_csv(path)
     pairs = AUTHORS_OUTPUTS["same_type_pairwise"]
-    names, ours, paper, n, rows = [], [], [], [], []
+    names, ours, ref_col, n, rows = [], [], [], [], []
     for r in agree.itertuples():
         if r.models == "all":
             label, ref = "all models", AUTHORS_OUTPUTS["same_type_all"]
@@ -50,25 +37,14 @@ def agreement_section(art: Path) -> Section:
         names.append(label)
         n.append(int(r.n_videos))
         ours.append(pm(r.agreement))
-        paper.append(pm(ref) if ref is not None else "–")
+        ref_col.append(pm(ref) if ref is not None else "–")
         if ref is not None and np.isfinite(r.agreement):
             rows.append((f"same type: {label}", "", float(r.agreement), float(ref)))
     table = pd.DataFrame(
-        {"videos": n, "ours": ours, "paper (authors' outputs)": paper},
+        {"videos": n, "ours": ours, "paper (authors' outputs)": ref_col},
         index=pd.Index(names, name="models"),
     )
-    return Section(
-        "agreement",
-        title,
-        table,
-        long_frame("agreement", rows),
-        note=(
-            f"Share of the videos typed by the models that they put in the same sign type ({source}). "
-            f"The paper's \"{100 * PAPER['same_type_fraction']:.0f} % of the videos were classified under "
-            "the same sign type across models\" is the pairwise rate of the authors' code (N-CNN / ViT-B/16 "
-            "60.0 %); all three models agree less often (44.2 %)."
-        ),
-    )
+    return Section("agreement", table, long_frame("agreement", rows))
 
 
 def pearson_section(art: Path) -> Section:
@@ -76,10 +52,9 @@ def pearson_section(art: Path) -> Section:
     from ..evaluation import pearson_summary
     from ..paper import pearson_r
 
-    title = "Pearson's r between the models' signs"
     path = art / "tables" / "pearson_pairs.csv"
     if not path.exists():
-        return missing_section("pearson", title, CHAPTERS["04"], path, art)
+        return missing_section("pearson", path, art)
     pairs = pd.read_csv(path)
     table = pearson_summary(pairs, model_names())
     rows = []
@@ -95,11 +70,7 @@ def pearson_section(art: Path) -> Section:
                 )
             )
     return Section(
-        "pearson",
-        title,
-        table.drop(columns="r_mean").set_index("pair"),
-        long_frame("pearson", rows),
-        note="Over the videos where both signs vary (`tables/pearson_pairs.csv`).",
+        "pearson", table.drop(columns="r_mean").set_index("pair"), long_frame("pearson", rows)
     )
 
 
@@ -107,10 +78,9 @@ def table3_section(art: Path) -> Section:
     """Table 3: classification and temporal metrics per model and sign type."""
     from ..evaluation import paper_table3
 
-    title = "Table 3: metrics per sign type"
     path = art / "tables" / "table3.csv"
     if not path.exists():
-        return missing_section("table3", title, CHAPTERS["05"], path, art)
+        return missing_section("table3", path, art)
     ours = pd.read_csv(path).set_index(["model", "sign_type"])
     paper = paper_table3().set_index(["model", "sign_type"])
     from ..clustering import SIGN_TYPES
@@ -153,14 +123,4 @@ def table3_section(art: Path) -> Section:
     table = pd.DataFrame.from_dict(out, orient="index")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table.index.names = ["model", "sign type"]
-    note = "A dash: no video of that type in this build, or a type the paper's table does not list."
-    if "overlay" in ours and ours["overlay"].astype(bool).any():
-        note += (
-            " *indeterminate (overlay)*: the videos flagged by the authors' overlay (low entropy, more "
-            "crossings than every irregular sign), counted in their cluster's row as well; the paper's "
-            "Table 3 lists the three cluster types only (its single indeterminate N-CNN video, §3, "
-            "was left out)."
-        )
-    elif "indeterminate" in set(ours.index.get_level_values("sign_type")):
-        note += " *indeterminate* is a fourth type here (the causal protocol), not an overlay."
-    return Section("table3", title, table, long_frame("table3", rows), note=note)
+    return Section("table3", table, long_frame("table3", rows))

@@ -1,4 +1,6 @@
-"""How long the chapters took: the runner's ``timings.csv``, fresh runs kept apart from cached re-runs."""
+"""How long the chapters took (the runner's ``timings.csv``, fresh runs kept apart from cached
+re-runs) and what re-running some of them, as an exercise does, costs.
+"""
 
 from __future__ import annotations
 
@@ -30,47 +32,6 @@ def load_timings(art: str | Path) -> pd.DataFrame:
 def _latest(timings: pd.DataFrame, start: str | None = None) -> pd.Series:
     rows = timings if start is None else timings[timings["start"] == start]
     return rows.groupby("notebook", sort=True)["seconds"].last()
-
-
-def run_time_line(timings: pd.DataFrame | None, n_chapters: int) -> str:
-    """One sentence on how long this build's chapters took, never passing a re-run off as fresh.
-
-    Parameters
-    ----------
-    timings : DataFrame or None
-        :func:`load_timings` output.
-    n_chapters : int
-        Chapters executed under the profile (from :func:`build_info`).
-    """
-    if timings is None or timings.empty:
-        return (
-            f"{n_chapters} (execution times not recorded by the runner: whether they were "
-            "fresh or reused cached work is unknown)"
-        )
-    latest = timings.groupby("notebook", sort=True).last()
-    cpus = latest["cpus"].iloc[-1]
-    timed = (
-        f"{n_chapters}"
-        if len(latest) >= n_chapters
-        else f"{n_chapters}, of which the runner timed {len(latest)}"
-    )
-    fresh = _latest(timings, "fresh")
-    if fresh.empty:
-        head = "no fresh run is recorded on this machine"
-    elif set(latest.index) <= set(fresh.index):
-        head = f"a fresh run (nothing cached) took {fresh.sum() / 60:.1f} min on {cpus} CPU cores"
-    else:
-        head = (
-            f"a fresh run of {len(fresh)} of them took {fresh.sum() / 60:.1f} min on {cpus} CPU "
-            "cores"
-        )
-    rerun = latest[latest["start"] == "cached"]
-    if rerun.empty:
-        return f"{timed}; {head}"
-    return (
-        f"{timed}; {head}; re-run since, reusing cached work: {', '.join(rerun.index)} "
-        f"({rerun['seconds'].sum() / 60:.1f} min, not the time of a fresh run)"
-    )
 
 
 def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> pd.DataFrame:
@@ -109,4 +70,104 @@ def timing_table(roots: list[str | Path] | None = None, text: bool = False) -> p
     table.index.name = "chapter"
     if text:
         table = table.apply(lambda col: col.map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"))
+    return table
+
+
+#: An exercise whose re-run took less than this many minutes in the build fits in a class.
+IN_CLASS_MINUTES = 2.0
+
+
+def _chapter_seconds(timings: pd.DataFrame) -> pd.Series:
+    """Seconds per chapter: its latest fresh run, else its latest run of any kind."""
+    return _latest(timings, "fresh").combine_first(_latest(timings))
+
+
+def rerun_minutes(
+    profile: str,
+    first: str,
+    last: str | None = None,
+    art: str | Path | None = None,
+    root: str | Path | None = None,
+) -> float:
+    """Minutes this build spent on chapters ``first`` to ``last``: what re-running them costs.
+
+    Parameters
+    ----------
+    profile : str
+        The build whose ``timings.csv`` is read (``artifacts/<profile>/``).
+    first, last : str
+        Chapter numbers (``"04"``) or stems, both included; ``last`` defaults to ``first`` (the
+        chapter alone).
+    art : path, optional
+        The artifacts folder to read instead of the profile's.
+    root : path, optional
+        The project whose ``notebooks/`` lists the chapters; default this checkout.
+
+    Returns
+    -------
+    float
+        Minutes (a chapter's latest fresh run, else its latest run), NaN when a chapter of the
+        range has no recorded time (a chapter run alone by plain papermill records none).
+    """
+    from ..errors import PainsignError
+    from ..runner import notebook_paths
+    from ..storage import artifacts_dir
+    from .common import ROOT
+
+    try:
+        folder = Path(art) if art is not None else artifacts_dir(profile, create=False)
+    except PainsignError:  # no project folder, or not a profile name: nothing was timed
+        return float("nan")
+    lo, hi = first[:2], (last or first)[:2]
+    chapters = [p.stem for p in notebook_paths(Path(root or ROOT)) if lo <= p.stem[:2] <= hi]
+    seconds = _chapter_seconds(load_timings(folder))
+    if not chapters or not set(chapters) <= set(seconds.dropna().index):
+        return float("nan")
+    return float(seconds[chapters].sum() / 60)
+
+
+def rerun_category(minutes: float) -> str:
+    """``"in class"`` under :data:`IN_CLASS_MINUTES`, ``"homework"`` from there, ``"–"`` when untimed."""
+    if pd.isna(minutes):
+        return "–"
+    return "in class" if minutes < IN_CLASS_MINUTES else "homework"
+
+
+def exercise_times(
+    profile: str,
+    spans: dict[int, tuple[str, str]],
+    art: str | Path | None = None,
+    root: str | Path | None = None,
+) -> pd.DataFrame:
+    """What each exercise of a chapter re-runs and how long that took in this build, to glue.
+
+    Parameters
+    ----------
+    profile : str
+        The build whose ``timings.csv`` is read.
+    spans : dict
+        Exercise number -> (first, last) chapter it re-runs, e.g. ``{1: ("04", "04")}``.
+    art, root : path, optional
+        As in :func:`rerun_minutes`.
+
+    Returns
+    -------
+    DataFrame indexed by exercise number: ``first``, ``last``, ``minutes`` (float, NaN when
+    untimed), ``shown`` (minutes with one decimal, "–" when untimed) and ``when``
+    (:func:`rerun_category`).
+    """
+    rows = {}
+    for i, (first, last) in spans.items():
+        minutes = rerun_minutes(profile, first, last, art=art, root=root)
+        rows[i] = {
+            "first": first,
+            "last": last,
+            "minutes": minutes,
+            "shown": "–" if pd.isna(minutes) else f"{minutes:.1f}",
+            "when": rerun_category(minutes),
+        }
+    table = pd.DataFrame.from_dict(
+        rows, orient="index", columns=["first", "last", "minutes", "shown", "when"]
+    )
+    table.index.name = "exercise"
     return table

@@ -167,3 +167,17 @@ def speedup_table(df: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out)
+
+
+def keeps_up(table: pd.DataFrame, fps: float) -> pd.Series:
+    """Per model of :func:`speedup_table`: does the optimized path run end to end at ``fps`` or faster?
+
+    Returns
+    -------
+    Series of bool indexed by model, named ``keeps up``.
+    """
+    return pd.Series(
+        (table["e2e optimized"] >= fps).to_numpy(dtype=bool),
+        index=pd.Index(table["model"], name="model"),
+        name="keeps up",
+    )

@@ -2,9 +2,10 @@
 
 Each function of :data:`CHECKS` reads what the chapters wrote under ``artifacts/<profile>/``, applies
 a rule whose thresholds are written in one place (:data:`RULES`), and returns a :class:`Verdict`:
-the paper's claim, what this build measured, and ``yes`` / ``partly`` / ``no`` with the measured
-reason. A claim whose artifacts are missing (a chapter that did not run, a profile that skipped a
-model) gets ``not available in this build`` and says which file it needed — never an exception.
+the claim's key, the paper's value, this build's, ``yes`` / ``partly`` / ``no`` and a reason code.
+A claim whose artifacts are missing (a chapter that did not run, a profile that skipped a model)
+gets ``n/a`` with the code ``missing_artifact`` and the file it needed — never an exception.
+Chapter 09 states each claim and explains each code.
 
 The verdicts judge the *pattern* the paper reports, not its values: with synthetic data and short
 CPU training the values cannot match, but the paper's qualitative claims can hold or fail.
@@ -16,15 +17,7 @@ from .common import NA, NO, PARTLY, RULES, YES, Verdict
 from .explanations import expression_rises, gradcam_vs_ig
 from .models import best_model, sens_spec, test_drop
 from .signs import same_type, stable_better, three_types
-from .table import (
-    CHECKS,
-    model_quality,
-    rules_markdown,
-    verdict_counts,
-    verdict_markdown,
-    verdict_table,
-    verdicts,
-)
+from .table import CHECKS, model_quality, verdict_counts, verdict_table, verdicts
 
 __all__ = [
     "CHECKS",
@@ -38,14 +31,12 @@ __all__ = [
     "expression_rises",
     "gradcam_vs_ig",
     "model_quality",
-    "rules_markdown",
     "same_type",
     "sens_spec",
     "stable_better",
     "test_drop",
     "three_types",
     "verdict_counts",
-    "verdict_markdown",
     "verdict_table",
     "verdicts",
 ]

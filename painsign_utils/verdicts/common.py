@@ -1,6 +1,7 @@
-"""What every verdict shares: the thresholds (:data:`RULES`), the verdict words, :class:`Verdict`.
+"""What every verdict shares: the thresholds (:data:`RULES`), the verdict categories, :class:`Verdict`.
 
-See docs/design.md.
+A verdict is data: the claim's key, the paper's value and this build's (compact numbers per model),
+a verdict category and a reason code. Chapter 09 states each claim and explains each code.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from .. import paper
 from ..registry import display_name
 
-#: Every threshold a verdict uses, in one place (the page prints them).
+#: Every threshold a verdict uses, in one place (chapter 09 glues them into its rules).
 RULES: dict[str, float] = {
     "alpha": 0.05,  # significance level of the Friedman test, as in the paper
     "high_sensitivity": 0.75,  # "high sensitivity" on the test videos (paper: 81.6-85.7 %)
@@ -26,9 +27,13 @@ RULES: dict[str, float] = {
     "k_paper": paper.N_SIGN_TYPES,  # the paper's number of sign types (§3)
     "min_type_videos": 3,  # a sign type with fewer videos has no accuracy worth comparing
     "drop_points": 0.05,  # test AUC lower than validation AUC by at least 5 points
+    "few_folds": 5,  # fewer folds than this give the Friedman test little power
 }
 
-YES, PARTLY, NO, NA = "yes", "partly", "no", "not available in this build"
+#: The verdict categories.
+YES, PARTLY, NO, NA = "yes", "partly", "no", "n/a"
+#: The marks after a model's value in *this build*: the claim holds for it, or not.
+HOLDS, FAILS = "✓", "✗"
 
 
 def model_name(model: str) -> str:
@@ -41,12 +46,29 @@ def pct(x: float) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
+def mark(flag: bool) -> str:
+    return HOLDS if flag else FAILS
+
+
 @dataclass
 class Verdict:
-    """One row of the verdict table."""
+    """One row of the verdict table.
+
+    Attributes
+    ----------
+    key : str
+        The claim (the check's name, e.g. ``"best_model"``); chapter 09 states it.
+    paper : str
+        The paper's value(s), compact.
+    build : str
+        This build's value(s), compact; for a missing or unreadable artifact, its path or error.
+    verdict : str
+        :data:`YES`, :data:`PARTLY`, :data:`NO` or :data:`NA`.
+    reason : str
+        Reason code(s) joined by ``+`` (``some_models+few_folds``); chapter 09 lists them.
+    """
 
     key: str
-    claim: str
     paper: str
     build: str = ""
     verdict: str = NA
@@ -54,27 +76,34 @@ class Verdict:
 
     def row(self) -> dict:
         return {
-            "paper claim": self.claim,
+            "claim": self.key,
             "paper": self.paper,
             "this build": self.build,
-            "reproduced?": self.verdict,
-            "why": self.reason,
+            "verdict": self.verdict,
+            "reason": self.reason,
         }
 
 
-def read_table(art: Path, rel: str, chapter: str) -> pd.DataFrame | str:
-    """``art/rel`` as a table, or the sentence saying why it cannot be read (the verdict's reason)."""
+def read_table(v: Verdict, art: Path, rel: str) -> pd.DataFrame | None:
+    """``art/rel`` as a table; None after recording in ``v`` why it cannot be read."""
     path = art / rel
     if not path.exists():
-        return f"`{rel}` is missing (chapter {chapter} has not run under this profile)."
+        v.build, v.reason = rel, "missing_artifact"
+        return None
     try:
         return pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
-        return f"`{rel}` could not be read ({type(exc).__name__})."
+        v.build, v.reason = f"{rel}: {type(exc).__name__}", "unreadable_artifact"
+        return None
 
 
-def share(flags: list[bool]) -> str:
-    """*yes* when every model holds the claim, *partly* when some do, *no* when none does."""
+def share(flags: list[bool]) -> tuple[str, str]:
+    """Verdict and reason of a claim about every model: held by all, some or none."""
     if flags and all(flags):
-        return YES
-    return PARTLY if any(flags) else NO
+        return YES, "all_models"
+    return (PARTLY, "some_models") if any(flags) else (NO, "no_model")
+
+
+def codes(*parts: str) -> str:
+    """Reason codes joined by ``+``, the empty ones left out."""
+    return "+".join(p for p in parts if p)

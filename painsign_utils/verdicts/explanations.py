@@ -8,63 +8,60 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .common import RULES, Verdict, model_name, read_table, share
+from .common import RULES, Verdict, codes, mark, model_name, read_table, share
+
+
+def _num(x: float, spec: str = ".2f") -> str:
+    return format(x, spec) if np.isfinite(x) else "–"
 
 
 def gradcam_vs_ig(art: Path) -> Verdict:
-    """Grad-CAM changes with the prediction along a video while IG stays static."""
-    v = Verdict(
-        "gradcam_vs_ig",
-        "Grad-CAM changes along a video while Integrated Gradients stays static",
-        "qualitative (paper Figs 1-4)",
-    )
-    stab = read_table(art, "explain/map_stability.csv", "06")
-    if isinstance(stab, str):
-        v.reason = stab
+    """Grad-CAM changes with the prediction along a video while IG stays static.
+
+    Measured by chapter 06's frame-to-frame correlation of consecutive maps (``GC``, ``IG``); a
+    flat Grad-CAM has no correlation and its model is not judged (reason code ``flat_gradcam``).
+    """
+    v = Verdict("gradcam_vs_ig", "Figs 1-4 (qualitative)")
+    stab = read_table(v, art, "explain/map_stability.csv")
+    if stab is None:
         return v
     mean = stab.groupby("model", sort=False)[["Grad-CAM", "IG"]].mean()
-    parts, flags, flat = [], [], []
+    parts, flags = [], []
     for m, r in mean.iterrows():
+        measurable = bool(np.isfinite(r["Grad-CAM"]) and np.isfinite(r["IG"]))
+        if measurable:
+            flags.append(bool(r["IG"] > r["Grad-CAM"]))
         parts.append(
-            f"{model_name(m)} GC {r['Grad-CAM']:.2f}, IG {r['IG']:.2f}"
-            if np.isfinite(r["Grad-CAM"])
-            else f"{model_name(m)} GC flat, IG {r['IG']:.2f}"
+            f"{model_name(m)} GC {_num(r['Grad-CAM'])}, IG {_num(r['IG'])}"
+            + (f" {mark(flags[-1])}" if measurable else "")
         )
-        if np.isfinite(r["Grad-CAM"]) and np.isfinite(r["IG"]):
-            flags.append(r["IG"] > r["Grad-CAM"])
-        else:
-            flat.append(model_name(m))
-    v.build = "frame-to-frame map correlation: " + "; ".join(parts)
+    v.build = "; ".join(parts)
+    flat = "flat_gradcam" if len(flags) < len(mean) else ""
     if not flags:
-        v.reason = "no model has both maps measurable (flat Grad-CAM maps have no correlation)."
+        v.reason = flat
         return v
-    v.verdict = share(flags)
-    v.reason = (
-        f"IG more stable than Grad-CAM (higher correlation between consecutive maps) for "
-        f"{sum(flags)} of {len(flags)} models"
-        + (f"; {', '.join(flat)}: flat Grad-CAM, not measurable" if flat else "")
-    )
+    v.verdict, code = share(flags)
+    v.reason = codes(code, flat)
     return v
 
 
 def expression_rises(art: Path) -> Verdict:
-    """Above 50 % probability the average face shows more pain (paper Fig. 6), measured on truth."""
-    v = Verdict(
-        "expression_rises",
-        "Above 50% predicted probability the average face shows a pain "
-        "expression that grows with the probability (paper Fig. 6)",
-        "qualitative (paper Fig. 6)",
-    )
-    parts, flags = [], []
+    """Above 50 % probability the average face shows more pain (paper Fig. 6), measured on truth.
+
+    Per model: the mean latent intensity of the frames above 50 % against those below, and the
+    Spearman ρ (p) of the per-bin trend (chapter 07). Reason codes: ``no_truth`` (real data: no
+    latent intensity), ``few_bins`` (a model whose trend is undefined, fewer than 3 bins with
+    frames).
+    """
+    v = Verdict("expression_rises", "Fig. 6 (qualitative)")
     folder = art / "average_faces"
     bins = sorted(folder.glob("*_bins.csv")) if folder.exists() else []
     if not bins:
-        v.reason = (
-            "`average_faces/*_bins.csv` is missing (chapter 07 has not run under this profile)."
-        )
+        v.build, v.reason = "average_faces/*_bins.csv", "missing_artifact"
         return v
-    trend = read_table(art, "average_faces/intensity_trend.csv", "07")
-    trend = trend.set_index("model") if isinstance(trend, pd.DataFrame) else None
+    trend_path = folder / "intensity_trend.csv"
+    trend = pd.read_csv(trend_path).set_index("model") if trend_path.exists() else None
+    parts, flags, undefined = [], [], False
     for path in bins:
         model = path.stem.removesuffix("_bins")
         t = pd.read_csv(path)
@@ -75,17 +72,10 @@ def expression_rises(art: Path) -> Verdict:
         hi, lo = t["centre"] > 0.5, t["centre"] < 0.5
         above = w[hi].sum() / t.loc[hi, "n_frames"].sum() if t.loc[hi, "n_frames"].sum() else np.nan
         below = w[lo].sum() / t.loc[lo, "n_frames"].sum() if t.loc[lo, "n_frames"].sum() else np.nan
-        rho = trend.loc[model, "rho_bins"] if trend is not None and model in trend.index else np.nan
-        p = trend.loc[model, "p_bins"] if trend is not None and model in trend.index else np.nan
-        level = lambda x: "no frame" if not np.isfinite(x) else f"mean intensity {x:.2f}"  # noqa: E731
-        parts.append(
-            f"{model_name(model)}: above 50% {level(above)}, below {level(below)}"
-            + (
-                f", ρ = {rho:.2f} (p = {p:.3f})"
-                if np.isfinite(rho)
-                else ", trend undefined (fewer than 3 bins hold frames)"
-            )
-        )
+        known = trend is not None and model in trend.index
+        rho = trend.loc[model, "rho_bins"] if known else np.nan
+        p = trend.loc[model, "p_bins"] if known else np.nan
+        undefined |= not np.isfinite(rho)
         flags.append(
             bool(
                 np.isfinite(above)
@@ -96,15 +86,14 @@ def expression_rises(art: Path) -> Verdict:
                 and p < RULES["alpha"]
             )
         )
-    if not parts:
-        v.reason = (
-            "the frames carry no latent intensity (real data): this check needs synthetic truth."
+        parts.append(
+            f"{model_name(model)} {_num(above)} vs {_num(below)}, "
+            f"ρ {_num(rho)} (p {_num(p, '.3f')}) {mark(flags[-1])}"
         )
+    if not parts:
+        v.reason = "no_truth"
         return v
     v.build = "; ".join(parts)
-    v.verdict = share(flags)
-    v.reason = (
-        f"{sum(flags)} of {len(flags)} models: higher true intensity above 50% than below and a "
-        f"significant rising trend over the bins (Spearman, p < {RULES['alpha']})"
-    )
+    v.verdict, code = share(flags)
+    v.reason = codes(code, "few_bins" if undefined else "")
     return v

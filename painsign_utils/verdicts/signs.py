@@ -8,13 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paper
-from .common import NO, PARTLY, RULES, YES, Verdict, model_name, pct, read_table, share
-
-
-def _stable_better_paper() -> str:
-    """``"accuracy stable 70.6-72.2% vs unstable 42.1-50.0%, every model"`` (Table 3)."""
-    acc = {t: [r[2] for r in paper.TABLE3 if r[1] == t] for t in ("stable", "unstable")}
-    return f"accuracy stable {paper.rate_range(acc['stable'])} vs unstable {paper.rate_range(acc['unstable'])}, every model"
+from .common import NO, PARTLY, RULES, YES, Verdict, codes, mark, model_name, pct, read_table, share
 
 
 def _fixed_k_silhouettes(art: Path) -> dict[str, dict[int, float]] | None:
@@ -38,64 +32,56 @@ def three_types(art: Path) -> Verdict:
     """For every model the silhouette search finds k = 3 sign types.
 
     Under ``protocol: authors`` k is fixed at 3 (the authors' code), so the verdict reads the
-    silhouettes chapter 05 still computes for k = 2..10 and asks whether k = 3 scores best.
+    silhouettes chapter 05 still computes for k = 2..10 and asks whether k = 3 scores best
+    (reason code ``k_fixed``); a model with too few distinct signs for a silhouette at k = 3 is
+    not judged (``too_few_signs``).
     """
-    v = Verdict(
-        "three_types",
-        "For every model the best number of sign types is three (silhouette, k from 2 to 10)",
-        f"k = {paper.N_SIGN_TYPES} for VGG-Face, N-CNN and ViT-B/16",
-    )
+    k3 = RULES["k_paper"]
+    v = Verdict("three_types", f"k = {paper.N_SIGN_TYPES}, every model")
     fixed = _fixed_k_silhouettes(art)
     if fixed is not None:
         parts, hits = [], []
         for m, sil in fixed.items():
-            if RULES["k_paper"] not in sil:  # a silhouette needs k <= distinct signs - 1
-                parts.append(
-                    f"{model_name(m)}: too few distinct signs for a silhouette at k = {RULES['k_paper']}"
-                )
+            if k3 not in sil:  # a silhouette needs k <= distinct signs - 1
+                parts.append(f"{model_name(m)} –")
                 continue
             best = max(sil, key=lambda k: (sil[k], -k))
+            hits.append(best == k3)
             parts.append(
-                f"{model_name(m)} best k = {best} ({sil[best]:.3f}; k = 3: {sil[RULES['k_paper']]:.3f})"
+                f"{model_name(m)} {best} ({sil[best]:.3f}; k = {k3}: {sil[k3]:.3f}) {mark(hits[-1])}"
             )
-            hits.append(best == RULES["k_paper"])
-        v.build = "k fixed at 3 (authors' code); silhouettes: " + ", ".join(parts)
+        v.build = "best k: " + "; ".join(parts)
+        skipped = "too_few_signs" if len(hits) < len(fixed) else ""
         if not hits:
-            v.reason = (
-                f"no model has enough distinct signs for a silhouette at k = {RULES['k_paper']}."
-            )
+            v.reason = codes("k_fixed", skipped)
             return v
-        v.verdict = share(hits)
-        v.reason = (
-            f"the silhouette peaks at k = {RULES['k_paper']} for {sum(hits)} of {len(hits)} "
-            "model(s) (the authors' own: 0.596 at k = 2 against 0.597 at k = 3)"
-        )
+        v.verdict, code = share(hits)
+        v.reason = codes(code, "k_fixed", skipped)
         return v
-    t3 = read_table(art, "tables/table3.csv", "05")
-    if isinstance(t3, str):
-        v.reason = t3
-        return v
-    if "k" not in t3:
-        v.reason = "`tables/table3.csv` does not record k."
+    t3 = read_table(v, art, "tables/table3.csv")
+    if t3 is None:
         return v
     k = t3.groupby("model", sort=False)["k"].first().astype(int)
-    v.build = ", ".join(f"{model_name(m)} k = {n}" for m, n in k.items())
-    hits = [n == RULES["k_paper"] for n in k]
-    v.verdict = share(hits)
-    v.reason = f"{sum(hits)} of {len(hits)} models choose k = {RULES['k_paper']} by silhouette"
+    hits = [n == k3 for n in k]
+    v.build = "; ".join(f"{model_name(m)} k = {n} {mark(h)}" for (m, n), h in zip(k.items(), hits))
+    v.verdict, v.reason = share(hits)
     return v
 
 
 def stable_better(art: Path) -> Verdict:
-    """Stable signs are classified more accurately than unstable ones (Table 3)."""
+    """Stable signs are classified more accurately than unstable ones (Table 3).
+
+    A model with fewer than ``RULES["min_type_videos"]`` stable or unstable videos is not judged
+    (reason code ``fewer_videos``); the claim is about every model, so it then holds at most partly.
+    """
+    acc_paper = {t: [r[2] for r in paper.TABLE3 if r[1] == t] for t in ("stable", "unstable")}
     v = Verdict(
         "stable_better",
-        "Videos with stable signs are classified better than videos with unstable signs",
-        _stable_better_paper(),
+        f"stable {paper.rate_range(acc_paper['stable'])} vs unstable "
+        f"{paper.rate_range(acc_paper['unstable'])}",
     )
-    t3 = read_table(art, "tables/table3.csv", "05")
-    if isinstance(t3, str):
-        v.reason = t3
+    t3 = read_table(v, art, "tables/table3.csv")
+    if t3 is None:
         return v
     t3_models = list(dict.fromkeys(t3["model"]))
     if "overlay" in t3:  # the indeterminate overlay row is not a cluster type
@@ -111,25 +97,19 @@ def stable_better(art: Path) -> Verdict:
         and np.isfinite(acc.loc[m].get("unstable", np.nan))
     ]
     acc = acc.reindex(sorted(set(acc.index) | set(t3_models)))
-    if not usable:
-        v.build = "no model has both a stable and an unstable type"
-        v.reason = "the clustering of this build found no unstable type with videos for any model."
-        return v
-    v.build = "; ".join(
-        f"{model_name(m)} {pct(acc.loc[m, 'stable'])} vs {pct(acc.loc[m, 'unstable'])}"
-        for m in usable
-    )
-    flags = [acc.loc[m, "stable"] > acc.loc[m, "unstable"] for m in usable]
     missing = sorted(set(acc.index) - set(usable))
-    v.verdict = share(flags)
+    if not usable:
+        v.build, v.reason = "–", "fewer_videos"
+        return v
+    flags = [bool(acc.loc[m, "stable"] > acc.loc[m, "unstable"]) for m in usable]
+    v.build = "; ".join(
+        f"{model_name(m)} {pct(acc.loc[m, 'stable'])} vs {pct(acc.loc[m, 'unstable'])} {mark(f)}"
+        for m, f in zip(usable, flags)
+    ) + "".join(f"; {model_name(m)} –" for m in missing)
+    v.verdict, code = share(flags)
     if missing and v.verdict == YES:  # the claim is about every model
-        v.verdict = PARTLY
-    v.reason = f"stable more accurate for {sum(flags)} of {len(usable)} models with both types" + (
-        f"; {', '.join(map(model_name, missing))}: fewer than {RULES['min_type_videos']} stable or "
-        "unstable videos"
-        if missing
-        else ""
-    )
+        v.verdict, code = PARTLY, "some_models"
+    v.reason = codes(code, "fewer_videos" if missing else "")
     return v
 
 
@@ -138,44 +118,37 @@ def same_type(art: Path) -> Verdict:
 
     The paper's "60 %" is a pairwise rate (the authors' outputs: N-CNN/ViT 0.600, VGG/ViT 0.658,
     VGG/N-CNN 0.575; all three models agree on 0.442): the build's mean over model pairs is
-    judged against it, and the three-way share is reported beside it.
+    judged against it (reason ``close``, ``near`` or ``far``), and the three-way share is
+    reported beside it.
     """
-    from ..clustering import all_agree_fraction, pairwise_agreement
+    from ..report.common import AUTHORS_OUTPUTS
 
-    share = pct(paper.SAME_TYPE_FRACTION).replace(".0%", "%")
+    pairs_paper = AUTHORS_OUTPUTS["same_type_pairwise"].values()
     v = Verdict(
         "same_type",
-        f"About {share} of the videos get the same sign type from two models (pairwise agreement)",
-        f"{share} (pairs 57.5-65.8%; all three 44.2%)",
+        f"{pct(paper.SAME_TYPE_FRACTION)} (pairs {paper.rate_range(list(pairs_paper))}; "
+        f"all {pct(AUTHORS_OUTPUTS['same_type_all'])})",
     )
-    if (art / "tables" / "agreement.csv").exists():  # chapter 05's own table (pairs and "all")
-        table = read_table(art, "tables/agreement.csv", "05")
-        if isinstance(table, str):
-            v.reason = table
-            return v
-        pairs = table[table["models"] != "all"]
-        everyone = table.loc[table["models"] == "all", "agreement"]
-        all_agree = float(everyone.iloc[0]) if len(everyone) else float("nan")
-    else:
-        types = read_table(art, "tables/sign_types.csv", "05")
-        if isinstance(types, str):
-            v.reason = types
-            return v
-        pairs, all_agree = pairwise_agreement(types), all_agree_fraction(types)
+    table = read_table(v, art, "tables/agreement.csv")
+    if table is None:
+        return v
+    pairs = table[table["models"] != "all"]
+    everyone = table.loc[table["models"] == "all", "agreement"]
+    all_agree = float(everyone.iloc[0]) if len(everyone) else float("nan")
     mean = float(pairs["agreement"].mean()) if len(pairs) else float("nan")
     if not np.isfinite(mean):
-        v.reason = "no video has a sign type from two models."
+        v.build, v.reason = "–", "no_pairs"
         return v
     gap = abs(mean - RULES["paper_same_type"])
     v.build = (
-        f"{pct(mean)} mean of {len(pairs)} pairs ({pct(pairs['agreement'].min())}-"
-        f"{pct(pairs['agreement'].max())}); all models {pct(all_agree)}"
+        f"{pct(mean)} (mean of {len(pairs)} pairs, {pct(pairs['agreement'].min())}-"
+        f"{pct(pairs['agreement'].max())}); all {pct(all_agree)}"
     )
-    v.verdict = (
-        YES if gap <= RULES["same_type_close"] else PARTLY if gap <= RULES["same_type_near"] else NO
-    )
-    v.reason = (
-        f"{100 * gap:.0f} points from {share} (yes within {100 * RULES['same_type_close']:.0f}, "
-        f"partly within {100 * RULES['same_type_near']:.0f})"
+    v.verdict, v.reason = (
+        (YES, "close")
+        if gap <= RULES["same_type_close"]
+        else (PARTLY, "near")
+        if gap <= RULES["same_type_near"]
+        else (NO, "far")
     )
     return v

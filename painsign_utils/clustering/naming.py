@@ -1,4 +1,4 @@
-"""Do the named sign types meet the paper's definitions? Checks and a paragraph for chapter 05.
+"""Do the named sign types meet the paper's definitions? One check per named type, and a tally.
 
 k-means only groups signs; the names stable / irregular / unstable come from where a cluster's
 centroid lies. The paper defines them by entropy (H) and threshold crossings (X) relative to each
@@ -10,12 +10,11 @@ other (§3, Table 3, paper Fig. 5):
 
 :func:`definition_checks` tests each named type of each model against those rules on the
 centroids (videos-weighted per name), so a chapter names a cluster with the paper's word only when
-it fits, and :func:`interpretation` writes the paragraph that says so.
+it fits; :func:`naming_summary` tallies the checks per model for chapter 05's prose.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 #: The three cluster types the paper defines by their centroids (indeterminate is an overlay).
@@ -88,54 +87,36 @@ def definition_checks(centroids: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def interpretation(checks: pd.DataFrame, indeterminate: pd.Series | None = None) -> str:
-    """A paragraph (Markdown) on what the sign types of this build are, model by model.
+def naming_summary(checks: pd.DataFrame, indeterminate: pd.Series | None = None) -> pd.DataFrame:
+    """Per model: how many named types meet the paper's definition, and which types are missing.
 
     Parameters
     ----------
     checks : DataFrame from :func:`definition_checks`
     indeterminate : Series, optional
-        Model → number of signs flagged indeterminate.
+        Model → number of signs flagged indeterminate (0 for a model it does not list).
+
+    Returns
+    -------
+    DataFrame, one row per model in ``checks``' order: ``model``, ``named`` (types named),
+    ``meet`` (of them, how many meet their definition), ``all_three`` (bool: stable, irregular and
+    unstable are all named), ``missing`` (the defined types no cluster got, comma-separated, empty
+    when none) and ``indeterminate`` (signs flagged).
     """
-    if checks.empty:
-        return "No sign type could be checked: no cluster was named in this build."
-    parts = []
+    rows = []
     for model, g in checks.groupby("model", sort=False):
-        types = ", ".join(
-            f"{r.name} ({r.n} video{'s' if r.n != 1 else ''}; H {r.entropy:.2f}, X {r.crossings:.1f})"
-            for r in g.itertuples()
-        )
         missing = [t for t in DEFINED if t not in set(g["name"])]
-        bad = g[~g["meets"]]
-        verdict = (
-            "each meets the paper's definition"
-            if bad.empty
-            else "; ".join(
-                f"**{r.name} does not meet the paper's definition** ({r.why}): read it as "
-                "an unnamed cluster"
-                for r in bad.itertuples()
-            )
+        flagged = indeterminate.get(model, 0) if indeterminate is not None else 0
+        rows.append(
+            {
+                "model": model,
+                "named": len(g),
+                "meet": int(g["meets"].sum()),
+                "all_three": not missing,
+                "missing": ", ".join(missing),
+                "indeterminate": int(flagged),
+            }
         )
-        line = f"- **{model}**: {types}; {verdict}."
-        if missing:
-            line += (
-                f" No cluster is {' or '.join(missing)}: this model's signs do not show that type."
-            )
-        if indeterminate is not None and model in indeterminate.index:
-            line += f" Indeterminate overlay: {int(indeterminate[model])} sign(s)."
-        parts.append(line)
-    ok = int(checks["meets"].sum())
-    total = len(checks)
-    models = checks["model"].nunique()
-    complete = int(checks.groupby("model")["name"].nunique().eq(len(DEFINED)).sum())
-    head = (
-        f"Of the {total} named types over {models} model(s), {ok} meet the paper's definition, and "
-        f"{complete} of {models} model(s) show all three of stable, irregular and unstable "
-        "(the paper found all three for every model)."
+    return pd.DataFrame(
+        rows, columns=["model", "named", "meet", "all_three", "missing", "indeterminate"]
     )
-    return head + "\n\n" + "\n".join(parts)
-
-
-def meets_share(checks: pd.DataFrame) -> float:
-    """Share of named types that meet their definition (NaN when none was named)."""
-    return float(checks["meets"].mean()) if len(checks) else float(np.nan)
