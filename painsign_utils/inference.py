@@ -2,7 +2,8 @@
 
 Owns :class:`FrameClassifier` (a trained :class:`~painsign_utils.models.PainModel` wrapped for fast,
 gradient-free prediction) and :func:`video_probabilities` (per-frame probabilities of a whole video,
-NaN where no face was found, cached as CSV). The offline notebooks and the real-time monitor
+NaN where no face was found, cached as CSV; :func:`video_probabilities_by_model` runs several models
+on one decoding of the video). The offline notebooks and the real-time monitor
 (:mod:`painsign_utils.monitor`) both go through here, so the book's pain sign and the bedside view are
 computed by the same code.
 
@@ -31,8 +32,9 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -293,11 +295,43 @@ def video_probabilities(
     DataFrame
         Columns ``frame, time, prob``, one row per row of ``detections`` (same order).
     """
-    if cache is not None and Path(cache).exists():
-        table = pd.read_csv(cache)
-        if list(table.columns) != list(PROB_COLUMNS) or len(table) != len(detections):
-            raise DataError(f"cached probabilities do not match the detections: {cache}; delete it")
-        return table
+    caches = None if cache is None else {"": cache}
+    return video_probabilities_by_model(
+        video_path, {"": model}, detections, caches, progress, crop_size, rotate
+    )[""]
+
+
+def video_probabilities_by_model(
+    video_path: str | Path,
+    models: Mapping[str, nn.Module | FrameClassifier],
+    detections: pd.DataFrame,
+    caches: Mapping[str, str | Path] | None = None,
+    progress: bool = True,
+    crop_size: int | None = CROP_SIZE,
+    rotate: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """:func:`video_probabilities` of several models (name → model), decoding and cropping once.
+
+    Each model gets the crops in the batches it would form alone: bit-for-bit the same numbers.
+    ``caches`` maps names to CSV files (a model whose file exists is read, not run). Returns name
+    → ``frame, time, prob`` table, whose ``attrs["seconds"]`` is the model's inference time plus
+    an equal share of the decoding and cropping (NaN when read from its cache).
+    """
+    caches = dict(caches or {})
+    out: dict[str, pd.DataFrame] = {}
+    for name in models:
+        if name in caches and Path(caches[name]).exists():
+            table = pd.read_csv(caches[name])
+            if list(table.columns) != list(PROB_COLUMNS) or len(table) != len(detections):
+                bad = caches[name]
+                raise DataError(
+                    f"cached probabilities do not match the detections: {bad}; delete it"
+                )
+            table.attrs["seconds"] = np.nan
+            out[name] = table
+    todo = {name: as_classifier(m) for name, m in models.items() if name not in out}
+    if not todo:
+        return out
     from .faces import detection_from_row
     from .runtime import progress as tqdm
     from .video import iter_frames
@@ -305,28 +339,38 @@ def video_probabilities(
     missing = {"frame", "time", "found"} - set(detections.columns)
     if missing:
         raise DataError(f"detection table lacks columns {sorted(missing)}")
-    clf = as_classifier(model)
     frames = detections["frame"].to_numpy(dtype=int)
-    wanted = {int(f): i for i, f in enumerate(frames) if bool(detections["found"].iloc[i])}
-    probs = np.full(len(detections), np.nan)
+    found = detections["found"].to_numpy(dtype=bool)
+    wanted = {int(f): i for i, f in enumerate(frames) if found[i]}
+    records = detections.to_dict("records")  # one conversion instead of an .iloc per face
+    probs = {name: np.full(len(detections), np.nan) for name in todo}
+    spent = dict.fromkeys(todo, 0.0)
     step = _common_step(frames)
+    last = frames.max()
 
     def crops():
         for index, rgb in iter_frames(video_path, step=step, rotate=rotate):
             row = wanted.get(index)
             if row is not None:
-                det = detection_from_row(detections.iloc[row])
-                yield row, crop_for_model(rgb, det, crop_size)
-            if index >= frames.max():
+                yield row, crop_for_model(rgb, detection_from_row(records[row]), crop_size)
+            if index >= last:
                 break
 
+    # Chunks of a common multiple of the batch sizes: each model's predict() splits a chunk
+    # into exactly the batches it would have formed alone (same members, same order).
+    chunk = math.lcm(*(clf.batch_size for clf in todo.values()))
     seen = 0
+    start = time.perf_counter()
     with tqdm(
         total=len(wanted), desc=Path(video_path).name, disable=not progress, leave=False
     ) as bar:
-        for batch in _batched(crops(), clf.batch_size):
+        for batch in _batched(crops(), chunk):
             rows = [r for r, _ in batch]
-            probs[rows] = clf.predict([c for _, c in batch])
+            faces = [c for _, c in batch]
+            for name, clf in todo.items():
+                t0 = time.perf_counter()
+                probs[name][rows] = clf.predict(faces)
+                spent[name] += time.perf_counter() - t0
             seen += len(batch)
             bar.update(len(batch))
     if seen < len(wanted):
@@ -334,12 +378,15 @@ def video_probabilities(
             f"{video_path} ended after fewer frames than its detection table lists "
             f"({seen} of {len(wanted)} faces read); re-run the detection"
         )
-    table = pd.DataFrame(
-        {"frame": frames, "time": detections["time"].to_numpy(dtype=float), "prob": probs}
-    )
-    if cache is not None:
-        write_csv(table, cache)
-    return table
+    shared = (time.perf_counter() - start - sum(spent.values())) / len(todo)
+    times = detections["time"].to_numpy(dtype=float)
+    for name in todo:
+        table = pd.DataFrame({"frame": frames, "time": times, "prob": probs[name]})
+        if name in caches:
+            write_csv(table, caches[name])
+        table.attrs["seconds"] = spent[name] + shared
+        out[name] = table
+    return {name: out[name] for name in models}
 
 
 def _common_step(frames: np.ndarray) -> int:

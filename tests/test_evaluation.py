@@ -203,9 +203,11 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
         calls["load"] += 1
         return "model"
 
-    def engine(path, model, dets, cache, progress):
+    def engine(path, models, dets, caches, progress):
         calls["engine"] += 1
-        probs_table([0.4, np.nan]).to_csv(cache, index=False)
+        for cache in caches.values():
+            probs_table([0.4, np.nan]).to_csv(cache, index=False)
+        return {m: probs_table([0.4, np.nan]) for m in models}
 
     def resolve(p):
         return tmp_path / p
@@ -214,8 +216,10 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
     (tmp_path / "cache" / "ncnn").mkdir(parents=True)
     out = ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert list(out["video"]) == ["V1", "V2"] and calls == {"load": 1, "engine": 2}
-    ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
+    assert out["seconds"].notna().all()
+    again = ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert calls == {"load": 1, "engine": 2}  # everything cached: no checkpoint loaded
+    assert again["seconds"].isna().all() and list(again["probs"]) == list(out["probs"])
     (tmp_path / "best.pt").write_bytes(b"weights of a later training run")
     ev.run_video_inference(videos, best, tmp_path / "cache", resolve, loader, engine)
     assert calls == {"load": 2, "engine": 4}  # another model: its probabilities are recomputed
@@ -235,6 +239,47 @@ def test_run_video_inference_caches_and_loads_lazily(tmp_path):
     (tmp_path / "V3.mp4").write_bytes(b"a corrected, longer recording")
     ev.run_video_inference(real, best, tmp_path / "cache", resolve, loader, engine)
     assert calls["engine"] == 7
+
+
+def test_run_video_inference_decodes_each_video_once_for_all_models(tmp_path):
+    videos = pd.DataFrame({"path": ["V1.mp4", "V2.mp4"], "detections": ["d1.csv", "d2.csv"]})
+    for d in ("d1.csv", "d2.csv"):
+        pd.DataFrame({"frame": [0], "time": [0.0], "found": [True]}).to_csv(tmp_path / d)
+    for m in ("ncnn", "vggface", "vit_b16"):
+        (tmp_path / f"{m}.pt").write_bytes(f"weights of {m}".encode())
+    best = pd.DataFrame({"model": ["ncnn", "vggface"], "checkpoint": ["ncnn.pt", "vggface.pt"]})
+    seen = []
+
+    def engine(path, models, dets, caches, progress):
+        seen.append((path.name, sorted(models)))  # one call = one decoding of the video
+        for cache in caches.values():
+            pd.DataFrame({"frame": [0], "time": [0.0], "prob": [0.5]}).to_csv(cache, index=False)
+        return {m: pd.DataFrame() for m in models}
+
+    def run(best):
+        return ev.run_video_inference(
+            videos, best, tmp_path / "inf", lambda p: tmp_path / p, str, engine, progress=False
+        )
+
+    out = run(best)
+    assert seen == [("V1.mp4", ["ncnn", "vggface"]), ("V2.mp4", ["ncnn", "vggface"])]
+    assert list(zip(out["model"], out["video"])) == [
+        ("ncnn", "V1"),
+        ("ncnn", "V2"),
+        ("vggface", "V1"),
+        ("vggface", "V2"),
+    ]
+    assert out["seconds"].notna().all()  # the engine's time, shared between the models
+    seen.clear()
+    assert run(best)["seconds"].isna().all() and seen == []  # all reused
+    # A third model runs only its own work; a retrained one only its own videos.
+    more = pd.concat([best, pd.DataFrame({"model": ["vit_b16"], "checkpoint": ["vit_b16.pt"]})])
+    run(more)
+    assert seen == [("V1.mp4", ["vit_b16"]), ("V2.mp4", ["vit_b16"])]
+    seen.clear()
+    (tmp_path / "ncnn.pt").write_bytes(b"weights of a retrained ncnn")
+    run(more)
+    assert seen == [("V1.mp4", ["ncnn"]), ("V2.mp4", ["ncnn"])]
 
 
 def test_label_to_int():

@@ -170,6 +170,41 @@ def test_video_probabilities_equal_direct_crops(tmp_path):
     np.testing.assert_allclose(table["prob"].to_numpy(), _reference(model, crops), atol=1e-6)
 
 
+def test_video_probabilities_by_model_decodes_once_with_the_same_bytes(tmp_path, monkeypatch):
+    from painsign_utils import inference, video
+
+    path = tmp_path / "v.mp4"
+    _write_video(path)
+    dets = _detections(range(0, 12, 2), [True, False, True, True, True, True])
+
+    class Other(TinyModel):
+        def forward(self, x):
+            return -super().forward(x)
+
+    # batches of 2 and 3: the shared chunks must split into each model's own batches
+    models = {
+        "a": FrameClassifier(TinyModel(), batch_size=2),
+        "b": FrameClassifier(Other(), batch_size=3),
+    }
+    alone = {}
+    for name, clf in models.items():
+        alone[name] = tmp_path / f"alone-{name}.csv"
+        video_probabilities(path, clf, dets, cache=alone[name], progress=False)
+    decodes = []
+    real = video.iter_frames
+    monkeypatch.setattr(video, "iter_frames", lambda *a, **k: decodes.append(1) or real(*a, **k))
+    caches = {name: tmp_path / f"shared-{name}.csv" for name in models}
+    tables = inference.video_probabilities_by_model(path, models, dets, caches, progress=False)
+    assert len(decodes) == 1
+    for name in models:
+        assert caches[name].read_bytes() == alone[name].read_bytes()
+        assert tables[name].attrs["seconds"] > 0
+    # a model whose file exists is read, not run (no decoding at all when none is left)
+    again = inference.video_probabilities_by_model(path, models, dets, caches, progress=False)
+    assert len(decodes) == 1 and np.isnan(again["a"].attrs["seconds"])
+    pd.testing.assert_frame_equal(again["b"], tables["b"])
+
+
 def test_video_probabilities_errors(tmp_path):
     video = tmp_path / "v.mp4"
     _write_video(video, n=4)

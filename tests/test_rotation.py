@@ -168,9 +168,11 @@ def test_run_inference_passes_the_manifest_rotation(tmp_path, monkeypatch):
     monkeypatch.setattr("painsign_utils.models.checkpoint_fingerprint", lambda p: "fp")
     got = {}
 
-    def engine(path, model, detections, cache, progress, **kw):
+    def engine(path, models, detections, caches, progress, **kw):
         got[path.name] = kw
-        pd.DataFrame({"frame": [0], "time": [0.0], "prob": [np.nan]}).to_csv(cache, index=False)
+        for cache in caches.values():
+            pd.DataFrame({"frame": [0], "time": [0.0], "prob": [np.nan]}).to_csv(cache, index=False)
+        return {m: pd.DataFrame() for m in models}
 
     best = pd.DataFrame({"model": ["ncnn"], "checkpoint": [str(ckpt)], "threshold": [0.5]})
     videos = pd.DataFrame({"path": [str(video)], "detections": [str(dets)], "rotate": [90]})

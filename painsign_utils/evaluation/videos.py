@@ -1,8 +1,9 @@
 """Per-frame probabilities of the test videos, cached per model and video (paper §2.5).
 
 * :func:`run_video_inference` — every test video through each model's best checkpoint, via the
-  project's one engine :func:`painsign_utils.inference.video_probabilities` (cached per model and
-  video; a changed checkpoint, video or detections recomputes).
+  project's one engine :func:`painsign_utils.inference.video_probabilities_by_model` (one task per
+  video decodes it once for every model still to run; cached per model and video: a changed
+  checkpoint, video or detections recomputes only what it affects).
 * :func:`cached_runs` — the same run table rebuilt from the cache (later chapters).
 * :func:`label_to_int` — ``"pain"`` / ``"nopain"`` to 1 / 0.
 """
@@ -62,9 +63,10 @@ def run_video_inference(
         Maps a manifest path to a file (e.g. joins it with the data folder).
     loader, engine : callable, optional
         Defaults :func:`painsign_utils.models.load_checkpoint` and
-        :func:`painsign_utils.inference.video_probabilities` (replaceable in tests).
+        :func:`painsign_utils.inference.video_probabilities_by_model` (replaceable in tests).
     tasks : TaskRunner, optional
-        Each (model, video) still to compute is one task; default: this process.
+        Each video with a model still to compute is one task, which decodes the video once for
+        all those models; default: this process.
 
     Returns
     -------
@@ -75,7 +77,7 @@ def run_video_inference(
     if loader is None:
         from ..models import load_checkpoint as loader
     if engine is None:
-        from ..inference import video_probabilities as engine
+        from ..inference import video_probabilities_by_model as engine
     from ..video import rotation
 
     for col in ("path", "detections"):
@@ -85,53 +87,52 @@ def run_video_inference(
     from ..storage import reset_if_changed
 
     tasks = tasks or TaskRunner(None)
-    rows, futures = [], []
+    checkpoints = {}
     for best in best_models.itertuples():
         # Probabilities cached with another checkpoint (an earlier training run) are not reused.
         ckpt = find_artifact(best.checkpoint) if resolve is Path else resolve(best.checkpoint)
         stamp = {"checkpoint": checkpoint_fingerprint(ckpt)}
         reset_if_changed(Path(cache_dir) / best.model, stamp, f"{best.model} probabilities")
-        for video in videos.itertuples():
-            stem = Path(video.path).stem
-            cache = Path(cache_dir) / best.model / f"{stem}.csv"
-            # Each video's probabilities carry what they were computed from (the video file and
-            # its detections): a replaced video or other detections recompute, the rest is reused.
-            rot = rotation(getattr(video, "rotate", 0))
-            key = _input_key(resolve(video.path), resolve(video.detections)) + (
-                f"-rot{rot}" if rot else ""
-            )
+        checkpoints[best.model] = (str(ckpt), stamp["checkpoint"])
+    rows: dict[tuple[str, int], dict] = {}  # (model, position in the manifest) → its row
+    futures, busy = [], set()
+    for pos, video in enumerate(videos.itertuples()):
+        stem = Path(video.path).stem
+        # Each video's probabilities carry what they were computed from (the video file and
+        # its detections): a replaced video or other detections recompute, the rest is reused.
+        rot = rotation(getattr(video, "rotate", 0))
+        key = _input_key(resolve(video.path), resolve(video.detections)) + (
+            f"-rot{rot}" if rot else ""
+        )
+        todo = []
+        for model, (ckpt, fingerprint) in checkpoints.items():
+            cache = Path(cache_dir) / model / f"{stem}.csv"
             keyfile = cache.with_suffix(".key")
             if cache.exists() and (not keyfile.exists() or keyfile.read_text() != key):
                 print(
-                    f"{best.model} probabilities of {stem}: recomputed (the video or its detections changed)"
+                    f"{model} probabilities of {stem}: recomputed (the video or its detections changed)"
                 )
                 cache.unlink()
-            row = {"model": best.model, "video": stem, "probs": str(cache), "seconds": np.nan}
+            rows[model, pos] = {
+                "model": model,
+                "video": stem,
+                "probs": str(cache),
+                "seconds": np.nan,
+            }
             if not cache.exists():
-                futures.append(
-                    (
-                        row,
-                        tasks.submit(
-                            _infer_video,
-                            loader,
-                            engine,
-                            str(ckpt),
-                            stamp["checkpoint"],
-                            resolve(video.path),
-                            resolve(video.detections),
-                            cache,
-                            key,
-                            rot,
-                        ),
-                    )
-                )
-            rows.append(row)
+                todo.append((model, ckpt, fingerprint, cache))
+                busy.add(model)
+        if todo:
+            args = (todo, resolve(video.path), resolve(video.detections), key, rot)
+            futures.append((pos, tasks.submit(_infer_video, loader, engine, *args)))
     if futures:
-        names = ", ".join(dict.fromkeys(r["model"] for r, _ in futures))
+        names = ", ".join(m for m in checkpoints if m in busy)
         seconds = tasks.gather([f for _, f in futures], f"inference {names}: videos", progress)
-        for (row, _), secs in zip(futures, seconds):
-            row["seconds"] = secs
-    return pd.DataFrame(rows, columns=["model", "video", "probs", "seconds"])
+        for (pos, _), per_model in zip(futures, seconds):
+            for model, secs in per_model.items():
+                rows[model, pos]["seconds"] = secs
+    table = [rows[m, p] for m in checkpoints for p in range(len(videos))]  # models, then videos
+    return pd.DataFrame(table, columns=["model", "video", "probs", "seconds"])
 
 
 @functools.lru_cache(maxsize=3)
@@ -143,24 +144,27 @@ def _model_for(loader: Callable, checkpoint: str, fingerprint: str):
 def _infer_video(
     loader: Callable,
     engine: Callable,
-    checkpoint: str,
-    fingerprint: str,
+    models: list[tuple[str, str, str, Path]],
     video: Path,
     detections: Path,
-    cache: Path,
     key: str,
     rot: int,
-) -> float:
-    """One (model, video) task: per-frame probabilities into ``cache``; returns the seconds taken."""
-    model = _model_for(loader, checkpoint, fingerprint)
+) -> dict[str, float]:
+    """One video's task: each ``(model, checkpoint, fingerprint, cache)`` on one decoding → seconds."""
+    loaded = {m: _model_for(loader, ckpt, fp) for m, ckpt, fp, _ in models}
+    caches = {m: cache for m, _, _, cache in models}
     dets = pd.read_csv(detections)
     start = time.perf_counter()
     # frames rotated as for the detections (the manifest's ``rotate``, iCOPEvid 90)
-    engine(video, model, dets, cache=cache, progress=False, **({"rotate": rot} if rot else {}))
-    elapsed = time.perf_counter() - start
-    with atomic_path(cache.with_suffix(".key")) as tmp:
-        tmp.write_text(key)
-    return elapsed
+    tables = engine(
+        video, loaded, dets, caches=caches, progress=False, **({"rotate": rot} if rot else {})
+    )
+    # engines that do not time each model: an equal share of the whole
+    share = (time.perf_counter() - start) / len(models)
+    for cache in caches.values():
+        with atomic_path(cache.with_suffix(".key")) as tmp:
+            tmp.write_text(key)
+    return {m: float(tables[m].attrs.get("seconds", share)) for m in caches}
 
 
 def _input_key(video: Path, detections: Path) -> str:
