@@ -17,7 +17,9 @@ covers skin tone only and says so.
 
 Confidence intervals are percentile intervals of a **cluster bootstrap over newborns** (frames of
 one video, and videos of one newborn, are not independent: resampling frames would make the
-intervals far too narrow), seeded. A group with a single newborn gets no interval.
+intervals far too narrow), seeded. A group with a single newborn gets no interval. The bootstrap
+is the slow part (thousands of AUCs): :func:`subgroups_from_artifacts` keeps its result in a cache
+folder and reuses it while every file it reads and its settings stay the same.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .attributes import (
     TONE_ORDER,
     video_attributes,
 )
+from .tasks import cached_result
 
 #: Columns of ``tables/subgroups.csv``.
 COLUMNS = [
@@ -246,9 +249,16 @@ def _group_key(group) -> tuple[int, str]:
 
 
 def subgroups_from_artifacts(
-    art: str | Path, pain_cut: float = 0.5, n_boot: int = 1000, seed: int = 0
+    art: str | Path,
+    pain_cut: float = 0.5,
+    n_boot: int = 1000,
+    seed: int = 0,
+    cache: str | Path | None = None,
 ) -> tuple[pd.DataFrame, dict]:
     """:func:`subgroup_table` from a build's artifacts, and what it covers.
+
+    With ``cache`` (a folder) both are reused while every file read (:func:`input_files`, by
+    content) and the settings stay the same (:func:`~painsign_utils.tasks.cached_result`).
 
     Returns
     -------
@@ -260,9 +270,36 @@ def subgroups_from_artifacts(
         ``n_newborns``, ``attributes`` (the columns checked), ``frame_auc`` (per-frame ground
         truth found) and ``truth_r`` (chapter 04's ``tables/sign_truth_r.csv`` found).
     """
+
+    def make() -> tuple[pd.DataFrame, dict]:
+        return _subgroups(Path(art), pain_cut, n_boot, seed)
+
+    if cache is None:
+        return make()
+    key = {"files": input_files(art), "pain_cut": pain_cut, "n_boot": n_boot, "seed": seed}
+    return cached_result(cache, key, make, "subgroup table")
+
+
+def input_files(art: str | Path) -> list[Path]:
+    """Every file :func:`subgroups_from_artifacts` reads (some may be missing)."""
+    art = Path(art)
+    summary_path = art / "tables" / "video_summary.csv"
+    files = [summary_path, art / "faces" / "videos.csv", art / "data" / "config.json"]
+    files.append(art / "tables" / "sign_truth_r.csv")
+    if summary_path.exists():
+        summary = pd.read_csv(summary_path)
+        if "truth" in summary:  # frame_table reads these only with a truth column
+            files += [
+                art / "inference" / m / f"{v}.csv"
+                for m, v in zip(summary["model"], summary["video"])
+            ]
+            files += [Path(t) for t in dict.fromkeys(summary["truth"]) if isinstance(t, str)]
+    return files
+
+
+def _subgroups(art: Path, pain_cut: float, n_boot: int, seed: int) -> tuple[pd.DataFrame, dict]:
     import json
 
-    art = Path(art)
     coverage = {
         "status": "missing_artifacts",
         "n_videos": 0,

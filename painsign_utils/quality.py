@@ -15,11 +15,15 @@ scenarios' sign types are at all, so a model's shortfall can be told apart from 
 :func:`scenario_ari_lovo` says how much ``scenario_ari`` rests on single videos: the sign types are
 re-fitted with each video left out in turn (k-means is fitted on all of a model's videos, so the
 video left out also moves the clusters), and the lowest and highest ARI become the last two columns.
+Those refits and the oracle's permutation test are the slow part; :func:`health_table` reuses them
+from a cache folder while their input tables and settings stay the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +41,7 @@ from .evaluation import (
 )
 from .protocol import Protocol, get_protocol
 from .sign import shannon_entropy, threshold_crossings
+from .tasks import cached_result
 
 #: Name of the perfect classifier's row.
 ORACLE = "oracle"
@@ -313,6 +318,7 @@ def health_table(
     protocol: str | Protocol = "authors",
     n_perm: int = 2000,
     seed: int = 0,
+    cache: str | Path | None = None,
     **cluster_kwargs,
 ) -> pd.DataFrame:
     """Chapter 05's model-health table: the models and, on synthetic data, the oracle beside them.
@@ -335,6 +341,10 @@ def health_table(
     val_auc : mapping model → mean validation AUC
     protocol : {"authors", "causal"} or Protocol
     n_perm, seed : permutation test of the oracle's scenario agreement
+    cache : path, optional
+        Folder in which the oracle's permutation test (``oracle_agreement/``) and the
+        leave-one-video-out refits (``lovo/``) are kept and reused while their input tables,
+        protocol and settings stay the same (:func:`~painsign_utils.tasks.cached_result`).
     **cluster_kwargs
         Passed to :func:`~painsign_utils.clustering.classify_signs` (e.g. ``k_min, k_max``).
 
@@ -352,32 +362,26 @@ def health_table(
         oracle = oracle.assign(
             sign_type=labels["sign_type"].astype(object), indeterminate=labels["indeterminate"]
         )
-        agreement = pd.concat([agreement, scenario_agreement(oracle, n_perm=n_perm, seed=seed)])
+        oracle_agreement = _reused(
+            cache,
+            "oracle_agreement",
+            {"oracle": oracle, "n_perm": n_perm, "seed": seed},
+            lambda: scenario_agreement(oracle, n_perm=n_perm, seed=seed),
+        )
+        agreement = pd.concat([agreement, oracle_agreement])
         typed, all_signs = pd.concat([summary, oracle], ignore_index=True), {**signs, **osigns}
-    lovo = scenario_ari_lovo(typed, p, **cluster_kwargs) if truths else None
+    lovo = None
+    if truths:
+        need = ["model", "video", "scenario", "entropy", "crossings"]
+        lovo = _reused(
+            cache,
+            "lovo",
+            {"features": typed[need], "protocol": asdict(p), "settings": cluster_kwargs},
+            lambda: scenario_ari_lovo(typed, p, **cluster_kwargs),
+        )
     return model_quality(typed, all_signs, truths, agreement, val_auc, mode=p.sign_mode, lovo=lovo)
 
 
-def quality_verdicts(
-    quality: pd.DataFrame, targets: Mapping[str, float] | None = None
-) -> pd.DataFrame:
-    """Each model's quality against the targets a usable sign needs (True = met).
-
-    ``targets`` maps a column to its minimum (defaults: the demo profile's targets of issue 11:
-    frame AUC 0.90, video sd 0.15, confident share 0.25, median entropy 0.5, 3 types, truth r 0.90,
-    scenario ARI 0.4).
-    """
-    targets = dict(
-        targets
-        or {
-            "frame_auc": 0.90,
-            "video_prob_sd": 0.15,
-            "confident_frames": 0.25,
-            "entropy_median": 0.5,
-            "n_types": 3,
-            "truth_r": 0.90,
-            "scenario_ari": 0.4,
-        }
-    )
-    out = quality.set_index("model")[list(targets)]
-    return out.ge(pd.Series(targets)).where(out.notna())
+def _reused(cache: str | Path | None, name: str, key: dict, make: Any) -> pd.DataFrame:
+    """``make()``, kept in ``cache/name`` and reused while ``key`` holds (no ``cache``: computed)."""
+    return make() if cache is None else cached_result(Path(cache) / name, key, make, name)

@@ -17,8 +17,9 @@ same request to the operating system, not with :func:`tempfile.mkstemp`'s privat
 colleague sharing the artifacts can read them.
 
 Caches of derived files are keyed by what they depend on: :func:`file_key` (resolved path, size and
-modification time of an input) and :func:`derived_name` (a file name unique to the resolved input
-path, so that ``A/img1.jpg`` and ``B/img1.jpg`` never share a crop).
+modification time of an input), :func:`content_digest` (the bytes or values of an input) and
+:func:`derived_name` (a file name unique to the resolved input path, so that ``A/img1.jpg`` and
+``B/img1.jpg`` never share a crop).
 """
 
 from __future__ import annotations
@@ -321,6 +322,30 @@ def reset_if_changed(
     if old != stamp or not path.exists():
         write_json(stamp, path)
     return changed
+
+
+def content_digest(value: Any) -> str:
+    """Digest of what ``value`` holds, for cache keys: a :class:`~pathlib.Path` by its file's bytes
+    (a re-written but unchanged file keeps its digest, unlike :func:`file_key`), a DataFrame or
+    Series by its values, labels and dtypes, a dict, list or tuple item by item, the rest as JSON."""
+    if isinstance(value, (dict, list, tuple)):
+        items = (
+            sorted(value.items(), key=lambda kv: str(kv[0])) if isinstance(value, dict) else value
+        )
+        parts = [f"({len(value)}", *map(content_digest, items)]
+    elif isinstance(value, Path):
+        parts = ["file", str(value.is_file()), value.read_bytes() if value.is_file() else b""]
+    elif isinstance(value, (pd.DataFrame, pd.Series)):
+        frame = value if isinstance(value, pd.DataFrame) else value.to_frame()
+        meta = json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))])
+        parts = ["table", meta, pd.util.hash_pandas_object(frame).to_numpy().tobytes()]
+    else:
+        parts = ["json", json.dumps(value, sort_keys=True, default=_jsonable)]
+    h = hashlib.sha1()
+    for part in parts:
+        part = part if isinstance(part, bytes) else part.encode()
+        h.update(b"%d:" % len(part) + part)
+    return h.hexdigest()[:16]
 
 
 _TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.tmp[A-Za-z0-9_]*(\.[A-Za-z0-9]+)?$")

@@ -1,8 +1,10 @@
 """Heavy independent units of work as Dask tasks: the folds of chapter 02, the videos of chapter 03,
-the pretraining runs.
+the pretraining runs; and the reuse of a heavy result computed here (:func:`cached_result`).
 
 Owns :class:`TaskRunner`: where the tasks run (:meth:`TaskRunner.start`: this process, a
 ``LocalCluster``, or an existing Dask scheduler), submit, then gather in order with a progress bar.
+A ``LocalCluster`` starts with the first task submitted: a re-run whose units are all finished
+submits none and never pays for starting worker processes.
 
 Every task writes its results as files, atomically, and returns small summaries, so the tables are
 the same whichever worker ran which unit. One thing would still differ: PyTorch's CPU kernels split
@@ -18,7 +20,8 @@ Where the tasks run::
 
     scheduler="tcp://host:8786"   an existing cluster (dask-jobqueue, Kubernetes, dask-cuda workers)
     PAINSIGN_DASK_SCHEDULER=...   the same, from the environment (wins over ``workers``)
-    workers=N (N >= 1)            a LocalCluster of N single-threaded worker processes
+    workers=N (N >= 1)            a LocalCluster of N single-threaded worker processes (started
+                                  when the first task is submitted)
     workers=0                     no Dask: the tasks run here, one after another
 """
 
@@ -28,9 +31,13 @@ import logging
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .errors import ConfigError
+from .storage import atomic_path, content_digest, reset_if_changed
 
 #: Environment variable naming an existing Dask scheduler (``tcp://host:8786``).
 SCHEDULER_ENV = "PAINSIGN_DASK_SCHEDULER"
@@ -105,6 +112,7 @@ class TaskRunner:
         if self.threads < 1:
             raise ConfigError(f"threads per task must be >= 1, got {self.threads}")
         self._cluster: Any = None
+        self._local_workers = 0  # a LocalCluster of this many workers, started by the first submit
 
     @classmethod
     def start(
@@ -140,9 +148,9 @@ class TaskRunner:
             raise ConfigError(f"dask_workers must be >= 0, got {workers}")
         if not address and workers == 0:
             return cls(None, threads)
-        from distributed import Client, LocalCluster
-
         if address:
+            from distributed import Client
+
             try:
                 return cls(Client(address, timeout=f"{timeout}s"), threads)
             except OSError as exc:
@@ -150,21 +158,27 @@ class TaskRunner:
                     f"cannot reach the Dask scheduler {address} ({exc}); "
                     f"start it (`dask scheduler`) or unset {SCHEDULER_ENV}"
                 ) from None
+        runner = cls(None, threads)
+        runner._local_workers = workers
+        return runner
+
+    def _start_local(self) -> None:
+        """Start the LocalCluster :meth:`start` asked for (on the first submitted task)."""
+        from distributed import Client, LocalCluster
+
         # Loopback only, no dashboard, and no log lines or port warnings in the executed notebooks
         # (the scheduler's small HTTP server moves to a free port when 8787 is taken).
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Port .* is already in use")
             cluster = LocalCluster(
-                n_workers=workers,
+                n_workers=self._local_workers,
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
-        runner = cls(Client(cluster), threads)
-        runner._cluster = cluster
-        return runner
+        self.client, self._cluster, self._local_workers = Client(cluster), cluster, 0
 
     def close(self) -> None:
         """Disconnect from the scheduler and stop the LocalCluster this runner started, if any."""
@@ -173,6 +187,7 @@ class TaskRunner:
         if self._cluster is not None:
             self._cluster.close()
         self.client = self._cluster = None
+        self._local_workers = 0
 
     def __enter__(self) -> TaskRunner:
         return self
@@ -182,9 +197,9 @@ class TaskRunner:
 
     @property
     def workers(self) -> int:
-        """Number of workers (0: this process)."""
+        """Number of workers (0: this process; a LocalCluster not yet started: the number asked for)."""
         if self.client is None:
-            return 0
+            return self._local_workers
         return len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
 
     def submit(self, fn: Callable, *args: Any, key: str | None = None, **kwargs: Any) -> Any:
@@ -195,6 +210,8 @@ class TaskRunner:
 
         ``key`` names the task on the cluster's dashboard (it must be unique within a run).
         """
+        if self.client is None and self._local_workers:
+            self._start_local()
         if self.client is None:
             return _Deferred(self.threads, fn, args, kwargs)
         extra = {"key": key} if key else {}
@@ -227,3 +244,26 @@ class TaskRunner:
             return [f.result() for f in futures]
         finally:
             bar.close()
+
+
+def cached_result(folder: str | Path, key: dict, make: Callable[[], Any], what: str) -> Any:
+    """``make()``, or the result an earlier call with the same ``key`` pickled in ``folder``.
+
+    For heavy results computed in this process (bootstraps, permutation tests, refits). ``key``
+    names everything the result depends on (input tables and files, settings); each value counts
+    by its :func:`~painsign_utils.storage.content_digest`, so an input re-written with the same
+    content reuses the result. Another key discards the saved one
+    (:func:`~painsign_utils.storage.reset_if_changed`, whose line names ``what``); ``make`` runs
+    again. The pickle returns the very object ``make`` returned: a table written from it has the
+    same bytes.
+    """
+    stamp = {k: content_digest(v) for k, v in key.items()}
+    stamp["pandas"] = pd.__version__  # the pickle's format
+    reset_if_changed(folder, stamp, what)
+    path = Path(folder) / "result.pkl"
+    if path.is_file():
+        return pd.read_pickle(path)
+    value = make()
+    with atomic_path(path) as tmp:
+        pd.to_pickle(value, tmp)
+    return value

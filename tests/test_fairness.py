@@ -116,11 +116,8 @@ def test_a_group_with_one_newborn_gets_no_interval():
     assert light["n_newborns"] == 1 and np.isnan(light["auc_lo"]) and np.isfinite(light["auc"])
 
 
-def test_from_artifacts_writes_every_model_and_says_what_is_missing(tmp_path):
-    art = tmp_path / "art"
-    table, coverage = fairness.subgroups_from_artifacts(art)
-    assert table.empty and coverage["status"] == "missing_artifacts"
-    assert fairness.largest_gaps(table).empty
+def _write_artifacts(art):
+    """Six synthetic videos, two models: the files subgroups_from_artifacts reads."""
     (art / "tables").mkdir(parents=True)
     (art / "faces").mkdir()
     (art / "data").mkdir()
@@ -160,6 +157,14 @@ def test_from_artifacts_writes_every_model_and_says_what_is_missing(tmp_path):
             )
     pd.DataFrame(manifest).to_csv(art / "faces" / "videos.csv", index=False)
     pd.DataFrame(rows).to_csv(art / "tables" / "video_summary.csv", index=False)
+
+
+def test_from_artifacts_writes_every_model_and_says_what_is_missing(tmp_path):
+    art = tmp_path / "art"
+    table, coverage = fairness.subgroups_from_artifacts(art)
+    assert table.empty and coverage["status"] == "missing_artifacts"
+    assert fairness.largest_gaps(table).empty
+    _write_artifacts(art)
     table, coverage = fairness.subgroups_from_artifacts(art, n_boot=50)
     assert set(table["model"]) == {"ncnn", "vggface"}
     assert set(table["group"]) == set(fairness.TONE_ORDER)
@@ -179,3 +184,29 @@ def test_from_artifacts_writes_every_model_and_says_what_is_missing(tmp_path):
 
     fig = plot_subgroups(table)
     assert len(fig.axes) == 3
+
+
+def test_from_artifacts_reuses_its_cache_until_an_input_file_changes(tmp_path, monkeypatch):
+    art = tmp_path / "art"
+    _write_artifacts(art)
+    calls = []
+    real = fairness.subgroup_table
+    monkeypatch.setattr(
+        fairness, "subgroup_table", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    first = fairness.subgroups_from_artifacts(art, n_boot=20, cache=tmp_path / "cache")
+    # Re-written with the same bytes (as a re-run of an earlier chapter does): reused.
+    summary = art / "tables" / "video_summary.csv"
+    summary.write_bytes(summary.read_bytes())
+    again = fairness.subgroups_from_artifacts(art, n_boot=20, cache=tmp_path / "cache")
+    assert len(calls) == 1 and again[1] == first[1]
+    pd.testing.assert_frame_equal(again[0], first[0])
+    assert again[0].to_csv(index=False) == first[0].to_csv(index=False)
+    fairness.subgroups_from_artifacts(art, n_boot=30, cache=tmp_path / "cache")  # a setting
+    assert len(calls) == 2
+    probs = art / "inference" / "ncnn" / "V000.csv"
+    pd.read_csv(probs).assign(prob=0.5).to_csv(probs, index=False)
+    changed = fairness.subgroups_from_artifacts(art, n_boot=30, cache=tmp_path / "cache")
+    assert len(calls) == 3  # an input file changed
+    uncached = fairness.subgroups_from_artifacts(art, n_boot=30)
+    pd.testing.assert_frame_equal(changed[0], uncached[0])

@@ -135,3 +135,73 @@ def test_cli_offers_exactly_the_pretrainable_models_and_refuses_bad_input(capsys
     assert main(["pretrain", "--profile", "no-such-profile"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("painsign: error:")
+
+
+def test_a_finished_pretraining_is_read_here_and_submits_no_task(tmp_path, monkeypatch):
+    from painsign_utils.pretrain.train import run_folder
+    from painsign_utils.tasks import TaskRunner
+
+    monkeypatch.setenv("PAINSIGN_WEIGHTS", str(tmp_path / "none"))
+    monkeypatch.setenv("PAINSIGN_CACHE", str(tmp_path / "cache"))
+    settings = {"subjects": 16, "per_subject": 8, "epochs": 2}
+    run = run_folder("vggface", 32, config_for("vggface", settings))
+    assert pretrain.pretraining_due("vggface", 32, None, config_for("vggface", settings))
+    run.mkdir(parents=True)
+    card = {"corpus": {"faces": 128, "identities": 16}, "epochs": 2, "total_seconds": 60.0}
+    card |= dict.fromkeys(
+        ("identity_top1", "unseen_action_r", "unseen_identity_1nn", "unseen_identity_1nn_random"),
+        0.5,
+    )
+    (run / "card.json").write_text(__import__("json").dumps(card))
+    (run / "weights.pt").write_bytes(b"")
+    assert not pretrain.pretraining_due("vggface", 32, None, config_for("vggface", settings))
+
+    def no_cluster(self):
+        raise RuntimeError("a worker was started")
+
+    monkeypatch.setattr(TaskRunner, "_start_local", no_cluster)
+    with TaskRunner.start(workers=1, threads=1) as tasks:
+        weights, table = pretrain.prepare_starts(
+            ["ncnn", "vggface"], {"ncnn": 120, "vggface": 32}, {}, ["vggface"], settings,
+            progress=False, tasks=tasks,
+        )  # fmt: skip
+        assert weights == {"ncnn": None, "vggface": run / "weights.pt"}
+        assert list(table["model"]) == ["ncnn", "vggface"] and table.loc[1, "minutes"] == 1.0
+        with pytest.raises(RuntimeError, match="worker was started"):  # still to pretrain: a task
+            pretrain.prepare_starts(
+                ["vggface"], {"vggface": 32}, {}, ["vggface"], {**settings, "epochs": 3},
+                progress=False, tasks=tasks,
+            )  # fmt: skip
+
+
+def test_the_start_probe_is_reused_until_a_crop_or_a_start_changes(tmp_path, monkeypatch):
+    import cv2
+
+    from painsign_utils.pretrain import starts
+
+    calls = []
+
+    def fake_probe(crops, y, groups, weights, sizes, seed=0):
+        calls.append(len(crops))
+        return pd.DataFrame({"model": ["vggface"], "random_start": [0.5], "this_start": [1 / 3]})
+
+    monkeypatch.setattr(starts, "probe_starts", fake_probe)
+    crops = []
+    for i in range(4):
+        crops.append(tmp_path / f"c{i}.png")
+        cv2.imwrite(str(crops[-1]), np.full((8, 8, 3), 40 * i, np.uint8))
+    images = pd.DataFrame(
+        {"crop": map(str, crops), "label": ["pain", "nopain"] * 2, "subject": list("aabb")}
+    )
+    w = tmp_path / "weights.pt"
+    w.write_bytes(b"first")
+    args = ({"vggface": w, "ncnn": None}, {"vggface": 32})
+    first = pretrain.probe_images(images, *args, cache=tmp_path / "probe")
+    again = pretrain.probe_images(images, *args, cache=tmp_path / "probe")
+    assert calls == [4] and again.to_csv(index=False) == first.to_csv(index=False)
+    w.write_bytes(b"other")  # another start
+    pretrain.probe_images(images, *args, cache=tmp_path / "probe")
+    cv2.imwrite(str(crops[0]), np.full((8, 8, 3), 7, np.uint8))  # another crop
+    pretrain.probe_images(images, *args, cache=tmp_path / "probe")
+    pretrain.probe_images(images, *args, seed=1, cache=tmp_path / "probe")
+    assert calls == [4] * 4

@@ -281,6 +281,47 @@ def test_changed_settings_retrain_instead_of_reusing_stale_folds(faces, tmp_path
     assert "made with other training settings; discarding" in capsys.readouterr().out
 
 
+def test_finished_folds_submit_no_task_so_no_worker_starts(faces, tmp_path, monkeypatch):
+    from painsign_utils.tasks import TaskRunner
+
+    cfg = _cfg(max_epochs=1)
+    training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False)
+    metrics = (tmp_path / "metrics.csv").read_bytes()
+
+    def no_cluster(self):
+        raise RuntimeError("a worker was started")
+
+    monkeypatch.setattr(TaskRunner, "_start_local", no_cluster)
+    built = []
+    create = training.cv.create_model
+    monkeypatch.setattr(
+        training.cv, "create_model", lambda *a, **k: built.append(a[0]) or create(*a, **k)
+    )
+    with TaskRunner.start(workers=1, threads=1) as tasks:
+        for _ in range(2):
+            training.run_cv(faces, tmp_path, cfg, models=["ncnn"], progress=False, tasks=tasks)
+            assert (tmp_path / "metrics.csv").read_bytes() == metrics
+        assert built == ["ncnn"]  # the stamp, checked once, is then known by its inputs
+        with pytest.raises(RuntimeError, match="worker was started"):  # other settings: work
+            training.run_cv(
+                faces, tmp_path, _cfg(max_epochs=2), models=["ncnn"], progress=False, tasks=tasks
+            )
+
+
+def test_the_stamp_key_follows_settings_folds_and_the_starting_file(faces, tmp_path):
+    key = training.config.stamp_key
+    folds, cfg = training.make_folds(faces, 2, 0), _cfg()
+    start = tmp_path / "w.pt"
+    start.write_bytes(b"one")
+    first = key("vggface", cfg, folds, start)
+    assert key("vggface", _cfg(), folds.copy(), start) == first
+    assert key("vggface", _cfg(lr=0.5), folds, start) != first
+    assert key("vggface", cfg, training.make_folds(faces, 2, 1), start) != first
+    assert key("vit_b16", cfg, folds, start) != first
+    start.write_bytes(b"other")
+    assert key("vggface", cfg, folds, start) != first
+
+
 def test_protocol_changes_the_training_stamp():
     model = create_model("ncnn", weights="random", input_size=120)
     folds = pd.DataFrame({"subject": ["a", "b"], "dataset": ["x", "x"], "fold": [0, 1]})

@@ -27,13 +27,22 @@ This package owns, one submodule a job (:mod:`.config`, :mod:`.corpus`, :mod:`.t
 from __future__ import annotations
 
 from .config import PretrainConfig, profile_plan
-from .starts import prepare_starts, probe_starts, read_card, starting_weights
+from .starts import (
+    prepare_starts,
+    pretraining_due,
+    probe_images,
+    probe_starts,
+    read_card,
+    starting_weights,
+)
 from .train import pretrain
 
 __all__ = [
     "PretrainConfig",
     "prepare_starts",
     "pretrain",
+    "pretraining_due",
+    "probe_images",
     "probe_starts",
     "profile_plan",
     "read_card",

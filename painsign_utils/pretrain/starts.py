@@ -1,6 +1,7 @@
 """Where each model starts (real file, synthetic pretraining, or random) and how linearly
 separable pain is in each start's features (:func:`starting_weights`, :func:`prepare_starts`,
-:func:`probe_starts`)."""
+:func:`probe_starts`, :func:`probe_images`: the probe on chapter 02's images, reused while its
+inputs stay the same)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from ..errors import ModelError
 from ..models import create_model, find_weights
 from ..registry import get_spec, pretrainable
 from ..storage import read_json
-from ..tasks import TaskRunner
+from ..tasks import TaskRunner, cached_result
 from .config import PretrainConfig, config_for
-from .train import embed, pretrain
+from .train import embed, is_finished, pretrain, run_folder
 
 
 def read_card(run: str | Path) -> dict:
@@ -69,6 +70,21 @@ def starting_weights(
     )
 
 
+def pretraining_due(
+    name: str,
+    input_size: int,
+    weights: str | Path | None = None,
+    pretrain_cfg: PretrainConfig | None = None,
+    root: str | Path | None = None,
+) -> bool:
+    """Whether :func:`starting_weights` would pretrain (minutes); otherwise it returns at once."""
+    if pretrain_cfg is None or weights or name not in pretrainable():
+        return False
+    if find_weights(name) is not None:
+        return False
+    return not is_finished(run_folder(name, input_size, pretrain_cfg, root))
+
+
 def prepare_starts(
     models: list[str],
     sizes: dict[str, int],
@@ -82,8 +98,10 @@ def prepare_starts(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Chapter 02's starting point of every model, pretraining where needed.
 
-    Each model's pretraining is one task of ``tasks`` (default: this process); on a cluster the
-    cache folder (:func:`cache_root`) must be one the workers and this process share.
+    Each model's pretraining still to run is one task of ``tasks`` (default: this process); on a
+    cluster the cache folder (:func:`cache_root`) must be one the workers and this process share.
+    A start that needs no pretraining (found weights, a finished run, a random start) is read here,
+    so a re-run submits no task.
 
     Returns
     -------
@@ -92,19 +110,25 @@ def prepare_starts(
         card's corpus size, epochs, held-out accuracy and minutes.
     """
     tasks = tasks or TaskRunner(None)
-    futures = [
-        tasks.submit(
-            starting_weights,
+    args = {
+        m: (
             m,
             sizes[m],
             weights.get(m),
             config_for(m, settings, overrides, seed) if m in pretrain_models else None,
-            progress=progress,
         )
         for m in models
-    ]
+    }
+    futures = {
+        m: tasks.submit(starting_weights, *args[m], progress=progress)
+        for m in models
+        if pretraining_due(*args[m])
+    }
+    due = list(futures.values())
+    started = dict(zip(futures, tasks.gather(due, "starting weights", progress) if due else []))
     out, rows = {}, []
-    for m, (w, start) in zip(models, tasks.gather(futures, "starting weights", progress)):
+    for m in models:
+        w, start = started[m] if m in started else starting_weights(*args[m], progress=progress)
         out[m] = w
         row: dict[str, Any] = {"model": m, "start": start}
         if (
@@ -187,3 +211,44 @@ def probe_starts(
             )
         rows.append(row)
     return pd.DataFrame(rows, columns=["model", "random_start", "this_start"])
+
+
+def probe_images(
+    images: pd.DataFrame,
+    weights: dict[str, Any],
+    sizes: dict[str, int],
+    seed: int = 0,
+    cache: str | Path | None = None,
+) -> pd.DataFrame:
+    """:func:`probe_starts` on the training images of chapter 02 (``faces/images.csv`` rows).
+
+    With ``cache`` (a folder) the table is reused while what it depends on stays the same: the
+    crops' bytes, labels and newborns, the starting weight files' bytes, the sizes, the seed, the
+    models' code and the PyTorch version (:func:`~painsign_utils.tasks.cached_result`).
+    """
+    from ..training.inputs import read_crops
+
+    crops = images["crop"].astype(str).tolist()
+    labels = (images["label"] == "pain").to_numpy(int)
+    subjects = images["subject"].astype(str).to_numpy()
+
+    def probe() -> pd.DataFrame:
+        return probe_starts(read_crops(crops), labels, subjects, weights, sizes, seed=seed)
+
+    if cache is None:
+        return probe()
+    files = {m: w if w in (None, "random") else Path(str(w)) for m, w in weights.items()}
+    package = Path(__file__).resolve().parents[1]
+    key = {
+        "crops": [Path(c) for c in crops],
+        "labels": labels.tolist(),
+        "subjects": subjects.tolist(),
+        "weights": files,
+        "sizes": sizes,
+        "seed": seed,
+        # the models' code and this probe's: a random start is what this code builds
+        "code": sorted((package / "models").glob("*.py"))
+        + [package / "registry.py", Path(__file__), package / "pretrain" / "train.py"],
+        "torch": torch.__version__,
+    }
+    return cached_result(cache, key, probe, "start probe")

@@ -98,6 +98,18 @@ def _lr_at(step: int, total: int, cfg: PretrainConfig) -> float:
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
 
+def run_folder(
+    name: str, input_size: int, cfg: PretrainConfig, root: str | Path | None = None
+) -> Path:
+    """The cache folder of ``name``'s pretraining at ``input_size`` with settings ``cfg``."""
+    return Path(root or cache_root()) / f"{name}-{input_size}px-{cfg.digest(name, input_size)}"
+
+
+def is_finished(run: Path) -> bool:
+    """Whether pretraining run ``run`` (a :func:`run_folder`) has finished: card and weights."""
+    return (run / "card.json").is_file() and (run / "weights.pt").is_file()
+
+
 def pretrain(
     name: str,
     input_size: int,
@@ -126,9 +138,8 @@ def pretrain(
     cfg.validate()
     if name not in pretrainable():
         raise ModelError(f"cannot pretrain {name!r}; pretrainable: {', '.join(pretrainable())}")
-    digest = cfg.digest(name, input_size)
-    run = Path(root or cache_root()) / f"{name}-{input_size}px-{digest}"
-    if (run / "card.json").is_file() and (run / "weights.pt").is_file():
+    run = run_folder(name, input_size, cfg, root)
+    if is_finished(run):
         return run
     run.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
@@ -226,7 +237,7 @@ def pretrain(
             "unseen_faces": int(len(unseen_images)),
         },
         "settings": asdict(cfg),
-        "digest": digest,
+        "digest": cfg.digest(name, input_size),
         "epochs": state["epoch"],
         "identity_top1": final["identity_top1"],
         "unseen_action_r": final["unseen_action_r"],

@@ -1,18 +1,21 @@
-"""The training protocol as data: :class:`TrainConfig` (the paper's defaults, App. A and B) and
-:func:`config_from_params` (notebook parameters and the ``protocol`` switch)."""
+"""The training protocol as data: :class:`TrainConfig` (the paper's defaults, App. A and B),
+:func:`config_from_params` (notebook parameters and the ``protocol`` switch), and what finished
+folds depend on (:func:`settings_stamp`; :func:`stamp_key`, the same known without a model)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..augment import PAPER_AUGMENT, AlbumentationsParams, AugmentParams, augment_params
 from ..errors import ConfigError
-from ..models import PainModel, fingerprint
+from ..models import PainModel, find_weights, fingerprint
 from ..protocol import Protocol, get_protocol
 from ..registry import get_spec, list_models
+from ..storage import content_digest, file_key
 from .inputs import digest as _digest
 
 
@@ -211,3 +214,37 @@ def settings_stamp(model: PainModel, cfg: TrainConfig, folds: pd.DataFrame) -> d
         "folds": _digest(folds.to_dict("list")),
         "initial weights": fingerprint(model),
     }
+
+
+def stamp_key(
+    name: str, cfg: TrainConfig, folds: pd.DataFrame, weights: str | Path | None = None
+) -> str:
+    """Digest of what :func:`settings_stamp` depends on, known without building the model.
+
+    The settings, the folds, the starting weight file (its :func:`~painsign_utils.storage.file_key`;
+    with None the file the model's own lookup finds), the model code (``models/``,
+    ``registry.py``) and the PyTorch and timm versions. It keys a stamp saved earlier: building
+    ViT-B/16 to fingerprint its initial weights takes seconds.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    start = find_weights(name) if weights is None else weights
+    if start is not None and Path(str(start)).is_file():
+        start = file_key(start)
+    package = Path(__file__).resolve().parents[1]
+    versions = {}
+    for lib in ("torch", "timm"):
+        try:
+            versions[lib] = version(lib)
+        except PackageNotFoundError:
+            versions[lib] = None
+    return content_digest(
+        {
+            "model": name,
+            "settings": asdict(cfg),
+            "folds": folds,
+            "weights": str(start) if isinstance(start, Path) else start,
+            "code": sorted((package / "models").glob("*.py")) + [package / "registry.py"],
+            "versions": versions,
+        }
+    )

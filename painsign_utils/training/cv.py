@@ -5,7 +5,9 @@ that every fold reads (the augmented images, the frozen layers' features, ``base
 :func:`train_fold` trains one fold from those caches (:mod:`.loop`); :func:`train_model` and
 :func:`run_cv` submit them to a :class:`~painsign_utils.tasks.TaskRunner` (this process, a
 LocalCluster or a Dask cluster) and write ``metrics.csv`` and ``best_models.csv``. A fold depends
-only on its model, its index and the seed, never on which worker trains it or in what order.
+only on its model, its index and the seed, never on which worker trains it or in what order. A model
+whose wanted folds are all finished under its current settings (:func:`folds_finished`, checked
+here) submits no task, so a cached re-run starts no worker.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from ..models import PainModel, create_model, save_base
 from ..registry import list_models
 from ..runtime import default_device
 from ..runtime import progress as tqdm
-from ..storage import reset_if_changed, write_csv
+from ..storage import read_json, reset_if_changed, write_csv, write_json
 from ..tasks import TaskRunner
-from .config import TrainConfig, settings_stamp
+from .config import TrainConfig, settings_stamp, stamp_key
 from .folds import folds_for, load_or_make_folds
 from .inputs import (
     Inputs,
@@ -187,6 +189,38 @@ def train_fold(
     return fold
 
 
+def folds_finished(
+    name: str,
+    folds: pd.DataFrame,
+    out_dir: str | Path,
+    cfg: TrainConfig,
+    weights: str | Path | None = None,
+    wanted: Sequence[int] | None = None,
+) -> bool:
+    """Whether every wanted fold of ``name`` is finished under the settings asked now.
+
+    The same check as :func:`prepare_model`'s (it resets the model's folds when its settings stamp
+    changed), made in this process on the CPU without filling any cache. The stamp is saved under
+    its :func:`~painsign_utils.training.config.stamp_key`, so a re-run builds no model.
+    """
+    model_dir = Path(out_dir) / name
+    n_folds = int(folds["fold"].max()) + 1
+    wanted = range(n_folds) if wanted is None else wanted
+    if not all((model_dir / f"fold{k}" / "done.json").exists() for k in wanted):
+        return False
+    cfg = cfg.for_model(name)
+    known = Path(out_dir) / "cache" / f"{name}_stamp_{stamp_key(name, cfg, folds, weights)}.json"
+    settings = model_dir / "settings.json"
+    if known.is_file() and settings.is_file() and read_json(known) == read_json(settings):
+        return True
+    torch.manual_seed(cfg.seed)  # the initial weights _fresh_model gives, on the CPU
+    model = create_model(name, weights=weights, input_size=cfg.input_size(name))
+    stamp = settings_stamp(model, cfg, folds)
+    reset_if_changed(model_dir, stamp, f"{name} training", "settings.json")
+    write_json(stamp, known)
+    return all((model_dir / f"fold{k}" / "done.json").exists() for k in wanted)
+
+
 def _submit_model(
     tasks: TaskRunner,
     name: str,
@@ -199,9 +233,12 @@ def _submit_model(
     callback: Callable[[dict], None] | None,
     progress: bool,
 ) -> list:
-    """One task preparing ``name`` (it may reset its folds), then one task per wanted fold."""
+    """One task preparing ``name`` (it may reset its folds), then one task per wanted fold; none
+    when they are all finished."""
     n_folds = int(folds["fold"].max()) + 1
     wanted = list(range(n_folds) if wanted is None else wanted)
+    if folds_finished(name, folds, out_dir, cfg, weights, wanted):
+        return []
     prepared = tasks.submit(prepare_model, name, images, folds, out_dir, cfg, weights, wanted)
     return [
         tasks.submit(
@@ -266,7 +303,8 @@ def train_model(
     futures = _submit_model(
         tasks, name, images, folds, out_dir, cfg, weights, only_folds, callback, progress
     )
-    tasks.gather(futures, desc=f"{name} folds", progress=progress)
+    if futures:
+        tasks.gather(futures, desc=f"{name} folds", progress=progress)
     return collect_metrics(out_dir, [name])
 
 
@@ -324,7 +362,8 @@ def run_cv(
             progress,
         )
     ]
-    tasks.gather(futures, desc=f"{len(models)} models: folds", progress=progress)
+    if futures:  # none when every fold is finished
+        tasks.gather(futures, desc=f"{len(models)} models: folds", progress=progress)
     done = finished_models(out_dir)
     metrics = rule_metrics(collect_metrics(out_dir, done), out_dir, threshold_rule)
     write_csv(
