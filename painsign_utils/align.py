@@ -339,6 +339,18 @@ def intensity_by_bin(frames: pd.DataFrame, width: float = 0.1) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _spearman_rows(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Spearman's rho of ``a`` and ``b`` along ``axis`` (Pearson r of the ranks), many at once."""
+    from scipy.stats import rankdata
+
+    ra = rankdata(a, axis=axis)
+    rb = rankdata(b, axis=axis)
+    ra = ra - ra.mean(axis=axis, keepdims=True)
+    rb = rb - rb.mean(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant sample: NaN, as spearmanr
+        return (ra * rb).sum(axis) / np.sqrt((ra**2).sum(axis) * (rb**2).sum(axis))
+
+
 def intensity_trend(frames: pd.DataFrame, width: float = 0.1) -> dict:
     """Spearman rank correlations of probability with latent intensity.
 
@@ -360,8 +372,8 @@ def intensity_trend(frames: pd.DataFrame, width: float = 0.1) -> dict:
         # the exact chance of it is 2/4! = 0.083. Permutations are exact up to 7 bins.
         p_b = permutation_test(
             (x, y),
-            lambda a, b: spearmanr(a, b)[0],
-            vectorized=False,
+            _spearman_rows,
+            vectorized=True,  # all orders at once: 9,999 calls of spearmanr took 10 s a model
             permutation_type="pairings",
             n_resamples=9999,
             rng=np.random.default_rng(0),

@@ -359,3 +359,58 @@ def test_alert_counts_has_every_kind():
     alerts = pd.DataFrame({"kind": ["surge", "no_face", "surge"]})
     assert alert_counts(alerts) == {"surge": 2, "drop": 0, "no_face": 1}
     assert alert_counts(alerts.iloc[:0]) == {"surge": 0, "drop": 0, "no_face": 0}
+
+
+def _state_tuple(st):
+    return (
+        st.frame,
+        repr(st.prob),
+        repr(st.sign),
+        st.provisional,
+        st.crossings,
+        st.sign_type,
+        tuple(a.message for a in st.alerts),
+        st.final_start,
+        st.final.tobytes(),
+    )
+
+
+def test_a_recorded_run_replays_as_the_live_run_until_its_key_changes(tmp_path, monkeypatch):
+    from painsign_utils.inference import FrameClassifier
+    from painsign_utils.monitor import run_recorded
+    from painsign_utils.video import VideoWriter
+    from tests.test_inference import TinyModel
+
+    rng = np.random.default_rng(7)
+    video = tmp_path / "v.mp4"
+    with VideoWriter(video, fps=10, size=(32, 32)) as w:
+        for k in range(45):  # every 7th frame dark: no face
+            w.write(rng.integers(0, 5 if k % 7 == 0 else 256, (32, 32, 3), dtype=np.uint8))
+    clf = FrameClassifier(TinyModel(), batch_size=4)
+
+    def monitor(**options):
+        return PainMonitor(clf, detector=_FixedDetector(), fps=10, classify_every=2, **options)
+
+    live = monitor(alert_delta=0.05)
+    expected = list(live.run(video, max_latency_s=0.4))
+    runs = []
+    real_run = PainMonitor.run
+    monkeypatch.setattr(
+        PainMonitor, "run", lambda self, *a, **k: runs.append(1) or real_run(self, *a, **k)
+    )
+    folder = tmp_path / "cache"
+    first = run_recorded(monitor(), video, folder, {"checkpoint": "a"}, max_latency_s=0.4)
+    assert len(runs) == 1 and len(first) == len(expected)
+    # Replayed with other alert settings: no frame is decoded, the states are the live run's.
+    mon = monitor(alert_delta=0.05)
+    again = run_recorded(mon, video, folder, {"checkpoint": "a"}, max_latency_s=0.4)
+    assert len(runs) == 1
+    assert [_state_tuple(s) for s in again] == [_state_tuple(s) for s in expected]
+    pd.testing.assert_frame_equal(mon.history(), live.history())
+    pd.testing.assert_frame_equal(mon.alert_table(), live.alert_table())
+    # Another checkpoint, batching or frame setting records again.
+    run_recorded(monitor(), video, folder, {"checkpoint": "b"}, max_latency_s=0.4)
+    run_recorded(monitor(), video, folder, {"checkpoint": "b"}, max_latency_s=0.2)
+    mon3 = PainMonitor(clf, detector=_FixedDetector(), fps=10, classify_every=3)
+    run_recorded(mon3, video, folder, {"checkpoint": "b"}, max_latency_s=0.2)
+    assert len(runs) == 4

@@ -65,3 +65,46 @@ def test_paths_and_speedup_table():
     assert t["classify ratio"].iloc[0] == 4.0 and t["e2e ratio"].iloc[0] == 6.0
     assert speed.keeps_up(t, 30.0).to_dict() == {"ncnn": True}
     assert speed.keeps_up(t, 30.5).to_dict() == {"ncnn": False}
+
+
+def test_cached_benchmark_reuses_the_measurement_until_an_input_or_the_machine_changes(
+    tmp_path, monkeypatch
+):
+    import importlib
+
+    import pandas as pd
+
+    module = importlib.import_module("painsign_utils.speed.benchmark")
+    calls = []
+
+    def fake(video, paths, budget_s, ref_frames, checkpoints=None, **kwargs):
+        calls.append(budget_s)
+        return pd.DataFrame({"model": list(paths), "e2e_fps": [1.0 / 3 + len(calls)] * len(paths)})
+
+    monkeypatch.setattr(module, "benchmark", fake)
+    clip, ckpt = tmp_path / "clip.mp4", tmp_path / "best.pt"
+    clip.write_bytes(b"clip")
+    ckpt.write_bytes(b"weights")
+    paths = speed.default_paths({"ncnn": 120}, models=["ncnn"])
+    folder = tmp_path / "cache"
+
+    def run(**kw):
+        args = dict(budget_s=2.0, ref_frames=150, checkpoints={"ncnn": ckpt}) | kw
+        return speed.cached_benchmark(folder, clip, paths, **args)
+
+    first = run()
+    again = run()
+    assert len(calls) == 1
+    pd.testing.assert_frame_equal(again, first)  # the very table, timings included
+    run(budget_s=3.0)
+    assert len(calls) == 2
+    ckpt.write_bytes(b"retrained weights")  # another size and time: another file key
+    run(budget_s=3.0)
+    assert len(calls) == 3
+    monkeypatch.setattr(module, "machine_key", lambda: {"cpu": "another CPU"})
+    run(budget_s=3.0)
+    assert len(calls) == 4
+    run(budget_s=3.0)
+    assert len(calls) == 4
+    key = speed.machine_key()
+    assert {"cpu", "cores", "torch", "dtype"} <= set(key) and key["dtype"] == "float32"

@@ -4,13 +4,15 @@ Submodules: ``streaming`` (:class:`StreamingSign`, the pure, bit-exact streaming
 statistics), ``settings`` (:class:`MonitorSettings`, the monitor's settings in one record),
 ``alerts`` (:class:`Alert`, the surge/drop rule), ``states`` (:class:`MonitorState`, what the
 monitor shows after each frame), ``sources`` (video file, camera or iterable; decoding ahead),
-``pipeline`` (:class:`PainMonitor`: detect, crop, classify, then the stream, alerts and sign type)
-and ``screen`` (which test video makes the alerts fire, from chapter 03's cached probabilities).
+``pipeline`` (:class:`PainMonitor`: detect, crop, classify, then the stream, alerts and sign type),
+``recorded`` (a run's probabilities kept, so that a re-run replays them) and ``screen`` (which test
+video makes the alerts fire, from chapter 03's cached probabilities).
 The monitor is always causal (docs/design.md, "The two protocols").
 """
 
 from .alerts import Alert, ChangeAlerts
 from .pipeline import PainMonitor, paper_sign_type, stream_sign
+from .recorded import replay, run_recorded
 from .screen import alert_counts, alert_screen, largest_change, pick_alert_video
 from .settings import MonitorSettings
 from .sources import iter_source, prefetch
@@ -31,5 +33,7 @@ __all__ = [
     "paper_sign_type",
     "pick_alert_video",
     "prefetch",
+    "replay",
+    "run_recorded",
     "stream_sign",
 ]

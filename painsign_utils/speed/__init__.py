@@ -7,11 +7,20 @@ detecting every k-th frame, classifying every k-th frame — and the agreement o
 probabilities and sign with the exact float32 path at the same input size (max |Δp|, face-found
 agreement, Pearson r of the signs). Nothing here claims a speed it did not just measure.
 Submodules: :mod:`.paths` (what is compared), :mod:`.timing` (one path timed), :mod:`.benchmark`
-(every path, their agreement, the speed-up table, which model keeps up with the camera).
+(every path, their agreement, the speed-up table, which model keeps up with the camera; a re-run
+on the same machine reuses the measurement).
 See docs/design.md.
 """
 
-from .benchmark import FLAT_SIGN_SD, agreement, benchmark, keeps_up, speedup_table
+from .benchmark import (
+    FLAT_SIGN_SD,
+    agreement,
+    benchmark,
+    cached_benchmark,
+    keeps_up,
+    machine_key,
+    speedup_table,
+)
 from .paths import OPTIMIZED, PathSpec, default_paths, naive_path, per_model, spec_table
 from .timing import (
     build_classifier,
@@ -29,11 +38,13 @@ __all__ = [
     "agreement",
     "benchmark",
     "build_classifier",
+    "cached_benchmark",
     "classification_fps",
     "default_paths",
     "end_to_end",
     "face_crops",
     "keeps_up",
+    "machine_key",
     "naive_path",
     "per_model",
     "render_benchmark_video",

@@ -1,9 +1,13 @@
 """Every path of every model on one clip, and what each speed-up costs: agreement with the exact
-path (max |Δp|, face-found agreement, Pearson r of the signs), naive vs optimized side by side."""
+path (max |Δp|, face-found agreement, Pearson r of the signs), naive vs optimized side by side.
+A re-run on the same machine with the same checkpoints and settings reuses the measurement
+(:func:`cached_benchmark`, keyed by :func:`machine_key`)."""
 
 from __future__ import annotations
 
 import os
+import platform
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +143,64 @@ def benchmark(
                     flush=True,
                 )
     return pd.DataFrame(rows)
+
+
+def machine_key() -> dict:
+    """What a speed measurement depends on besides its settings: the CPU model, the number of
+    cores, PyTorch's version and threads, and the benchmark's dtype (float32)."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:  # not Linux: platform's name of the processor
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "dtype": "float32",
+    }
+
+
+def cached_benchmark(
+    folder: str | Path,
+    video: str | Path,
+    paths: dict[str, list[PathSpec]],
+    budget_s: float = 10.0,
+    ref_frames: int | None = None,
+    checkpoints: dict[str, str | Path] | None = None,
+    **kwargs,
+) -> pd.DataFrame:
+    """:func:`benchmark`, or its table from an earlier run on this machine with the same inputs.
+
+    The measurement is kept in ``folder`` (:func:`painsign_utils.tasks.cached_result`), keyed by
+    the clip and checkpoint files (:func:`~painsign_utils.storage.file_key`), every path's
+    settings, the budgets and :func:`machine_key`. Another machine, a retrained model or other
+    settings measure again; the reused table is the very one measured (timings included).
+    """
+    from ..storage import file_key, find_artifact
+    from ..tasks import cached_result
+
+    key = {
+        "clip": file_key(video),
+        "paths": {name: [asdict(s) for s in specs] for name, specs in paths.items()},
+        "budget_s": float(budget_s),
+        "ref_frames": ref_frames,
+        "options": {k: v for k, v in kwargs.items() if k != "progress"},
+        "checkpoints": {m: file_key(find_artifact(c)) for m, c in (checkpoints or {}).items()},
+        "machine": machine_key(),
+    }
+    return cached_result(
+        folder,
+        key,
+        lambda: benchmark(video, paths, budget_s, ref_frames, checkpoints=checkpoints, **kwargs),
+        "speed benchmark",
+    )
 
 
 def speedup_table(df: pd.DataFrame) -> pd.DataFrame:
