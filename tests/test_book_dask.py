@@ -29,7 +29,8 @@ def _run_chapter_02(smoke_faces: Path, where: Path, monkeypatch, **dask) -> dict
     """Execute chapter 02 under the smoke profile into its own artifacts root; its tables' bytes."""
     art = where / "smoke"
     (art / "faces").mkdir(parents=True)
-    shutil.copy(smoke_faces / "faces" / "images.csv", art / "faces" / "images.csv")
+    for name in ("images.csv", "videos.csv"):  # chapter 01's outputs (chapters.CHAPTER_OUTPUTS)
+        shutil.copy(smoke_faces / "faces" / name, art / "faces" / name)
     monkeypatch.setenv("PAINSIGN_ARTIFACTS", str(where))
     params = {**runner.notebook_parameters(NOTEBOOK, runner.load_profile("smoke")), **dask}
     runner.execute(NOTEBOOK, params, where / "book")
