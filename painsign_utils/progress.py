@@ -25,6 +25,8 @@ from tqdm import tqdm
 PROGRESS_FILE_ENV = "PAINSIGN_PROGRESS_FILE"
 #: Seconds between two records of one bar (besides its first and its last).
 RECORD_INTERVAL_S = 2.0
+#: Share of an inner bar done from which its pace also bounds the ETA of the item it is part of.
+INNER_SETTLED = 0.1
 #: A bar's first move within this many seconds of its creation is its start (cached work).
 START_S = 1.0
 _BAR_IDS = itertools.count(1)
@@ -208,9 +210,10 @@ class ProgressWatcher:
     def eta(self, now: float | None = None) -> tuple[float, str] | None:
         """(seconds left, bar) from the outermost bar with a total, at this run's own pace.
 
-        Counts down between records; once the current item is overdue, the items after it take
-        what they need at this pace, and the current one what an inner bar with a total still
-        needs (0 when there is none).
+        Counts down between records. The items after the current one take what they need at
+        this pace, and the current one at least what an inner bar with a total still needs: at
+        once when that bar is a tenth done (its own pace is then settled; an outer bar of two
+        long items has no pace worth the name), else once the current item is overdue.
         """
         now = time.time() if now is None else now
         bars = [b for b in self.active_bars(now) if b.get("total")]
@@ -220,9 +223,11 @@ class ProgressWatcher:
             return None
         (bar, (rate, left)), inner = paced[0], paced[1:]
         countdown, after = left / rate - (now - bar["t"]), max(left - 1, 0) / rate
-        if countdown < after and inner:
+        if inner:
             b, (r, n) = inner[0]
-            after += max(n / r - (now - b["t"]), 0.0)
+            settled = float(b["n"]) >= INNER_SETTLED * float(b["total"])
+            if settled or countdown < after:
+                after += max(n / r - (now - b["t"]), 0.0)
         return max(countdown, after, 0.0), str(bar["desc"] or "")
 
     def status(self, now: float | None = None) -> str:

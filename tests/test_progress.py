@@ -231,3 +231,17 @@ def test_timing_table_and_progress_files_are_not_results(tmp_path):
     assert runner.artifacts_are_empty(tmp_path)
     (tmp_path / "timings.csv").write_text("")
     assert not runner.artifacts_are_empty(tmp_path)
+
+
+def test_watcher_eta_of_a_long_item_follows_its_settled_inner_bar(tmp_path):
+    # The build's case: "starting weights" 1 of 2 done in 400 s, the second running for 390 s,
+    # its pretraining bar 67 of 180 steps after 270 s: not 10 s but ~455 s are left.
+    path, now = tmp_path / "p.jsonl", time.time()
+    write(path, id=1, desc="starting weights", n=0, total=2, elapsed=0.0, t=now - 790)
+    write(path, id=1, desc="starting weights", n=1, total=2, elapsed=400.0, t=now - 390)
+    write(path, id=2, desc="pretraining", n=0, total=180, elapsed=0.0, t=now - 270)
+    write(path, id=2, desc="pretraining", n=67, total=180, elapsed=270.0, t=now)
+    w = ProgressWatcher(path, "ch")
+    w.poll()
+    seconds, which = w.eta(now)
+    assert which == "starting weights" and seconds == pytest.approx(113 * 270 / 67, rel=0.01)
