@@ -27,14 +27,16 @@ def test_ncnn_parameter_count_is_zamzmi_with_one_logit():
     assert create_model("ncnn").n_parameters() == 72_593
 
 
-def test_vgg_head_shape_matches_paper():
-    m = create_model("vggface", weights="random", input_size=32)
+@pytest.mark.parametrize(("size", "first"), [(224, 25088), (64, 2048), (32, 512)])
+def test_vgg_head_shape_matches_paper_at_224_and_reads_smaller_maps_as_they_are(size, first):
+    m = create_model("vggface", weights="random", input_size=size)
     linears = [layer for layer in m.head if isinstance(layer, torch.nn.Linear)]
     assert [(layer.in_features, layer.out_features) for layer in linears] == [
-        (25088, 512),
+        (first, 512),
         (512, 512),
         (512, 1),
     ]
+    assert m(torch.zeros(2, 3, size, size)).shape == (2,)
 
 
 def test_unknown_model_name_is_one_clear_line():

@@ -10,7 +10,8 @@ job: :mod:`.base` (:class:`PainModel`), :mod:`.ncnn`, :mod:`.vgg`, :mod:`.vit` (
   One departure: the 8-unit hidden layer starts with bias 0.5 (``FC_BIAS_INIT``), not 0, because
   with zero biases its units die on some folds and the network outputs a constant.
 * ``"vggface"`` — VGG-16 with the face-recognition weights of Parkhi et al. (2015) and the paper's
-  head FC 25088→512→512→1. Input 224×224, BGR, 0–255 minus the VGG-Face mean.
+  head FC 25088→512→512→1. Input 224×224, BGR, 0–255 minus the VGG-Face mean (at a smaller
+  input the head reads the last map at its own size: FC 2048→512 at 64 px).
 * ``"vit_b16"`` — timm's ViT-B/16 with ImageNet weights; only the head (dropout 0.1 + FC 768→1)
   is trained. Input 224×224 normalized with timm's mean/std.
 
