@@ -365,6 +365,18 @@ def test_vit_trains_head_only_from_cached_features(faces, tmp_path):
     assert m.input_size == 32 and m.weights_source == "random init"
 
 
+def test_vgg_without_fine_tuning_trains_its_head_only_and_caches_no_phase_2_features(
+    faces, tmp_path
+):
+    cfg = _cfg(max_epochs=1, finetune_epochs=0)
+    folds = training.make_folds(faces, 2, 0)
+    training.train_model("vggface", faces, folds, tmp_path, cfg, weights="random", progress=False)
+    done = read_json(tmp_path / "vggface" / "fold0" / "done.json")
+    assert done["epochs"] == 1 and done["best_phase"] == 1
+    assert len(list((tmp_path / "cache").glob("vggface_phase1_*.npy"))) == 1
+    assert not list((tmp_path / "cache").glob("vggface_phase2_*.npy"))
+
+
 # ---------------------------------------------------------------------------------- tables
 
 

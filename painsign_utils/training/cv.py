@@ -79,7 +79,8 @@ def _inputs(
         ),
     )
     phase_inputs = {}
-    for phase in model.phases:
+    # No fine-tuning epochs: phase 2 never runs, so its features are not computed.
+    for phase in (p for p in model.phases if p == 1 or cfg.finetune_epochs > 0):
         frozen, _ = model.split(phase)
         feats = None
         if cfg.cache_features and not isinstance(frozen, nn.Identity):
