@@ -10,7 +10,7 @@ sees, exactly as docs/design.md ("Pain-sign mathematics") fixes it:
   ``mode="valid"`` it is the authors' centred filter, exactly
   ``np.convolve(x, np.ones(window), "valid") / window`` (``n - window + 1`` samples, no warm-up),
   the sign behind the paper's numbers (``protocol: authors``).
-* :func:`pain_sign` chains the two.
+* :func:`pain_sign` chains the two; :func:`band` puts an uncertainty band around it.
 * :func:`shannon_entropy` and :func:`threshold_crossings` describe a sign's unpredictability and
   its number of pain/no-pain transitions.
 * :func:`window_for_fps` converts the paper's "30 samples = 1 s" into samples for any frame rate.
@@ -194,6 +194,45 @@ def pain_sign(
     """
     _check_mode(mode)
     return moving_average(interpolate_missing(probs), window, mode)
+
+
+def band(
+    probs: Sequence[float] | np.ndarray,
+    spread: Sequence[float] | np.ndarray,
+    window: int = DEFAULT_WINDOW,
+    mode: str = "causal",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edge of the sign's uncertainty band: ``pain_sign(probs ∓ spread)``.
+
+    The per-frame band ``[probs - spread, probs + spread]`` (clipped to [0, 1]; e.g. one standard
+    deviation of MC-dropout or of a fold ensemble) goes through the same interpolation and moving
+    average as the sign, so it lies around the sign sample for sample.
+
+    Parameters
+    ----------
+    probs : array-like, shape (n_frames,)
+        Per-frame pain probabilities (mean over the samples), NaN where no face was found.
+    spread : array-like, shape (n_frames,)
+        Per-frame half-width, >= 0, NaN where ``probs`` is NaN.
+    window, mode :
+        As in :func:`pain_sign`.
+
+    Returns
+    -------
+    (lower, upper) : two arrays shaped like :func:`pain_sign`'s output.
+    """
+    p = _as_series(probs, "probs", allow_nan=True)
+    s = _as_series(spread, "spread", allow_nan=True)
+    if p.shape != s.shape:
+        raise DataError(f"probs has {p.size} values but spread has {s.size}")
+    if (np.isnan(p) != np.isnan(s)).any():
+        raise DataError("probs and spread must be NaN on the same frames")
+    if (s[~np.isnan(s)] < 0).any():
+        raise DataError("spread must be >= 0")
+    return (
+        pain_sign(np.clip(p - s, 0.0, 1.0), window, mode),
+        pain_sign(np.clip(p + s, 0.0, 1.0), window, mode),
+    )
 
 
 def shannon_entropy(sign: Sequence[float] | np.ndarray, bins: int = 10, base: float = 2) -> float:

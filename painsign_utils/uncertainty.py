@@ -1,0 +1,216 @@
+"""Uncertainty of a pain probability: MC-dropout, fold ensembles, and what the spread is good for.
+
+* :func:`mc_dropout` — the model's own dropout left on at prediction, ``passes`` samples per crop.
+  Where every dropout layer with a non-zero rate sits in the trainable part (after the frozen
+  backbone: VGG-Face's and ViT-B/16's heads), the backbone runs once per crop and only the head is
+  sampled (:func:`dropout_after_backbone`); the result equals full passes with the same random
+  stream, at a fraction of the cost. N-CNN's dropout sits inside its branches: full passes.
+* :func:`ensemble` — the fold models of one architecture; models that share their frozen part (the
+  folds of a head-only model) share its output too.
+* :func:`error_auroc`, :func:`risk_coverage`, :func:`reject_band` — does the spread point at the
+  wrong frames, and what does abstaining on uncertain frames buy?
+
+Every per-frame function takes crops or per-frame arrays, so a monitor can call it frame by frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.metrics import roc_auc_score
+from torch import nn
+
+from .errors import ConfigError, DataError
+from .models import PainModel
+
+
+def _dropouts(module: nn.Module) -> list[nn.Dropout]:
+    return [m for m in module.modules() if isinstance(m, nn.Dropout) and m.p > 0]
+
+
+def dropout_after_backbone(model: PainModel) -> bool:
+    """Whether ``model`` has a frozen backbone and every active dropout layer comes after it.
+
+    Then the backbone's output is the same in every MC-dropout pass and is computed once.
+    """
+    frozen, _ = model.split(1)
+    return not isinstance(frozen, nn.Identity) and not _dropouts(frozen)
+
+
+def _batches(n: int, size: int) -> list[slice]:
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+@torch.no_grad()
+def mc_dropout(
+    model: PainModel,
+    crops: Sequence[np.ndarray] | np.ndarray,
+    passes: int = 10,
+    seed: int = 0,
+    batch_size: int = 64,
+    shortcut: bool = True,
+) -> np.ndarray:
+    """Pain probabilities of ``passes`` stochastic forward passes with dropout on.
+
+    Parameters
+    ----------
+    model : PainModel
+    crops : sequence of uint8 arrays (H, W, 3), or one array (N, H, W, 3)
+        Face crops, as :meth:`~painsign_utils.models.PainModel.predict_proba` takes them.
+    passes : int
+        Samples per crop (the authors used 50).
+    seed : int
+        Seeds the dropout masks.
+    batch_size : int
+    shortcut : bool
+        Run the frozen backbone once when :func:`dropout_after_backbone` holds (the same numbers
+        as full passes, which ``shortcut=False`` forces).
+
+    Returns
+    -------
+    ndarray, shape (passes, N): probabilities of each pass. ``.mean(0)`` and ``.std(0)`` are the
+    per-frame mean and standard deviation.
+    """
+    if passes < 1:
+        raise ConfigError(f"passes must be >= 1, got {passes}")
+    n = len(crops)
+    if n == 0:
+        raise DataError("no face crops to score")
+    was_training = model.training
+    model.eval()
+    for d in _dropouts(model):
+        d.train()  # only dropout is switched on; nothing else here has a training mode
+    frozen, trainable = model.split(1)
+    once = shortcut and dropout_after_backbone(model)
+    out = np.empty((passes, n), np.float32)
+    gen_state = torch.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        for sl in _batches(n, batch_size):
+            x = model.preprocess(crops[sl])
+            feats = frozen(x) if once else None
+            for k in range(passes):
+                logits = trainable(feats) if once else model(x)
+                out[k, sl] = torch.sigmoid(logits.reshape(-1)).float().cpu().numpy()
+    finally:
+        torch.set_rng_state(gen_state)
+        model.train(was_training)
+    return out
+
+
+def _same_frozen(a: PainModel, b: PainModel) -> bool:
+    fa, fb = a.split(1)[0].state_dict(), b.split(1)[0].state_dict()
+    return fa.keys() == fb.keys() and all(torch.equal(fa[k], fb[k]) for k in fa)
+
+
+@torch.no_grad()
+def ensemble(
+    models: Sequence[PainModel], crops: Sequence[np.ndarray] | np.ndarray, batch_size: int = 64
+) -> np.ndarray:
+    """Pain probabilities of each model of an ensemble (e.g. the fold models), dropout off.
+
+    Models whose frozen part holds the same weights as the first model's (the folds of a head-only
+    model) reuse its frozen output: exact, and one backbone pass instead of one per model.
+
+    Returns
+    -------
+    ndarray, shape (n_models, N).
+    """
+    if not models:
+        raise DataError("an ensemble needs at least one model")
+    n = len(crops)
+    if n == 0:
+        raise DataError("no face crops to score")
+    for m in models:
+        m.eval()
+    first_frozen = models[0].split(1)[0]
+    shared = [i > 0 and _same_frozen(models[0], m) for i, m in enumerate(models)]
+    out = np.empty((len(models), n), np.float32)
+    for sl in _batches(n, batch_size):
+        x = models[0].preprocess(crops[sl])
+        feats = first_frozen(x)
+        for i, m in enumerate(models):
+            if i == 0 or shared[i]:
+                logits = m.split(1)[1](feats)
+            else:
+                logits = m(m.preprocess(crops[sl]))
+            out[i, sl] = torch.sigmoid(logits.reshape(-1)).float().cpu().numpy()
+    return out
+
+
+def _check_frames(*arrays: Sequence) -> list[np.ndarray]:
+    out = [np.asarray(a, dtype=float).ravel() for a in arrays]
+    if len({a.size for a in out}) != 1:
+        raise DataError(f"per-frame arrays differ in length: {[a.size for a in out]}")
+    if out[0].size == 0:
+        raise DataError("no frames to score")
+    if any(not np.isfinite(a).all() for a in out):
+        raise DataError("per-frame arrays hold NaN or infinite values; drop frames without a face")
+    return out
+
+
+def error_auroc(y: Sequence, p: Sequence, spread: Sequence, threshold: float = 0.5) -> float:
+    """AUROC of ``spread`` for telling wrong frames (``(p >= threshold) != y``) from right ones.
+
+    0.5: the spread says nothing about errors; 1: every wrong frame is more uncertain than every
+    right one. NaN when every frame is right (or every one wrong).
+    """
+    y_arr, p_arr, s_arr = _check_frames(y, p, spread)
+    wrong = ((p_arr >= threshold).astype(int) != y_arr.astype(int)).astype(int)
+    if wrong.min() == wrong.max():
+        return float("nan")
+    return float(roc_auc_score(wrong, s_arr))
+
+
+def risk_coverage(
+    y: Sequence, p: Sequence, spread: Sequence, threshold: float = 0.5
+) -> pd.DataFrame:
+    """Risk (error rate of the frames kept) against coverage (share kept), most certain first.
+
+    Returns
+    -------
+    DataFrame with columns ``coverage, risk, spread_cut`` (keep frames with spread <= the cut), one
+    row per distinct cut, coverage increasing to 1.
+    """
+    y_arr, p_arr, s_arr = _check_frames(y, p, spread)
+    wrong = (p_arr >= threshold).astype(int) != y_arr.astype(int)
+    order = np.argsort(s_arr, kind="stable")
+    s_sorted, errors = s_arr[order], np.cumsum(wrong[order])
+    last = np.r_[np.flatnonzero(np.diff(s_sorted) > 0), s_sorted.size - 1]  # end of each tie run
+    kept = last + 1
+    return pd.DataFrame(
+        {"coverage": kept / s_arr.size, "risk": errors[last] / kept, "spread_cut": s_sorted[last]}
+    )
+
+
+def reject_band(
+    y: Sequence, p: Sequence, low: float = 0.2, high: float = 0.8, threshold: float = 0.5
+) -> dict[str, float]:
+    """The authors' reject band θ2: abstain on frames with ``low < p < high``.
+
+    Returns
+    -------
+    dict with ``coverage`` (share of frames outside the band), ``risk`` (error rate of those) and
+    ``risk_all`` (error rate without abstaining).
+    """
+    if not 0 <= low <= high <= 1:
+        raise ConfigError(f"the reject band needs 0 <= low <= high <= 1, got {low}, {high}")
+    y_arr, p_arr = _check_frames(y, p)
+    wrong = (p_arr >= threshold).astype(int) != y_arr.astype(int)
+    keep = (p_arr <= low) | (p_arr >= high)
+    return {
+        "coverage": float(keep.mean()),
+        "risk": float(wrong[keep].mean()) if keep.any() else float("nan"),
+        "risk_all": float(wrong.mean()),
+    }
+
+
+def spread_threshold(spread: Sequence, coverage: float) -> float:
+    """The spread cut θ3 that keeps ``coverage`` of the frames (chosen on the validation folds)."""
+    if not 0 < coverage <= 1:
+        raise ConfigError(f"coverage must be in (0, 1], got {coverage}")
+    (s_arr,) = _check_frames(spread)
+    return float(np.quantile(s_arr, coverage))

@@ -1,0 +1,94 @@
+"""MC-dropout, fold ensembles, spread-based rejection and the sign's band."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from painsign_utils import sign, uncertainty
+from painsign_utils.errors import ConfigError, DataError
+from painsign_utils.models import create_model
+
+
+def _crops(n=6, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 40, 40, 3), dtype=np.uint8)
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    torch.manual_seed(0)
+    return create_model("vggface", weights="random", input_size=32)
+
+
+def test_the_head_only_shortcut_equals_full_passes(vgg):
+    vgg.eval()
+    assert uncertainty.dropout_after_backbone(vgg)
+    fast = uncertainty.mc_dropout(vgg, _crops(), passes=5, seed=3, batch_size=4)
+    full = uncertainty.mc_dropout(vgg, _crops(), passes=5, seed=3, batch_size=4, shortcut=False)
+    assert fast.shape == (5, 6)
+    np.testing.assert_allclose(fast, full, rtol=0, atol=1e-6)
+    assert fast.std(0).max() > 0  # dropout is on
+    assert not vgg.training
+
+
+def test_ncnn_dropout_sits_inside_the_network_so_it_takes_full_passes():
+    torch.manual_seed(0)
+    assert not uncertainty.dropout_after_backbone(create_model("ncnn"))
+
+
+def test_mc_dropout_with_zero_rate_has_zero_spread_and_equals_the_plain_prediction(vgg):
+    rates = {m: m.p for m in vgg.modules() if isinstance(m, torch.nn.Dropout)}
+    try:
+        for m in rates:
+            m.p = 0.0
+        samples = uncertainty.mc_dropout(vgg, _crops(), passes=4)
+    finally:
+        for m, p in rates.items():
+            m.p = p
+    assert np.all(samples.std(0) == 0)
+    np.testing.assert_allclose(samples[0], vgg.predict_proba(_crops()), atol=1e-6)
+
+
+def test_an_ensemble_sharing_a_backbone_gives_each_models_own_prediction(vgg):
+    torch.manual_seed(1)
+    other = create_model("vggface", weights="random", input_size=32)
+    other.features.load_state_dict(vgg.features.state_dict())  # same frozen backbone, own head
+    out = uncertainty.ensemble([vgg, other], _crops())
+    assert out.shape == (2, 6)
+    np.testing.assert_allclose(out[0], vgg.predict_proba(_crops()), atol=1e-6)
+    np.testing.assert_allclose(out[1], other.predict_proba(_crops()), atol=1e-6)
+    assert not np.allclose(out[0], out[1])
+
+
+def test_error_auroc_risk_coverage_and_the_reject_band_by_hand():
+    y = np.array([1, 1, 0, 0])
+    p = np.array([0.9, 0.4, 0.6, 0.1])  # frames 1 and 2 are wrong at 0.5
+    assert uncertainty.error_auroc(y, p, [0.0, 0.3, 0.2, 0.1]) == 1.0
+    assert uncertainty.error_auroc(y, p, [0.3, 0.0, 0.1, 0.2]) == 0.0
+    rc = uncertainty.risk_coverage(y, p, [0.0, 0.3, 0.2, 0.1])
+    assert rc["coverage"].tolist() == [0.25, 0.5, 0.75, 1.0]
+    assert rc["risk"].tolist() == pytest.approx([0, 0, 1 / 3, 0.5])
+    band = uncertainty.reject_band(y, p, 0.2, 0.8)
+    assert band == {"coverage": 0.5, "risk": 0.0, "risk_all": 0.5}
+    assert uncertainty.spread_threshold([0.1, 0.2, 0.3, 0.4, 0.5], 0.5) == pytest.approx(0.3)
+    with pytest.raises(ConfigError, match="reject band"):
+        uncertainty.reject_band(y, p, 0.8, 0.2)
+    with pytest.raises(DataError, match="differ in length"):
+        uncertainty.error_auroc(y, p, [0.1])
+
+
+def test_the_band_goes_through_the_signs_interpolation_and_average():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.2, 0.8, 60)
+    p[[5, 6, 30]] = np.nan
+    s = np.where(np.isnan(p), np.nan, 0.1)
+    lo, hi = sign.band(p, s, window=5)
+    mid = sign.pain_sign(p, 5)
+    np.testing.assert_allclose(hi - mid, 0.1, atol=1e-12)
+    np.testing.assert_allclose(mid - lo, 0.1, atol=1e-12)
+    lo0, hi0 = sign.band(p, np.where(np.isnan(p), np.nan, 0.0), window=5, mode="valid")
+    np.testing.assert_array_equal(lo0, sign.pain_sign(p, 5, "valid"))
+    np.testing.assert_array_equal(hi0, lo0)
+    with pytest.raises(DataError, match="NaN on the same frames"):
+        sign.band(p, np.full(60, 0.1), window=5)
