@@ -78,6 +78,20 @@ def _bins(p: np.ndarray, n_bins: int, strategy: str) -> np.ndarray:
     raise ConfigError(f"unknown binning {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
 
+def _binned(
+    y: np.ndarray, p: np.ndarray, n_bins: int, strategy: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Index, count, mean probability and share of pain of each non-empty bin (NumPy only: the
+    bootstrap calls this hundreds of times)."""
+    b = _bins(p, n_bins, strategy)
+    count = np.bincount(b, minlength=n_bins)
+    used = np.flatnonzero(count)
+    n = count[used]
+    mean_p = np.bincount(b, weights=p, minlength=n_bins)[used] / n
+    frac = np.bincount(b, weights=y, minlength=n_bins)[used] / n
+    return used, n, mean_p, frac
+
+
 def reliability_table(
     y: Sequence, p: Sequence, n_bins: int = 10, strategy: str = "width"
 ) -> pd.DataFrame:
@@ -104,13 +118,10 @@ def reliability_table(
     [[0.0, 1.0, 0.1, 0.0, -0.1], [1.0, 3.0, 0.833, 1.0, 0.167]]
     """
     y_arr, p_arr = _check(y, p)
-    b = _bins(p_arr, n_bins, strategy)
-    df = pd.DataFrame({"bin": b, "p": p_arr, "y": y_arr}).groupby("bin")
-    out = pd.DataFrame(
-        {"count": df.size(), "mean_prob": df["p"].mean(), "frac_pain": df["y"].mean()}
-    ).reset_index()
-    out["gap"] = out["frac_pain"] - out["mean_prob"]
-    return out
+    used, n, mean_p, frac = _binned(y_arr, p_arr, n_bins, strategy)
+    return pd.DataFrame(
+        {"bin": used, "count": n, "mean_prob": mean_p, "frac_pain": frac, "gap": frac - mean_p}
+    )
 
 
 def ece(y: Sequence, p: Sequence, n_bins: int = 10, strategy: str = "width") -> float:
@@ -119,13 +130,16 @@ def ece(y: Sequence, p: Sequence, n_bins: int = 10, strategy: str = "width") -> 
     >>> ece([0, 1], [0.2, 0.8], n_bins=10)
     0.2
     """
-    t = reliability_table(y, p, n_bins, strategy)
-    return round(float((t["count"] * t["gap"].abs()).sum() / t["count"].sum()), 12)
+    y_arr, p_arr = _check(y, p)
+    _, n, mean_p, frac = _binned(y_arr, p_arr, n_bins, strategy)
+    return round(float((n * np.abs(frac - mean_p)).sum() / n.sum()), 12)
 
 
 def mce(y: Sequence, p: Sequence, n_bins: int = 10, strategy: str = "width") -> float:
     """Maximum calibration error: the largest ``|frac_pain - mean_prob|`` of a non-empty bin."""
-    return float(reliability_table(y, p, n_bins, strategy)["gap"].abs().max())
+    y_arr, p_arr = _check(y, p)
+    _, _, mean_p, frac = _binned(y_arr, p_arr, n_bins, strategy)
+    return float(np.abs(frac - mean_p).max())
 
 
 def brier(y: Sequence, p: Sequence) -> float:
@@ -140,6 +154,36 @@ def nll(y: Sequence, p: Sequence) -> float:
     return float(log_loss(y_arr, np.clip(p_arr, _EPS, 1 - _EPS), labels=[0, 1]))
 
 
+def _logistic(z: np.ndarray, y: np.ndarray, slope: bool) -> tuple[float, float]:
+    """Maximum-likelihood ``(a, b)`` of ``logit P(y=1) = a + b·z`` by damped Newton steps (``b``
+    held at 1 when ``slope`` is False); the estimate of scikit-learn's unpenalized
+    ``LogisticRegression``, without its overhead in the bootstrap."""
+
+    def loglik(a: float, b: float) -> float:
+        t = a + b * z
+        return float(np.sum(y * t - np.logaddexp(0.0, t)))
+
+    a, b = 0.0, 1.0
+    X = np.column_stack([np.ones_like(z), z])
+    ll = loglik(a, b)
+    for _ in range(100):
+        q = _sigmoid(a + b * z)
+        w = q * (1 - q) + 1e-12
+        if slope:
+            step = np.linalg.lstsq(X.T @ (X * w[:, None]), X.T @ (y - q), rcond=None)[0]
+        else:
+            step = np.array([(y - q).sum() / float(w.sum()), 0.0])
+        for _ in range(40):  # halve the step until the likelihood does not fall
+            new = loglik(a + step[0], b + step[1])
+            if new >= ll - 1e-12:
+                break
+            step = step / 2
+        a, b, ll = a + step[0], b + step[1], new
+        if np.abs(step).max() < 1e-9:
+            break
+    return float(a), float(b)
+
+
 def slope_intercept(y: Sequence, p: Sequence) -> tuple[float, float]:
     """Calibration slope and calibration intercept (Van Calster et al. 2019).
 
@@ -152,27 +196,21 @@ def slope_intercept(y: Sequence, p: Sequence) -> tuple[float, float]:
     if y_arr.min() == y_arr.max():
         return float("nan"), float("nan")
     z = logit(p_arr)
-    slope = float(LogisticRegression(C=np.inf).fit(z[:, None], y_arr).coef_[0, 0])
-    # Intercept with z as an offset: Newton's method on one parameter (concave log-likelihood).
-    a = 0.0
-    for _ in range(50):
-        q = _sigmoid(a + z)
-        step = (y_arr - q).sum() / max(float((q * (1 - q)).sum()), 1e-12)
-        a += step
-        if abs(step) < 1e-10:
-            break
-    return slope, float(a)
+    return _logistic(z, y_arr, slope=True)[1], _logistic(z, y_arr, slope=False)[0]
 
 
 def scores(y: Sequence, p: Sequence, n_bins: int = 10) -> dict[str, float]:
     """Every score of :data:`SCORES` for one set of labels and probabilities."""
-    slope, intercept = slope_intercept(y, p)
+    y_arr, p_arr = _check(y, p)
+    slope, intercept = slope_intercept(y_arr, p_arr)
+    _, n, mean_p, frac = _binned(y_arr, p_arr, n_bins, "width")
+    q = np.clip(p_arr, _EPS, 1 - _EPS)
     return {
-        "ece_width": ece(y, p, n_bins, "width"),
-        "ece_mass": ece(y, p, n_bins, "mass"),
-        "mce": mce(y, p, n_bins, "width"),
-        "brier": brier(y, p),
-        "nll": nll(y, p),
+        "ece_width": round(float((n * np.abs(frac - mean_p)).sum() / n.sum()), 12),
+        "ece_mass": ece(y_arr, p_arr, n_bins, "mass"),
+        "mce": float(np.abs(frac - mean_p).max()),
+        "brier": float(np.mean((p_arr - y_arr) ** 2)),
+        "nll": float(-np.mean(y_arr * np.log(q) + (1 - y_arr) * np.log1p(-q))),
         "slope": slope,
         "intercept": intercept,
     }
@@ -320,3 +358,53 @@ def fit(method: str, y: Sequence, p: Sequence) -> Identity:
     if method not in _CLASSES:
         raise ConfigError(f"unknown recalibration {method!r}; use one of {', '.join(METHODS)}")
     return _CLASSES[method]().fit(y, p)
+
+
+def recalibrated_summary(
+    runs: pd.DataFrame, summary: pd.DataFrame, maps: dict[str, Identity]
+) -> pd.DataFrame:
+    """``video_summary`` recomputed with every probability, and the threshold, passed through a map.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        ``model, video, probs`` (path of the per-frame CSV).
+    summary : DataFrame
+        The build's ``video_summary.csv``: its ``threshold``, ``window``, ``sign_mode`` and
+        ``video_score`` are kept, so only the probabilities differ.
+    maps : dict model → fitted recalibration map
+
+    Returns
+    -------
+    DataFrame shaped like ``summary`` (same rows and columns) with ``threshold``, ``score``,
+    ``prediction``, ``mean_prob``, ``sign_mean``, ``entropy`` and ``crossings`` recomputed.
+
+    Notes
+    -----
+    A map that keeps the order (temperature, Platt; isotonic up to ties) moves the threshold with
+    the probabilities, so the crossings stay the same; the entropy, read on fixed bins of [0, 1],
+    and the video scores move.
+    """
+    from .evaluation import summarize_video
+
+    paths = {(r.model, r.video): r.probs for r in runs.itertuples()}
+    rows = []
+    for row in summary.to_dict("records"):
+        cal = maps[row["model"]]
+        probs = pd.read_csv(paths[row["model"], row["video"]])
+        p = probs["prob"].to_numpy(dtype=float)
+        face = np.isfinite(p)
+        p[face] = cal.transform(p[face])
+        thr = float(cal.transform(np.array([row["threshold"]]))[0])
+        new = summarize_video(
+            probs.assign(prob=p),
+            thr,
+            window=int(row["window"]),
+            mode=str(row["sign_mode"]),
+            video_score=str(row["video_score"]),
+        )
+        rows.append({**row, "threshold": thr, **{k: new[k] for k in _RECOMPUTED}})
+    return pd.DataFrame(rows, columns=summary.columns)
+
+
+_RECOMPUTED = ("score", "prediction", "mean_prob", "sign_mean", "entropy", "crossings")

@@ -9,6 +9,7 @@
   folds of a head-only model) share its output too.
 * :func:`error_auroc`, :func:`risk_coverage`, :func:`reject_band` — does the spread point at the
   wrong frames, and what does abstaining on uncertain frames buy?
+* :func:`frame_crops` — the face crops of a few frames a second of every test video, to sample.
 
 Every per-frame function takes crops or per-frame arrays, so a monitor can call it frame by frame.
 """
@@ -16,6 +17,7 @@ Every per-frame function takes crops or per-frame arrays, so a monitor can call 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -214,3 +216,51 @@ def spread_threshold(spread: Sequence, coverage: float) -> float:
         raise ConfigError(f"coverage must be in (0, 1], got {coverage}")
     (s_arr,) = _check_frames(spread)
     return float(np.quantile(s_arr, coverage))
+
+
+def frame_crops(
+    videos: pd.DataFrame, interval_s: float | None = 1.0
+) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """Face crops of the analysed frames nearest to every ``interval_s`` seconds of each video.
+
+    Parameters
+    ----------
+    videos : DataFrame
+        ``faces/videos.csv`` of chapter 01: ``path, detections, fps`` and optionally ``rotate``.
+    interval_s : float or None
+        None: every analysed frame with a face.
+
+    Returns
+    -------
+    frames : DataFrame
+        ``video, frame, time`` of each crop (frames without a face are left out).
+    crops : list of uint8 arrays (256, 256, 3), one per row of ``frames``.
+    """
+    from .explain.videos import frames_at_interval, read_face_crops
+    from .video import rotation
+
+    if interval_s is not None and interval_s <= 0:
+        raise ConfigError(f"interval_s must be positive, got {interval_s}")
+    rows, crops = [], []
+    for v in videos.itertuples():
+        dets = pd.read_csv(v.detections)
+        picks = dets if interval_s is None else frames_at_interval(dets, float(v.fps), interval_s)
+        picks = picks[picks["found"].astype(bool)].reset_index(drop=True)
+        if picks.empty:
+            continue
+        rot = rotation(getattr(v, "rotate", 0))
+        for (_, pick), crop in zip(
+            picks.iterrows(), read_face_crops(v.path, picks, rotate=rot), strict=True
+        ):
+            if crop is not None:
+                rows.append(
+                    {
+                        "video": Path(v.path).stem,
+                        "frame": int(pick["frame"]),
+                        "time": float(pick["time"]),
+                    }
+                )
+                crops.append(crop)
+    if not crops:
+        raise DataError("no test video has a face at the chosen frames")
+    return pd.DataFrame(rows), crops

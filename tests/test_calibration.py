@@ -97,3 +97,17 @@ def test_the_docstring_examples_hold():
     import doctest
 
     assert doctest.testmod(calibration).failed == 0
+
+
+def test_the_slope_is_scikit_learns_unpenalized_logistic_fit():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.02, 0.98, 2000)
+    y = (rng.uniform(size=p.size) < _sigmoid(0.7 * calibration.logit(p) - 0.3)).astype(int)
+    slope, _ = calibration.slope_intercept(y, p)
+    ref = LogisticRegression(C=np.inf).fit(calibration.logit(p)[:, None], y).coef_[0, 0]
+    assert slope == pytest.approx(ref, rel=1e-4)
+    s = calibration.scores(y, p)
+    assert s["brier"] == pytest.approx(calibration.brier(y, p))
+    assert s["nll"] == pytest.approx(calibration.nll(y, p))

@@ -45,12 +45,17 @@ def aligned_sign(probs: np.ndarray, window: int, mode: str = "causal") -> np.nda
     unpadded sign; the padding only lines the sign up with the frames for plots and frame-level
     comparisons (drop the NaN first).
     """
-    sign = pain_sign(probs, int(window), mode=mode)
+    return place_sign(pain_sign(probs, int(window), mode=mode), len(probs), window, mode)
+
+
+def place_sign(sign: np.ndarray, n_frames: int, window: int, mode: str = "causal") -> np.ndarray:
+    """A sign computed by :func:`~painsign_utils.sign.pain_sign` (or an edge of
+    :func:`~painsign_utils.sign.band`) placed on ``n_frames`` frames as :func:`aligned_sign` does."""
     if mode != "valid":
-        return sign
+        return np.asarray(sign, dtype=float)
     left = (int(window) - 1) // 2
-    out = np.full(np.asarray(probs).shape[0], np.nan)
-    out[left : left + sign.size] = sign
+    out = np.full(int(n_frames), np.nan)
+    out[left : left + len(sign)] = sign
     return out
 
 

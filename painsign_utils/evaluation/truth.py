@@ -2,7 +2,8 @@
 
 * :func:`truth_correlation` — Pearson r between the sign and the latent intensity, and
   :func:`oracle_signs`, the signs a perfect classifier would give (the ceiling of that r).
-* :func:`frame_level_auc` — frame-level AUC of probabilities and sign against the per-frame truth.
+* :func:`frame_level_auc` — frame-level AUC of probabilities and sign against the per-frame truth;
+  :func:`frame_table`, every analysed frame with its probability and its truth.
 * :func:`scenario_agreement` — adjusted Rand index between sign types and the generated scenarios
   (:data:`SCENARIO_TYPES`), with a permutation test; :func:`expected_type_ari`, its ``ari_expected``
   for one model's videos.
@@ -179,6 +180,52 @@ def frame_level_auc(
             row["auc_video"] = binary_metrics(g["label"], g["score"], 0.5)["auc"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def frame_table(runs: pd.DataFrame, summary: pd.DataFrame, pain_cut: float = 0.5) -> pd.DataFrame:
+    """Every analysed frame with a face, its probability and its ground truth, per model.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        ``model, video, probs`` (:func:`~painsign_utils.evaluation.cached_runs`).
+    summary : DataFrame
+        ``video_summary.csv`` (``model, video, subject, scenario, truth``; synthetic data).
+    pain_cut : float
+        A frame is pain when its latent intensity is at least this.
+
+    Returns
+    -------
+    DataFrame with columns ``model, video, subject, scenario, frame, time, prob, intensity, y``
+    (``y`` 0/1), frames without a face or without truth left out. A video without a truth file
+    (real data) gives every frame its video's label and intensity NaN.
+    """
+    meta = summary.drop_duplicates("video").set_index("video")
+    parts = []
+    for run in runs.itertuples():
+        probs = pd.read_csv(run.probs)
+        row = meta.loc[run.video]
+        truth_file = row.get("truth")
+        if isinstance(truth_file, str) and truth_file:
+            truth = pd.read_csv(truth_file).set_index("frame")["intensity"]
+            intensity = truth.reindex(probs["frame"].to_numpy()).to_numpy(dtype=float)
+            y = (intensity >= pain_cut).astype(int)
+        else:  # real data: no frame-level truth, every frame carries its video's label
+            intensity = np.full(len(probs), np.nan)
+            y = np.full(len(probs), int(row["label"]))
+        df = probs.assign(
+            model=run.model,
+            video=run.video,
+            subject=row["subject"],
+            scenario=row.get("scenario", ""),
+            intensity=intensity,
+            y=y,
+        )
+        keep = np.isfinite(df["prob"]) & (np.isfinite(intensity) | ~np.isfinite(intensity).any())
+        parts.append(df[keep])
+    out = pd.concat(parts, ignore_index=True)
+    cols = ["model", "video", "subject", "scenario", "frame", "time", "prob", "intensity", "y"]
+    return out[cols]
 
 
 def _auc(intensity: np.ndarray, score: np.ndarray, pain_cut: float) -> float:
