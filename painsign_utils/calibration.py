@@ -392,7 +392,7 @@ def recalibrated_summary(
     for row in summary.to_dict("records"):
         cal = maps[row["model"]]
         probs = pd.read_csv(paths[row["model"], row["video"]])
-        p = probs["prob"].to_numpy(dtype=float)
+        p = probs["prob"].to_numpy(dtype=float, copy=True)
         face = np.isfinite(p)
         p[face] = cal.transform(p[face])
         thr = float(cal.transform(np.array([row["threshold"]]))[0])

@@ -27,6 +27,7 @@ from torch import nn
 
 from .errors import ConfigError, DataError
 from .models import PainModel
+from .runtime import progress as tqdm
 
 
 def _dropouts(module: nn.Module) -> list[nn.Dropout]:
@@ -38,8 +39,10 @@ def dropout_after_backbone(model: PainModel) -> bool:
 
     Then the backbone's output is the same in every MC-dropout pass and is computed once.
     """
-    frozen, _ = model.split(1)
-    return not isinstance(frozen, nn.Identity) and not _dropouts(frozen)
+    frozen, trainable = model.split(1)
+    # A frozen wrapper may hold the whole network (ViT): the head's own dropout does not count.
+    inside = {id(d) for d in _dropouts(frozen)} - {id(d) for d in _dropouts(trainable)}
+    return not isinstance(frozen, nn.Identity) and not inside
 
 
 def _batches(n: int, size: int) -> list[slice]:
@@ -54,6 +57,7 @@ def mc_dropout(
     seed: int = 0,
     batch_size: int = 64,
     shortcut: bool = True,
+    desc: str | None = None,
 ) -> np.ndarray:
     """Pain probabilities of ``passes`` stochastic forward passes with dropout on.
 
@@ -70,6 +74,8 @@ def mc_dropout(
     shortcut : bool
         Run the frozen backbone once when :func:`dropout_after_backbone` holds (the same numbers
         as full passes, which ``shortcut=False`` forces).
+    desc : str, optional
+        Show a progress bar over the batches with this label.
 
     Returns
     -------
@@ -91,7 +97,7 @@ def mc_dropout(
     gen_state = torch.get_rng_state()
     try:
         torch.manual_seed(seed)
-        for sl in _batches(n, batch_size):
+        for sl in tqdm(_batches(n, batch_size), desc=desc, disable=desc is None, leave=False):
             x = model.preprocess(crops[sl])
             feats = frozen(x) if once else None
             for k in range(passes):
@@ -110,12 +116,16 @@ def _same_frozen(a: PainModel, b: PainModel) -> bool:
 
 @torch.no_grad()
 def ensemble(
-    models: Sequence[PainModel], crops: Sequence[np.ndarray] | np.ndarray, batch_size: int = 64
+    models: Sequence[PainModel],
+    crops: Sequence[np.ndarray] | np.ndarray,
+    batch_size: int = 64,
+    desc: str | None = None,
 ) -> np.ndarray:
     """Pain probabilities of each model of an ensemble (e.g. the fold models), dropout off.
 
     Models whose frozen part holds the same weights as the first model's (the folds of a head-only
     model) reuse its frozen output: exact, and one backbone pass instead of one per model.
+    ``desc`` shows a progress bar over the batches.
 
     Returns
     -------
@@ -131,7 +141,7 @@ def ensemble(
     first_frozen = models[0].split(1)[0]
     shared = [i > 0 and _same_frozen(models[0], m) for i, m in enumerate(models)]
     out = np.empty((len(models), n), np.float32)
-    for sl in _batches(n, batch_size):
+    for sl in tqdm(_batches(n, batch_size), desc=desc, disable=desc is None, leave=False):
         x = models[0].preprocess(crops[sl])
         feats = first_frozen(x)
         for i, m in enumerate(models):
@@ -242,7 +252,7 @@ def frame_crops(
     if interval_s is not None and interval_s <= 0:
         raise ConfigError(f"interval_s must be positive, got {interval_s}")
     rows, crops = [], []
-    for v in videos.itertuples():
+    for v in tqdm(list(videos.itertuples()), desc="face crops of the sampled frames", leave=False):
         dets = pd.read_csv(v.detections)
         picks = dets if interval_s is None else frames_at_interval(dets, float(v.fps), interval_s)
         picks = picks[picks["found"].astype(bool)].reset_index(drop=True)

@@ -37,6 +37,15 @@ def test_ncnn_dropout_sits_inside_the_network_so_it_takes_full_passes():
     assert not uncertainty.dropout_after_backbone(create_model("ncnn"))
 
 
+def test_vit_samples_only_its_head():
+    torch.manual_seed(0)
+    vit = create_model("vit_b16", weights="random", input_size=32).eval()
+    assert uncertainty.dropout_after_backbone(vit)
+    fast = uncertainty.mc_dropout(vit, _crops(4), passes=3, seed=1)
+    full = uncertainty.mc_dropout(vit, _crops(4), passes=3, seed=1, shortcut=False)
+    np.testing.assert_allclose(fast, full, rtol=0, atol=1e-6)
+
+
 def test_mc_dropout_with_zero_rate_has_zero_spread_and_equals_the_plain_prediction(vgg):
     rates = {m: m.p for m in vgg.modules() if isinstance(m, torch.nn.Dropout)}
     try:

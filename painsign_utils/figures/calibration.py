@@ -115,7 +115,7 @@ def plot_band(
         ax.plot(truth_time, truth, color="0.2", lw=0.9, ls=":", label="latent pain intensity")
     ax.axhline(threshold, color="0.5", lw=0.8, ls="--", label=f"threshold {threshold:.2f}")
     ax.set(ylim=(0, 1), xlabel="time (s)", ylabel="pain probability", title=title)
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.3))
     fig.tight_layout()
     return fig
 
