@@ -109,9 +109,19 @@ def mc_dropout(
     return out
 
 
+def _frozen_only(model: PainModel) -> list[torch.Tensor]:
+    """Parameters and buffers of the frozen part of phase 1 that the trainable part does not hold
+    (a frozen wrapper may hold the whole network, head included: ViT)."""
+    frozen, trainable = model.split(1)
+    own = {id(t) for t in [*trainable.parameters(), *trainable.buffers()]}
+    return [t for t in [*frozen.parameters(), *frozen.buffers()] if id(t) not in own]
+
+
 def _same_frozen(a: PainModel, b: PainModel) -> bool:
-    fa, fb = a.split(1)[0].state_dict(), b.split(1)[0].state_dict()
-    return fa.keys() == fb.keys() and all(torch.equal(fa[k], fb[k]) for k in fa)
+    fa, fb = _frozen_only(a), _frozen_only(b)
+    return len(fa) == len(fb) and all(
+        x.shape == y.shape and torch.equal(x, y) for x, y in zip(fa, fb, strict=True)
+    )
 
 
 @torch.no_grad()

@@ -44,6 +44,14 @@ def test_vit_samples_only_its_head():
     fast = uncertainty.mc_dropout(vit, _crops(4), passes=3, seed=1)
     full = uncertainty.mc_dropout(vit, _crops(4), passes=3, seed=1, shortcut=False)
     np.testing.assert_allclose(fast, full, rtol=0, atol=1e-6)
+    torch.manual_seed(1)
+    other = create_model("vit_b16", weights="random", input_size=32).eval()
+    other.vit.load_state_dict(
+        {k: v for k, v in vit.vit.state_dict().items() if not k.startswith("head.")}, strict=False
+    )
+    assert uncertainty._same_frozen(vit, other)  # folds share the backbone, not the head
+    out = uncertainty.ensemble([vit, other], _crops(4))
+    np.testing.assert_allclose(out[1], other.predict_proba(_crops(4)), atol=1e-6)
 
 
 def test_mc_dropout_with_zero_rate_has_zero_spread_and_equals_the_plain_prediction(vgg):
