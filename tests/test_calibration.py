@@ -1,11 +1,11 @@
-"""Calibration scores and recalibration maps (painsign_utils.calibration)."""
+"""Calibration scores and recalibration maps (painsign_utils.calibration, .recalibration)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from painsign_utils import calibration
+from painsign_utils import calibration, recalibration
 from painsign_utils.errors import ConfigError, DataError
 
 
@@ -46,7 +46,7 @@ def test_temperature_scaling_recovers_a_known_temperature_and_keeps_the_order():
     z = rng.normal(0, 2, 50_000)
     y = (rng.uniform(size=z.size) < _sigmoid(z)).astype(int)
     p = _sigmoid(2.5 * z)  # over-confident by a temperature of 2.5
-    cal = calibration.fit("temperature", y, p)
+    cal = recalibration.fit("temperature", y, p)
     assert cal.temperature_ == pytest.approx(2.5, rel=0.05)
     q = cal.transform(p)
     assert np.all(np.diff(q[np.argsort(p)]) >= 0)  # the order of the frames is kept
@@ -60,7 +60,7 @@ def test_platt_and_isotonic_lower_the_ece_of_a_miscalibrated_predictor(method):
     y = (rng.uniform(size=z.size) < _sigmoid(z)).astype(int)
     p = _sigmoid(2 * z + 1)  # too extreme and too high
     fit_idx, test_idx = np.arange(10_000), np.arange(10_000, 20_000)
-    cal = calibration.fit(method, y[fit_idx], p[fit_idx])
+    cal = recalibration.fit(method, y[fit_idx], p[fit_idx])
     after = calibration.ece(y[test_idx], cal.transform(p[test_idx]))
     assert after < calibration.ece(y[test_idx], p[test_idx]) / 3
     assert np.all(np.diff(cal.transform(np.linspace(0, 1, 101))) >= -1e-12)  # monotone
@@ -88,7 +88,7 @@ def test_bad_input_is_one_clear_error():
     with pytest.raises(DataError, match="2 values but p has 3"):
         calibration.nll([0, 1], [0.1, 0.2, 0.3])
     with pytest.raises(ConfigError, match="unknown recalibration 'beta'"):
-        calibration.fit("beta", [0, 1], [0.1, 0.9])
+        recalibration.fit("beta", [0, 1], [0.1, 0.9])
     with pytest.raises(ConfigError, match="unknown binning"):
         calibration.ece([0, 1], [0.1, 0.9], strategy="log")
 
@@ -97,6 +97,7 @@ def test_the_docstring_examples_hold():
     import doctest
 
     assert doctest.testmod(calibration).failed == 0
+    assert doctest.testmod(recalibration).failed == 0
 
 
 def test_the_slope_is_scikit_learns_unpenalized_logistic_fit():

@@ -136,6 +136,6 @@ def plot_spread_by_scenario(table: pd.DataFrame, scenarios: Sequence[str]) -> pl
                label=f"{DISPLAY_NAMES.get(row.model, row.model)}, {row.method}")  # fmt: skip
     ax.set_xticks(np.arange(len(scenarios)), [s.replace("_", " ") for s in scenarios])
     ax.set_ylabel("mean standard deviation")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     fig.tight_layout()
     return fig
