@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss
 
 from .errors import ConfigError, DataError
+from .metrics import validate_binary
 
 #: Binning strategies of :func:`ece`: equal-width bins on [0, 1], or bins of equal counts.
 STRATEGIES: tuple[str, ...] = ("width", "mass")
@@ -27,24 +28,6 @@ SCORES: tuple[str, ...] = ("ece_width", "ece_mass", "mce", "brier", "nll", "slop
 
 #: Probabilities are kept this far from 0 and 1 before taking logits or logs.
 PROB_EPS = 1e-6
-
-
-def validate(y: Sequence, p: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """Labels as 0/1 ints and probabilities as floats in [0, 1], shapes (n,); one-line
-    :class:`~painsign_utils.errors.DataError` on anything else."""
-    y_arr = np.asarray(y).ravel()
-    p_arr = np.asarray(p, dtype=float).ravel()
-    if y_arr.shape != p_arr.shape:
-        raise DataError(f"y has {y_arr.size} values but p has {p_arr.size}")
-    if y_arr.size == 0:
-        raise DataError("no samples to score")
-    if not np.isin(y_arr, (0, 1)).all():
-        raise DataError("labels must be 0 (no pain) or 1 (pain)")
-    if not np.isfinite(p_arr).all() or p_arr.min() < 0 or p_arr.max() > 1:
-        raise DataError(
-            "probabilities must be finite numbers in [0, 1]; drop frames without a face"
-        )
-    return y_arr.astype(int), p_arr
 
 
 def logit(p: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -112,7 +95,7 @@ def reliability_table(
     >>> reliability_table([0, 1, 1, 1], [0.1, 0.9, 0.9, 0.7], n_bins=2).round(3).values.tolist()
     [[0.0, 1.0, 0.1, 0.0, -0.1], [1.0, 3.0, 0.833, 1.0, 0.167]]
     """
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     used, n, mean_p, frac = _binned(y_arr, p_arr, n_bins, strategy)
     return pd.DataFrame(
         {"bin": used, "count": n, "mean_prob": mean_p, "frac_pain": frac, "gap": frac - mean_p}
@@ -125,27 +108,27 @@ def ece(y: Sequence, p: Sequence, n_bins: int = 10, strategy: str = "width") -> 
     >>> ece([0, 1], [0.2, 0.8], n_bins=10)
     0.2
     """
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     _, n, mean_p, frac = _binned(y_arr, p_arr, n_bins, strategy)
     return round(float((n * np.abs(frac - mean_p)).sum() / n.sum()), 12)
 
 
 def mce(y: Sequence, p: Sequence, n_bins: int = 10, strategy: str = "width") -> float:
     """Maximum calibration error: the largest ``|frac_pain - mean_prob|`` of a non-empty bin."""
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     _, _, mean_p, frac = _binned(y_arr, p_arr, n_bins, strategy)
     return float(np.abs(frac - mean_p).max())
 
 
 def brier(y: Sequence, p: Sequence) -> float:
     """Brier score, the mean of ``(p - y)²`` (scikit-learn's ``brier_score_loss``)."""
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     return float(brier_score_loss(y_arr, p_arr))
 
 
 def nll(y: Sequence, p: Sequence) -> float:
     """Mean negative log-likelihood in nats, probabilities clipped to [1e-6, 1 - 1e-6]."""
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     return float(log_loss(y_arr, np.clip(p_arr, PROB_EPS, 1 - PROB_EPS), labels=[0, 1]))
 
 
@@ -187,7 +170,7 @@ def slope_intercept(y: Sequence, p: Sequence) -> tuple[float, float]:
     is ``a`` with ``b`` fixed at 1 ("calibration in the large"): 0 when the probabilities are right on
     average, negative when they are too high. NaN when ``y`` holds a single class.
     """
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     if y_arr.min() == y_arr.max():
         return float("nan"), float("nan")
     z = logit(p_arr)
@@ -196,7 +179,7 @@ def slope_intercept(y: Sequence, p: Sequence) -> tuple[float, float]:
 
 def scores(y: Sequence, p: Sequence, n_bins: int = 10) -> dict[str, float]:
     """Every score of :data:`SCORES` for one set of labels and probabilities."""
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     slope, intercept = slope_intercept(y_arr, p_arr)
     _, n, mean_p, frac = _binned(y_arr, p_arr, n_bins, "width")
     q = np.clip(p_arr, PROB_EPS, 1 - PROB_EPS)
@@ -240,7 +223,7 @@ def report(
     -------
     dict with every score of :data:`SCORES`, ``<score>_lo`` and ``<score>_hi`` for each, and ``n``.
     """
-    y_arr, p_arr = validate(y, p)
+    y_arr, p_arr = validate_binary(y, p)
     out: dict[str, float] = {"n": int(y_arr.size), **scores(y_arr, p_arr, n_bins)}
     g = np.arange(y_arr.size) if groups is None else np.asarray(groups)
     if g.shape != y_arr.shape:

@@ -18,8 +18,27 @@ from .errors import DataError
 METRICS: tuple[str, ...] = ("accuracy", "sensitivity", "specificity", "auc")
 
 
-def _validate(y_true: Sequence, y_prob: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y_true).astype(int).ravel()
+def validate_binary(y_true: Sequence, y_prob: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and probabilities checked for scoring: one-line :class:`DataError` on anything else.
+
+    Parameters
+    ----------
+    y_true : array-like, shape (n,)
+        1 for pain, 0 for no pain.
+    y_prob : array-like, shape (n,)
+        Pain probabilities, finite and in [0, 1].
+
+    Returns
+    -------
+    y : ndarray of int, shape (n,)
+    p : ndarray of float, shape (n,)
+
+    Examples
+    --------
+    >>> validate_binary([0, 1], [0.2, 0.9])[0]
+    array([0, 1])
+    """
+    y = np.asarray(y_true).ravel()
     p = np.asarray(y_prob, dtype=float).ravel()
     if y.shape != p.shape:
         raise DataError(f"y_true has {y.size} values but y_prob has {p.size}")
@@ -29,7 +48,9 @@ def _validate(y_true: Sequence, y_prob: Sequence) -> tuple[np.ndarray, np.ndarra
         raise DataError("y_true must hold only 0 (no pain) and 1 (pain)")
     if np.isnan(p).any():
         raise DataError("y_prob holds NaN; interpolate or drop frames without a face first")
-    return y, p
+    if not np.isfinite(p).all() or p.min() < 0 or p.max() > 1:
+        raise DataError("y_prob must hold finite probabilities in [0, 1]")
+    return y.astype(int), p
 
 
 def youden_threshold(y_true: Sequence, y_prob: Sequence) -> float:
@@ -45,7 +66,7 @@ def youden_threshold(y_true: Sequence, y_prob: Sequence) -> float:
     y_prob : array-like, shape (n,)
         Predicted pain probabilities.
     """
-    y, p = _validate(y_true, y_prob)
+    y, p = validate_binary(y_true, y_prob)
     if y.min() == y.max():
         return 0.5
     fpr, tpr, thr = roc_curve(y, p)
@@ -88,7 +109,7 @@ def fold_thresholds(folds: Iterable[tuple[Sequence, Sequence]]) -> np.ndarray:
         if np.asarray(labels).size == 0:
             raise DataError(f"fold {k} is empty: no validation prediction to set a threshold on")
         try:
-            y, p = _validate(labels, probs)
+            y, p = validate_binary(labels, probs)
         except DataError as exc:
             raise DataError(f"fold {k}: {exc}") from None
         if y.min() == y.max():
@@ -128,7 +149,7 @@ def binary_metrics(y_true: Sequence, y_prob: Sequence, threshold: float) -> dict
     Sensitivity (or specificity) is NaN when the set has no pain (or no no-pain) sample; AUC is
     NaN when only one class is present.
     """
-    y, p = _validate(y_true, y_prob)
+    y, p = validate_binary(y_true, y_prob)
     pred = (p >= threshold).astype(int)
     tp = int(((pred == 1) & (y == 1)).sum())
     tn = int(((pred == 0) & (y == 0)).sum())

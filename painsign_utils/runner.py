@@ -81,9 +81,16 @@ def load_profile(name: str | Path, root: Path = ROOT) -> dict:
     }
 
 
+#: Chapters that sum up the others: they run after every other chapter, whatever their number
+#: (the comparison with the paper and the methods ledger read chapter 11's tables too).
+SUMMARY_CHAPTERS = ("09_paper_comparison", "10_methods_ledger")
+
+
 def notebook_paths(root: Path = ROOT) -> list[Path]:
-    """Source notebooks in execution order (``notebooks/NN_name.ipynb``)."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """Source notebooks (``notebooks/NN_name.ipynb``) in execution order: by number, except that
+    the :data:`SUMMARY_CHAPTERS` run last (the book's table of contents keeps the numbers' order)."""
+    paths = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return sorted(paths, key=lambda p: p.stem in SUMMARY_CHAPTERS)  # stable: numbers' order kept
 
 
 def notebook_parameters(nb: Path, profile: dict) -> dict:

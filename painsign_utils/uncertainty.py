@@ -8,7 +8,8 @@
 * :func:`ensemble` — the fold models of one architecture; models that share their frozen part (the
   folds of a head-only model) share its output too.
 * :func:`error_auroc`, :func:`risk_coverage`, :func:`reject_band` — does the spread point at the
-  wrong frames, and what does abstaining on uncertain frames buy?
+  wrong frames, and what does abstaining on uncertain frames buy? :func:`frame_scores` — all of
+  them for one model's samples.
 * :func:`frame_crops` — the face crops of a few frames a second of every test video, to sample.
 
 Every per-frame function takes crops or per-frame arrays, so a monitor can call it frame by frame.
@@ -284,3 +285,70 @@ def frame_crops(
     if not crops:
         raise DataError("no test video has a face at the chosen frames")
     return pd.DataFrame(rows), crops
+
+
+def frame_scores(
+    y: Sequence,
+    samples: np.ndarray,
+    threshold: float = 0.5,
+    band: tuple[float, float] = (0.2, 0.8),
+    theta3: float | None = None,
+    groups: Sequence | None = None,
+) -> dict[str, float]:
+    """Everything chapter 11 asks of one model's samples: do they find the wrong frames?
+
+    Parameters
+    ----------
+    y : array-like, shape (n,)
+        The frames' true labels (0/1).
+    samples : ndarray, shape (k, n)
+        ``k`` sampled probabilities per frame (MC-dropout passes or ensemble members); the
+        prediction is their mean, the spread their standard deviation.
+    threshold : float
+        The model's threshold.
+    band : (low, high)
+        The authors' reject band θ2 (:func:`reject_band`).
+    theta3 : float, optional
+        A spread cut chosen elsewhere (:func:`spread_threshold`): keep frames with spread <= it.
+        None: its columns are NaN.
+    groups : array-like, shape (n,), optional
+        A group per frame (e.g. the scenario): adds ``spread_<group>``, the mean spread of each.
+
+    Returns
+    -------
+    dict: ``samples, frames, error_auroc, risk_all, coverage_theta2, risk_theta2, theta3,
+    coverage_theta3, risk_theta3`` and the ``spread_<group>`` entries.
+    """
+    s = np.asarray(samples)
+    if not np.issubdtype(s.dtype, np.floating):
+        s = s.astype(
+            float
+        )  # float32 samples keep their precision: the mean and std the models give
+    if s.ndim != 2:
+        raise DataError(f"samples must have shape (k, n), got {s.shape}")
+    y_arr, p, spread = _check_frames(y, s.mean(0), s.std(0))
+    wrong = (p >= threshold).astype(int) != y_arr.astype(int)
+    rej = reject_band(y_arr, p, band[0], band[1], threshold)
+    out = {
+        "samples": int(s.shape[0]),
+        "frames": int(y_arr.size),
+        "error_auroc": error_auroc(y_arr, p, spread, threshold),
+        "risk_all": rej["risk_all"],
+        "coverage_theta2": rej["coverage"],
+        "risk_theta2": rej["risk"],
+        "theta3": np.nan,
+        "coverage_theta3": np.nan,
+        "risk_theta3": np.nan,
+    }
+    if theta3 is not None:
+        kept = spread <= theta3
+        out["theta3"] = float(theta3)
+        out["coverage_theta3"] = float(kept.mean())
+        out["risk_theta3"] = float(wrong[kept].mean()) if kept.any() else np.nan
+    if groups is not None:
+        g = np.asarray(groups)
+        if g.shape != y_arr.shape:
+            raise DataError(f"groups has {g.size} values but there are {y_arr.size} frames")
+        for name in dict.fromkeys(g.tolist()):
+            out[f"spread_{name}"] = float(spread[g == name].mean())
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from painsign_utils import calibration, recalibration
@@ -81,12 +82,14 @@ def test_report_gives_intervals_around_the_estimate_resampled_by_newborn():
 
 
 def test_bad_input_is_one_clear_error():
-    with pytest.raises(DataError, match="0 .no pain. or 1"):
+    with pytest.raises(DataError, match="0 .no pain."):
         calibration.ece([0, 2], [0.1, 0.2])
-    with pytest.raises(DataError, match="finite numbers in"):
+    with pytest.raises(DataError, match="NaN"):
         calibration.brier([0, 1], [0.1, np.nan])
-    with pytest.raises(DataError, match="2 values but p has 3"):
+    with pytest.raises(DataError, match="2 values but y_prob has 3"):
         calibration.nll([0, 1], [0.1, 0.2, 0.3])
+    with pytest.raises(DataError, match=r"in \[0, 1\]"):
+        calibration.ece([0, 1], [0.1, 1.2])
     with pytest.raises(ConfigError, match="unknown recalibration 'beta'"):
         recalibration.fit("beta", [0, 1], [0.1, 0.9])
     with pytest.raises(ConfigError, match="unknown binning"):
@@ -112,3 +115,70 @@ def test_the_slope_is_scikit_learns_unpenalized_logistic_fit():
     s = calibration.scores(y, p)
     assert s["brier"] == pytest.approx(calibration.brier(y, p))
     assert s["nll"] == pytest.approx(calibration.nll(y, p))
+
+
+def _split(rng, n, model="m"):
+    """Frames of an over-confident model: y ~ Bernoulli(sigmoid(z)), p = sigmoid(3 z)."""
+    z = rng.normal(0, 1.5, n)
+    y = (rng.uniform(size=n) < _sigmoid(z)).astype(int)
+    return pd.DataFrame(
+        {"model": model, "y": y, "prob": _sigmoid(3 * z), "subject": np.arange(n) % 7}
+    )
+
+
+def test_compare_fits_every_map_on_validation_only_and_best_names_the_one_that_helps():
+    rng = np.random.default_rng(3)
+    val, test = _split(rng, 4000), _split(rng, 4000)
+    table, maps = recalibration.compare(val, test, ("temperature", "isotonic"), n_boot=5)
+    assert table[["split", "method"]].values.tolist() == [
+        ["validation", "raw"],
+        ["test", "raw"],
+        ["test", "temperature"],
+        ["test", "isotonic"],
+    ]
+    # fitted on the validation frames alone: the same map whatever the test frames are
+    alone = recalibration.fit("temperature", val["y"], val["prob"])
+    assert maps["m", "temperature"].temperature_ == pytest.approx(alone.temperature_)
+    assert maps["m", "temperature"].temperature_ == pytest.approx(3, rel=0.15)
+    won = recalibration.best(table)
+    assert won.loc["m", "lowered"] and won.loc["m", "best"] < won.loc["m", "raw"] / 2
+    with pytest.raises(DataError, match="lacks column"):
+        recalibration.compare(val.drop(columns="subject"), test)
+    with pytest.raises(ConfigError, match="unknown recalibration"):
+        recalibration.compare(val, test, ("histogram",))
+
+
+def test_effect_is_a_no_op_control_for_raw_and_counts_the_videos_a_sharper_map_retypes(tmp_path):
+    from painsign_utils.evaluation import summarize_video
+
+    rng = np.random.default_rng(4)
+    runs, rows = [], []
+    for i in range(12):
+        t = np.arange(90) / 30
+        p = np.clip(0.5 + (0.05 + 0.03 * i) * np.sin(2 * np.pi * t * (1 + i % 3)), 0, 1)
+        p = np.clip(p + rng.normal(0, 0.02, p.size), 0, 1)
+        path = tmp_path / f"v{i}.csv"
+        frame = pd.DataFrame({"frame": np.arange(90), "time": t, "prob": p})
+        frame.to_csv(path, index=False)
+        runs.append({"model": "m", "video": f"v{i}", "probs": str(path)})
+        s = summarize_video(frame, 0.5, window=30, mode="valid", video_score="sign_mean")
+        rows.append({"model": "m", "video": f"v{i}", "label": i % 2, "threshold": 0.5, **s})
+    summary = pd.DataFrame(rows)
+
+    cut = float(pd.DataFrame(rows)["entropy"].median())
+
+    def type_signs(table):  # a fixed rule, so only the probabilities can move a video
+        return np.where(table["entropy"] > cut, "irregular", "stable")
+
+    summary["sign_type"] = type_signs(summary)
+    sharp = recalibration.Temperature()
+    sharp.temperature_ = 0.2  # pushes every probability away from 0.5
+    out = recalibration.effect(
+        pd.DataFrame(runs), summary, {("m", "temperature"): sharp}, type_signs
+    )
+    raw, temp = out.set_index("method").loc["raw"], out.set_index("method").loc["temperature"]
+    assert raw["videos changing type"] == 0 and raw["ari"] == 1.0
+    assert raw["mean entropy recalibrated"] == pytest.approx(raw["mean entropy raw"])
+    # read on fixed bins of [0, 1], the entropy moves with the map
+    assert temp["mean entropy recalibrated"] != pytest.approx(temp["mean entropy raw"], abs=0.01)
+    assert temp["videos changing type"] > 0

@@ -109,3 +109,17 @@ def test_the_band_goes_through_the_signs_interpolation_and_average():
     np.testing.assert_array_equal(hi0, lo0)
     with pytest.raises(DataError, match="NaN on the same frames"):
         sign.band(p, np.full(60, 0.1), window=5)
+
+
+def test_frame_scores_gathers_the_spread_measures_of_one_models_samples():
+    y = np.array([1, 1, 0, 0])
+    samples = np.array([[0.9, 0.1, 0.9, 0.1], [0.9, 0.7, 0.3, 0.1]])  # means 0.9, 0.4, 0.6, 0.1
+    out = uncertainty.frame_scores(y, samples, 0.5, (0.2, 0.8), theta3=0.1, groups=list("aabb"))
+    mean, spread = samples.mean(0), samples.std(0)
+    assert out["error_auroc"] == uncertainty.error_auroc(y, mean, spread) == 1.0
+    assert (out["coverage_theta2"], out["risk_theta2"], out["risk_all"]) == (0.5, 0.0, 0.5)
+    assert (out["coverage_theta3"], out["risk_theta3"]) == (0.5, 0.0)  # keeps the two sure frames
+    assert out["spread_a"] == pytest.approx(0.15) and out["spread_b"] == pytest.approx(0.15)
+    assert np.isnan(uncertainty.frame_scores(y, samples)["coverage_theta3"])
+    with pytest.raises(DataError, match="shape"):
+        uncertainty.frame_scores(y, samples[0])

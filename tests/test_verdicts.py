@@ -83,6 +83,26 @@ def art(tmp_path):
         bins.to_csv(a / "average_faces" / f"{m}_bins.csv", index=False)
         trend.append({"model": m, "rho_bins": 1.0, "p_bins": 0.0001, "n_bins": 10})
     pd.DataFrame(trend).to_csv(a / "average_faces" / "intensity_trend.csv", index=False)
+    # chapter 11: every model miscalibrated on the test frames (ECE 0.12), temperature halves it
+    pd.DataFrame(
+        [
+            {"model": m, "split": split, "method": method, "ece_width": ece}
+            for m in MODELS
+            for split, method, ece in (
+                ("validation", "raw", 0.03),
+                ("test", "raw", 0.12),
+                ("test", "temperature", 0.06),
+                ("test", "isotonic", 0.09),
+            )
+        ]
+    ).to_csv(a / "tables" / "calibration.csv", index=False)
+    pd.DataFrame(
+        [
+            {"model": m, "method": method, "error_auroc": auroc}
+            for m in MODELS
+            for method, auroc in (("mc_dropout", 0.8), ("ensemble", 0.6))
+        ]
+    ).to_csv(a / "tables" / "uncertainty.csv", index=False)
     return a
 
 
@@ -90,7 +110,15 @@ def test_every_claim_is_judged_when_artifacts_agree_with_the_paper(art):
     checked = verdicts.verdicts(art=art)
     by_key = {v.key: v for v in checked}
     assert list(by_key) == [c.__name__ for c in verdicts.CHECKS]
-    for key in ("sens_spec", "three_types", "stable_better", "gradcam_vs_ig", "expression_rises"):
+    for key in (
+        "sens_spec",
+        "three_types",
+        "stable_better",
+        "gradcam_vs_ig",
+        "expression_rises",
+        "recalibration_helps",
+        "mc_dropout_flags_errors",
+    ):
         assert (by_key[key].verdict, by_key[key].reason) == ("yes", "all_models"), key
     # every model agrees on every video: 100%, 40 points off the paper's 60%
     assert (by_key["same_type"].verdict, by_key["same_type"].reason) == ("no", "far")
@@ -223,3 +251,21 @@ def test_three_types_under_the_authors_protocol_reads_the_silhouettes(art):
     # the causal classifier chooses k itself: the verdict reads table3's k as before
     (art / "clustering" / "sign_types.pkl").unlink()
     assert verdicts.three_types(art).verdict == "yes"
+
+
+def test_calibration_verdicts_judge_only_what_needs_judging(art):
+    cal = pd.read_csv(art / "tables" / "calibration.csv")
+    # VGG-Face is calibrated already (not judged); no map helps N-CNN
+    cal.loc[(cal["model"] == "vggface") & (cal["method"] == "raw"), "ece_width"] = 0.02
+    cal.loc[(cal["model"] == "ncnn") & (cal["method"] != "raw"), "ece_width"] = 0.2
+    cal.to_csv(art / "tables" / "calibration.csv", index=False)
+    v = verdicts.recalibration_helps(art)
+    assert (v.verdict, v.reason) == ("partly", "some_models+calibrated_already")
+    assert v.build.count("✓") == 1 and v.build.count("✗") == 1
+    unc = pd.read_csv(art / "tables" / "uncertainty.csv")
+    unc.loc[unc["model"] == "ncnn", "error_auroc"] = np.nan  # no error on its sampled frames
+    unc.loc[unc["model"] == "vit_b16", "error_auroc"] = 0.55
+    unc.to_csv(art / "tables" / "uncertainty.csv", index=False)
+    v = verdicts.mc_dropout_flags_errors(art)
+    assert (v.verdict, v.reason) == ("partly", "some_models+no_errors")
+    assert "N-CNN MC –" in v.build

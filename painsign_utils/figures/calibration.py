@@ -12,6 +12,17 @@ from ..registry import DISPLAY_NAMES
 from . import model_colour
 
 _CURVE_STYLE = {"validation": ("s", "--"), "test": ("o", "-")}
+#: Colour and marker of each recalibration, apart from the models' own colours (raw curves).
+_METHOD_STYLE = {
+    "temperature": ("0.15", "^"),
+    "platt": ("tab:purple", "D"),
+    "isotonic": ("tab:orange", "v"),
+}
+
+
+def _method_style(method: str, i: int) -> tuple[str, str]:
+    """A recalibration's (colour, marker); an unknown one gets a grey of its own."""
+    return _METHOD_STYLE.get(method, (str(0.3 + 0.1 * (i % 5)), "x"))
 
 
 def plot_reliability(curves: pd.DataFrame, n_bins: int = 10) -> plt.Figure:
@@ -25,15 +36,16 @@ def plot_reliability(curves: pd.DataFrame, n_bins: int = 10) -> plt.Figure:
         2, len(models), figsize=(3.6 * len(models), 5.4), squeeze=False,
         gridspec_kw={"height_ratios": [3, 1]}, sharex=True,
     )  # fmt: skip
-    methods = list(dict.fromkeys(curves["method"]))
-    shades = dict(zip(methods, np.linspace(1.0, 0.45, max(len(methods), 1)), strict=False))
+    methods = [m for m in dict.fromkeys(curves["method"]) if m != "raw"]
     for j, model in enumerate(models):
         ax, hist = axes[0, j], axes[1, j]
         ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls=":")
         own = curves[curves["model"] == model]
         for (split, method), g in own.groupby(["split", "method"], sort=False):
             marker, ls = _CURVE_STYLE.get(split, ("o", "-"))
-            colour = model_colour(model) if method == "raw" else str(1 - shades[method])
+            colour = model_colour(model)
+            if method != "raw":
+                colour, marker = _method_style(method, methods.index(method))
             ax.plot(g["mean_prob"], g["frac_pain"], marker=marker, ls=ls, color=colour, ms=4,
                     label=f"{split}, {method}")  # fmt: skip
         ax.set(title=DISPLAY_NAMES.get(model, model), xlim=(0, 1), ylim=(0, 1))
@@ -61,8 +73,9 @@ def plot_ece(table: pd.DataFrame, split: str = "test") -> plt.Figure:
         g = t[t["method"] == method].set_index("model").reindex(models)
         x = np.arange(len(models)) - 0.4 + step * (i + 0.5)
         err = np.vstack([g["ece_width"] - g["ece_width_lo"], g["ece_width_hi"] - g["ece_width"]])
-        ax.errorbar(x, g["ece_width"], yerr=np.clip(err, 0, None), fmt="o", ms=5, capsize=2,
-                    label=method, color=plt.cm.viridis(i / max(len(methods) - 1, 1)))  # fmt: skip
+        colour, marker = ("tab:gray", "o") if method == "raw" else _method_style(method, i)
+        ax.errorbar(x, g["ece_width"], yerr=np.clip(err, 0, None), fmt=marker, ms=5, capsize=2,
+                    label=method, color=colour)  # fmt: skip
     ax.set_xticks(np.arange(len(models)), [DISPLAY_NAMES.get(m, m) for m in models])
     ax.set_ylabel(f"ECE on the {split} frames")
     ax.set_ylim(bottom=0)

@@ -35,17 +35,23 @@ What it measures, per model:
   attribution that is negative (what the clamp drops) and the overlap of the top 10 % pixels;
 * **augmentation** semantics on a test card (a bright square "face" on a dark crop): the visible
   face area after each style's draws. What they do to the trained models, and the effect of weight
-  decay and of VGG-Face's fine-tuning rate, need a second training run and are not measured.
+  decay and of VGG-Face's fine-tuning rate, need a second training run and are not measured;
+* **calibration**, raw vs temperature-scaled probabilities, read from chapter 11's tables when it
+  has run (:mod:`.calibration`): test ECE and Brier, video accuracy, mean entropy, the videos
+  whose sign type changes and the ARI between the two typings.
 
 :func:`effect_numbers` returns the long numeric table, :func:`paired_table` its quantities measured
 both ways side by side. Submodules: :mod:`.elements` (the names), :mod:`.reading` (one run's
-artifacts), :mod:`.measures` (the numbers). See docs/design.md.
+artifacts), :mod:`.measures` (the numbers), :mod:`.calibration` (chapter 11's row). See docs/design.md.
 """
 
 from .elements import (
     AGREEMENT,
     AUGMENT_STYLES,
     AUGMENTATION,
+    CALIBRATION,
+    CALIBRATION_MAP,
+    CALIBRATIONS,
     CLUSTERING,
     CLUSTERINGS,
     ELEMENTS,
@@ -70,6 +76,9 @@ __all__ = [
     "AGREEMENT",
     "AUGMENTATION",
     "AUGMENT_STYLES",
+    "CALIBRATION",
+    "CALIBRATIONS",
+    "CALIBRATION_MAP",
     "CLUSTERING",
     "CLUSTERINGS",
     "ELEMENTS",

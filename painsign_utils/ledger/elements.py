@@ -15,6 +15,9 @@ VIDEO_SCORES = ("sign mean", "face mean")
 CLUSTERINGS = ("authors (k = 3, unscaled)", "causal (z-scored, silhouette k)")
 IG_MODES = ("clamp", "abs")
 AUGMENT_STYLES = ("albumentations", "keras")
+CALIBRATIONS = ("raw", "recalibrated")
+#: The recalibration the ledger compares with the raw probabilities (chapter 11 measures all).
+CALIBRATION_MAP = "temperature"
 
 SMOOTHING = "Pain-sign smoothing (§2.4)"
 VIDEO_SCORE = "Video score (§2.5, Table 2 test)"
@@ -27,6 +30,7 @@ IG = "Integrated Gradients (§2.3)"
 AUGMENTATION = "Data augmentation (App. A)"
 OPTIMIZER = "Optimizer (App. B)"
 FINETUNE = "VGG-Face fine-tuning (App. B)"
+CALIBRATION = "Probability calibration (§2.2; authors' later code)"
 
 #: The ledger's elements, in the order of the paper.
 ELEMENTS: tuple[str, ...] = (
@@ -41,6 +45,7 @@ ELEMENTS: tuple[str, ...] = (
     AUGMENTATION,
     OPTIMIZER,
     FINETUNE,
+    CALIBRATION,
 )
 
 #: The two variants each measured element's numbers compare, the authors' first.
@@ -54,4 +59,5 @@ VARIANTS: dict[str, tuple[str, str]] = {
     PEARSON: SIGN_MODES,
     IG: IG_MODES,
     AUGMENTATION: AUGMENT_STYLES,
+    CALIBRATION: CALIBRATIONS,
 }

@@ -18,6 +18,7 @@ from ..errors import DataError
 from ..evaluation import pearson_between_models
 from ..metrics import binary_metrics, fold_thresholds
 from ..sign import pain_sign
+from .calibration import calibration_rows
 from .elements import (
     AGREEMENT,
     AUGMENT_STYLES,
@@ -322,6 +323,7 @@ def effect_numbers(art: str | Path, augmentation: bool = True, seed: int = 0) ->
         + _clustering_rows(videos)
         + _pearson_rows(art, videos)
         + _ig_rows(art, models)
+        + calibration_rows(art)
     )
     if augmentation:
         rows += _augmentation_rows(seed=seed)

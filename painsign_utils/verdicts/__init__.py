@@ -10,12 +10,14 @@ Chapter 09 states each claim and explains each code.
 The verdicts judge the *pattern* the paper reports, not its values: with synthetic data and short
 CPU training the values cannot match, but the paper's qualitative claims can hold or fail.
 Submodules: :mod:`.common` (rules, :class:`Verdict`), the claims by subject (:mod:`.models`,
-:mod:`.signs`, :mod:`.explanations`) and :mod:`.table` (all of them, as a table). See docs/design.md.
+:mod:`.signs`, :mod:`.explanations`, :mod:`.reliability`) and :mod:`.table` (all of them, as a
+table). See docs/design.md.
 """
 
 from .common import NA, NO, PARTLY, RULES, YES, Verdict
 from .explanations import expression_rises, gradcam_vs_ig
 from .models import best_model, sens_spec, test_drop
+from .reliability import mc_dropout_flags_errors, recalibration_helps
 from .signs import same_type, stable_better, three_types
 from .table import CHECKS, model_quality, verdict_counts, verdict_table, verdicts
 
@@ -30,7 +32,9 @@ __all__ = [
     "best_model",
     "expression_rises",
     "gradcam_vs_ig",
+    "mc_dropout_flags_errors",
     "model_quality",
+    "recalibration_helps",
     "same_type",
     "sens_spec",
     "stable_better",

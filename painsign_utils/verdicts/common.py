@@ -28,6 +28,8 @@ RULES: dict[str, float] = {
     "min_type_videos": 3,  # a sign type with fewer videos has no accuracy worth comparing
     "drop_points": 0.05,  # test AUC lower than validation AUC by at least 5 points
     "few_folds": 5,  # fewer folds than this give the Friedman test little power
+    "ece_miscalibrated": 0.05,  # a raw test ECE above this calls for recalibration (chapter 11)
+    "error_auroc": 0.70,  # the spread "flags the wrong frames" at this error AUROC or above
 }
 
 #: The verdict categories.

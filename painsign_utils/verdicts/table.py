@@ -12,9 +12,10 @@ from ..storage import artifacts_dir
 from .common import NA, NO, PARTLY, YES, Verdict
 from .explanations import expression_rises, gradcam_vs_ig
 from .models import best_model, sens_spec, test_drop
+from .reliability import mc_dropout_flags_errors, recalibration_helps
 from .signs import same_type, stable_better, three_types
 
-#: The claims, in the order of the paper.
+#: The claims, in the order of the paper, then the authors' later work (chapter 11).
 CHECKS: tuple[Callable[[Path], Verdict], ...] = (
     best_model,
     test_drop,
@@ -24,6 +25,8 @@ CHECKS: tuple[Callable[[Path], Verdict], ...] = (
     same_type,
     gradcam_vs_ig,
     expression_rises,
+    recalibration_helps,
+    mc_dropout_flags_errors,
 )
 
 
