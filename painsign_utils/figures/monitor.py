@@ -3,6 +3,8 @@
 :func:`plot_monitor` draws what a bedside screen would show: per-frame probabilities, the pain sign,
 the threshold with its crossings, stretches without a face, and surge/drop/no-face alerts.
 :func:`plot_speed` compares naive and optimized frames per second with the video's own rate.
+:func:`plot_pain_states` shows one video's sign with each rule's pain states and the true episodes,
+and the share of true episodes each rule confirms by how long they last.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import display_name
-from . import model_colour, use_style
+from . import model_colour, model_marker, use_style
 
 _ALERT_STYLE = {"surge": ("^", "#d62728"), "drop": ("v", "#1f77b4"), "no_face": ("x", "#555555")}
 
@@ -146,4 +148,116 @@ def plot_speed(table: pd.DataFrame, video_fps: float = 30.0, column: str = "e2e"
     )
     # Below the axes: inside, the legend would cover the labels of tall bars.
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+    return fig
+
+
+#: Colour of each pain state (monitor.painstates.STATES) in the state strips.
+STATE_COLOURS: dict[str, str] = {
+    "calm": "#b7dfb0",
+    "rising": "#ffd166",
+    "pain": "#d62728",
+    "recovering": "#f4a582",
+    "uncertain": "#9467bd",
+    "no_face": "#bbbbbb",
+}
+
+
+def plot_pain_states(
+    trace: pd.DataFrame,
+    rules: dict[str, str],
+    threshold: float,
+    hysteresis: float,
+    episodes: pd.DataFrame,
+    by_duration: pd.DataFrame,
+    model: str | None = None,
+    truth: pd.DataFrame | None = None,
+) -> plt.Figure:
+    """One video's sign with each rule's states, and the share of true episodes each rule confirms.
+
+    Parameters
+    ----------
+    trace : DataFrame
+        ``time, sign`` and one state column per rule
+        (:func:`painsign_utils.monitor.cached_states.video_trace`).
+    rules : dict
+        State column name -> its label in the figure, in the order of the strips.
+    threshold, hysteresis : float
+        θ (dashed) and the half-width of the dead band around it (shaded).
+    episodes : DataFrame
+        The video's true episodes ``onset, end`` (:func:`painsign_utils.monitor.episodes.true_episodes`).
+    by_duration : DataFrame
+        :func:`painsign_utils.monitor.episodes.detection_by_duration` over all videos, models and rules.
+    model : str, optional
+        The model of ``trace`` (its colour).
+    truth : DataFrame, optional
+        ``time, intensity`` of the synthetic truth, drawn dotted.
+    """
+    use_style()
+    fig = plt.figure(figsize=(10, 6.4))
+    grid = fig.add_gridspec(3, 1, height_ratios=[2.6, 0.35 * len(rules) + 0.3, 2.4], hspace=0.45)
+    ax = fig.add_subplot(grid[0])
+    strip = fig.add_subplot(grid[1], sharex=ax)
+    share = fig.add_subplot(grid[2])
+    t = trace["time"].to_numpy(dtype=float)
+    for k, (onset, end) in enumerate(episodes[["onset", "end"]].to_numpy().tolist()):
+        ax.axvspan(onset, end, color="#fde0dd", lw=0, label="true pain episode" if k == 0 else None)
+    if truth is not None:
+        ax.plot(
+            truth["time"], truth["intensity"], ":", color="#777777", lw=1, label="true intensity"
+        )
+    ax.axhspan(threshold - hysteresis, threshold + hysteresis, color="#dddddd", alpha=0.6, lw=0)
+    ax.axhline(
+        threshold, color="k", ls="--", lw=0.8, label=f"threshold {threshold:.2f} ± {hysteresis:g}"
+    )
+    ax.plot(
+        t,
+        trace["sign"],
+        color=model_colour(model, "#333333"),
+        lw=2,
+        label=f"causal sign ({display_name(model or 'model')})",
+    )
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("pain sign")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    # State strips: each sample's state holds until the next sample.
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    seen: set[str] = set()
+    for row, col in enumerate(rules):
+        states = trace[col].to_numpy()
+        cut = np.r_[0, np.flatnonzero(states[1:] != states[:-1]) + 1, len(states)]
+        for a, b in zip(cut[:-1], cut[1:]):
+            name = str(states[a])
+            strip.broken_barh(
+                [(t[a], (t[b - 1] + dt) - t[a])],
+                (row - 0.4, 0.8),
+                color=STATE_COLOURS.get(name, "k"),
+                label=name.replace("_", " ") if name not in seen else None,
+            )
+            seen.add(name)
+    strip.set_yticks(range(len(rules)), list(rules.values()))
+    strip.set_ylim(len(rules) - 0.5, -0.5)
+    strip.set_xlabel("time (s)")
+    strip.spines["left"].set_visible(False)
+    strip.legend(loc="upper left", bbox_to_anchor=(1.01, 1.3), fontsize=8, frameon=False, ncol=2)
+    # Share of all true episodes confirmed, by how long the episode lasted.
+    bins = by_duration.drop_duplicates(["low", "high"])[["low", "high"]].to_numpy()
+    x = np.arange(len(bins))
+    for (m, rule), g in by_duration.groupby(["model", "rule"], sort=False):
+        first = rule == next(iter(rules))
+        share.plot(
+            x,
+            g["share"].to_numpy(),
+            marker=model_marker(m),
+            color=model_colour(m, "#333333"),
+            ls="-" if first else ":",
+            mfc=None if first else "none",
+            label=f"{display_name(m)}, {rules.get(rule, rule)}",
+        )
+    names = [f"{lo:g}–{hi:g} s" if np.isfinite(hi) else f"≥ {lo:g} s" for lo, hi in bins]
+    counts = by_duration.groupby(["low", "high"], sort=False)["episodes"].first().to_numpy()
+    share.set_xticks(x, [f"{n}\n(n = {c})" for n, c in zip(names, counts)])
+    share.set_xlabel("duration of the true pain episode (all test videos)")
+    share.set_ylabel("share confirmed")
+    share.set_ylim(-0.03, 1.05)
+    share.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig

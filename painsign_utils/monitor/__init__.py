@@ -5,12 +5,16 @@ statistics), ``settings`` (:class:`MonitorSettings`, the monitor's settings in o
 ``alerts`` (:class:`Alert`, the surge/drop rule), ``states`` (:class:`MonitorState`, what the
 monitor shows after each frame), ``sources`` (video file, camera or iterable; decoding ahead),
 ``pipeline`` (:class:`PainMonitor`: detect, crop, classify, then the stream, alerts and sign type),
-``recorded`` (a run's probabilities kept, so that a re-run replays them) and ``screen`` (which test
-video makes the alerts fire, from chapter 03's cached probabilities).
+``recorded`` (a run's probabilities kept, so that a re-run replays them), ``screen`` (which test
+video makes the alerts fire, from chapter 03's cached probabilities), ``painstates``
+(:class:`PainStates`: calm / rising / pain / recovering / uncertain / no face, with hysteresis and
+dwell times), ``episodes`` (true pain episodes of the synthetic truth, states scored against them)
+and ``cached_states`` (chapter 03's cached probabilities through the states, per model and oracle).
 The monitor is always causal (docs/design.md, "The two protocols").
 """
 
 from .alerts import Alert, ChangeAlerts
+from .painstates import PainStates, pain_states
 from .pipeline import PainMonitor, paper_sign_type, stream_sign
 from .recorded import replay, run_recorded
 from .screen import alert_counts, alert_screen, largest_change, pick_alert_video
@@ -25,12 +29,14 @@ __all__ = [
     "MonitorSettings",
     "MonitorState",
     "PainMonitor",
+    "PainStates",
     "StreamingSign",
     "alert_counts",
     "alert_screen",
     "iter_source",
     "largest_change",
     "paper_sign_type",
+    "pain_states",
     "pick_alert_video",
     "prefetch",
     "replay",
