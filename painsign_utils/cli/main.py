@@ -64,8 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = bool(args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0"))
-    if not debug:  # FFmpeg's own warnings about a damaged file would bury the one error line
+    if not debug:  # FFmpeg's and OpenCV's own warnings would bury the one error line
         os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
