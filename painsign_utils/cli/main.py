@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="painsign",
         description="The neonatal pain-sign book: synthetic data, the book runner and its papermill "
-        "parameters, manifests, videos.",
+        "parameters, manifests, and the monitor of videos, cameras and streams.",
     )
     parser.add_argument("--version", action="version", version=f"painsign {__version__}")
     parser.add_argument(

@@ -212,6 +212,8 @@ def monitor_command(args: argparse.Namespace) -> int:
             if capture is not None:
                 capture.close()
     ended = signals["signal"] or (capture.ended if capture else "end of file")
+    if not source.live and ended != "end of file":  # keep a complete run's files of this name
+        outputs.prefix = unused_prefix(out, f"{prefix}-{ended}")
     finish_run(
         args,
         source,

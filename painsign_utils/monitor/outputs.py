@@ -17,6 +17,7 @@ until it is complete.
 from __future__ import annotations
 
 import csv
+import glob
 import math
 import os
 from collections.abc import Iterable, Mapping
@@ -59,7 +60,7 @@ def run_prefix(
 def unused_prefix(folder: str | Path, prefix: str) -> str:
     """``prefix``, or ``prefix-2``, ``-3``... when files of another run already start with it."""
     folder, name, k = Path(folder), prefix, 1
-    while folder.is_dir() and any(folder.glob(f"{name}_*")):
+    while folder.is_dir() and any(folder.glob(f"{glob.escape(name)}_*")):
         k += 1
         name = f"{prefix}-{k}"
     return name
@@ -95,11 +96,13 @@ class RunOutputs:
     folder : path
         Output folder (created with the first record; removed by :meth:`discard` if it was).
     prefix : str
-        From :func:`run_prefix`.
+        From :func:`run_prefix`. The final files take :attr:`prefix` as it is when
+        :meth:`finish` runs (a run that stopped early can be given another name).
     """
 
     def __init__(self, folder: str | Path, prefix: str):
         self.folder, self.prefix = Path(folder), prefix
+        self._partial_prefix = prefix  # the partial files keep theirs if the final name changes
         self._files: dict[str, object] = {}
         self._writers: dict[str, csv.writer] = {}
         self._created: list[Path] = []
@@ -110,7 +113,7 @@ class RunOutputs:
 
     def partial(self, kind: str) -> Path:
         """Where ``kind``'s records accumulate while the run goes."""
-        return self.path(kind, ".partial.csv")
+        return self.folder / f"{self._partial_prefix}_{kind}.partial.csv"
 
     def open(self) -> None:
         """Create the folder and the partial files with their headers (the first record does it)."""

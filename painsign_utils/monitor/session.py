@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -88,10 +89,10 @@ class SessionStats:
     received, analysed, dropped, classified, with_face : int
         Frames the source delivered, that reached the monitor, that the queue dropped, that were
         classified, and in which a face was found.
-    latencies_ms : list of float
-        Capture-to-sign delay of each analysed frame.
-    finals : list of ndarray
-        The finalized sign, in order (concatenated: one value per frame once the session ended).
+    latencies_ms : array of float
+        Capture-to-sign delay of each analysed frame (8 bytes a frame: a night fits).
+    finals : array of float
+        The finalized sign, in order (one value per frame once the session ended).
     no_face : list of tuple
         Intervals without a face (:data:`NO_FACE_COLUMNS`).
     first_time, last_time : float
@@ -103,15 +104,15 @@ class SessionStats:
     dropped: int = 0
     classified: int = 0
     with_face: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
-    finals: list[np.ndarray] = field(default_factory=list)
+    latencies_ms: array = field(default_factory=lambda: array("d"))
+    finals: array = field(default_factory=lambda: array("d"))
     no_face: list[tuple] = field(default_factory=list)
     first_time: float = math.nan
     last_time: float = math.nan
 
     def sign(self) -> np.ndarray:
         """The finalized sign of every frame so far."""
-        return np.concatenate(self.finals) if self.finals else np.empty(0)
+        return np.frombuffer(self.finals, dtype=float).copy()
 
     def latency(self) -> dict[str, float]:
         """Capture-to-sign delay in ms: ``mean``, ``p50``, ``p95``, ``max`` (NaN with none)."""
@@ -183,7 +184,7 @@ def run_session(
         gap.clear()
 
     def record(st: MonitorState, item: Captured | None, now: float) -> tuple:
-        stats.finals.append(st.final)
+        stats.finals.extend(st.final.tolist())
         classified = item is not None and st.frame % every == 0
         box = monitor.located.popleft() if classified else None
         face = None if not classified else not math.isnan(st.prob)
@@ -242,7 +243,7 @@ def run_session(
             break
     last = monitor.finish()
     if last is not None:
-        stats.finals.append(last.final)
+        stats.finals.extend(last.final.tolist())
         if last.alerts:
             sink.alerts(list(last.alerts))
     if gap:
