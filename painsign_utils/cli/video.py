@@ -194,6 +194,8 @@ def monitor_command(args: argparse.Namespace) -> int:
             )
         try:
             stats = run_session(mon, batches, outputs, source.live, signals["stop"], bar.update)
+            if not stats.analysed and signals["signal"]:
+                raise KeyboardInterrupt()  # stopped before any frame: nothing to summarize
             if not stats.analysed:
                 why = "stalled" if capture and capture.ended == STALLED else "ended"
                 raise DataError(
