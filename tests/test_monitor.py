@@ -225,11 +225,20 @@ def test_frames_pipeline_matches_offline_sign_of_its_probabilities():
     assert np.isnan(probs).sum() == len(range(0, 40, 7))
     finals = np.concatenate([st.final for st in states])
     assert np.array_equal(finals, sign.pain_sign(probs, mon.window))
-    # Detecting every 3rd frame holds the box in between.
+    # Detecting every 3rd frame holds the box in between; a frame without a face makes the next
+    # one look again, so a face that returns is found at once.
     det2 = _FixedDetector()
     mon2 = PainMonitor(clf, detector=det2, fps=10, detect_every=3)
-    list(mon2.run(frames))
-    assert det2.calls == math.ceil(40 / 3)
+    probs2 = np.array([st.prob for st in mon2.run(frames)][:40])
+    held, looked = False, []
+    for k in range(40):
+        if not held or k % 3 == 0:
+            looked.append(k)
+            held = k % 7 != 0
+    assert det2.calls == len(looked) > math.ceil(40 / 3)
+    lost = [k for k in looked if k % 7 == 0]  # the detector looked and found no face
+    assert lost and {k + 1 for k in lost} <= set(looked)
+    assert np.flatnonzero(np.isnan(probs2)).tolist() == lost
 
 
 def test_prefetch_keeps_order_reraises_and_stops_early():
@@ -283,11 +292,15 @@ def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsy
     )
     line = capsys.readouterr().out
     assert "mean probability" in line and "crossings" in line and "sign type" in line
-    frames = __import__("pandas").read_csv(out / "clip_ncnn_frames.csv")
+    (exact,) = out.glob("clip_ncnn_*_frames.csv")  # --weights is a setting: its digest
+    frames = __import__("pandas").read_csv(exact)
     assert len(frames) == 12 and frames["face"].all()
-    assert (out / "clip_ncnn_sign.png").exists() and (out / "clip_ncnn_summary.json").exists()
+    prefix = exact.name.removesuffix("_frames.csv")
+    for name in ("sign.png", "summary.json", "alerts.csv", "noface.csv"):
+        assert (out / f"{prefix}_{name}").exists()
     # Classifying every 3rd frame: only those say whether a face was seen; the sign covers all.
-    fast = tmp_path / "fast"
+    # Its files get their own names: the exact run's are kept.
+    fast = out
     assert (
         main(
             [
@@ -304,7 +317,8 @@ def test_video_command_writes_csv_plot_summary_and_fails_cleanly(tmp_path, capsy
         )
         == 0
     )
-    frames3 = __import__("pandas").read_csv(fast / "clip_ncnn_frames.csv")
+    (fast_csv,) = set(fast.glob("clip_ncnn_*_frames.csv")) - {exact}
+    frames3 = __import__("pandas").read_csv(fast_csv)
     assert frames3["classified"].tolist() == [k % 3 == 0 for k in range(12)]
     assert (
         frames3.loc[frames3["classified"], "face"].all()

@@ -192,8 +192,8 @@ def test_a_registered_model_trains_runs_on_a_video_and_is_offered_by_the_cli(
         ]
     )
     assert code == 0, capsys.readouterr().err
-    summary = json.loads(next(out.glob(f"*_{TINY}_summary.json")).read_text())
-    frames = pd.read_csv(next(out.glob(f"*_{TINY}_frames.csv")))
+    summary = json.loads(next(out.glob(f"*_{TINY}_*_summary.json")).read_text())
+    frames = pd.read_csv(next(out.glob(f"*_{TINY}_*_frames.csv")))
     assert summary["model"] == TINY and summary["frames_with_face"] > 0
     assert frames["prob"].dropna().between(0, 1).all()
 

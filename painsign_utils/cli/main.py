@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="painsign",
         description="The neonatal pain-sign book: synthetic data, the book runner and its papermill "
-        "parameters, manifests, videos.",
+        "parameters, manifests, and the monitor of videos, cameras and streams.",
     )
     parser.add_argument("--version", action="version", version=f"painsign {__version__}")
     parser.add_argument(
@@ -64,8 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = bool(args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0"))
-    if not debug:  # FFmpeg's own warnings about a damaged file would bury the one error line
+    if not debug:  # FFmpeg's and OpenCV's own warnings would bury the one error line
         os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

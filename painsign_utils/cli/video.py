@@ -1,117 +1,70 @@
-"""``painsign video FILE``: the pain sign of one video, from the command line.
+"""``painsign monitor SOURCE`` and ``painsign video FILE``: the pain sign of a camera, stream or video.
 
-Owns the ``video`` subcommand: it runs :class:`painsign_utils.monitor.PainMonitor` over a video file
-with a trained model and writes the per-frame CSV, the sign plot and a one-line summary (mean
-probability, prediction, entropy, crossings, sign type). :mod:`painsign_utils.cli.main` registers
-it through :func:`register`.
+Owns both subcommands (one implementation; ``video`` is ``monitor`` for files, kept for its
+users) and the checkpoint they use. :mod:`painsign_utils.cli.main` registers them through
+:func:`register`; their options are :mod:`.monitor_args`'s.
 
-Everything that can be checked is checked before the first frame is decoded: the options' ranges,
-that ``--out`` is a writable folder, the checkpoint and its threshold. A damaged video whose frames
-run out before the container's count stops with ``read N of M frames from FILE`` unless
-``--allow-partial`` (then the summary records ``frames_expected`` and ``frames_read``). ``--fast``
-turns bf16 autocast on where the CPU or GPU has native bf16 and prints its agreement with float32.
+SOURCE is a video file, a camera index (``0``) or a URL OpenCV opens (``rtsp://...``,
+``http://.../video.mjpg``). A file is read in full; a live source through a queue of ``--queue``
+frames that drops the oldest when the model is slower than the source, each frame stamped with its
+capture time (:mod:`painsign_utils.monitor.live`). The per-frame CSV (face box, probability, sign,
+capture-to-sign delay), the alerts and the intervals without a face are written as the run goes
+and completed at its end (:mod:`painsign_utils.monitor.outputs`); the summary is one line and a
+JSON file. Ctrl-C and SIGTERM end a run cleanly with its summary (a live run then exits 0, a
+file's with 130 or 143, since it is incomplete).
+
+Everything that can be checked is checked before the first frame: the options' ranges, that
+``--out`` is a writable folder, the source, the checkpoint and its threshold. A camera or URL that
+cannot be opened, or that delivers no frame for ``--stall-seconds``, ends in one error line (exit
+2); a stall after frames came completes the outputs first. A damaged file whose frames run out
+before the container's count stops with ``read N of M frames from FILE`` unless
+``--allow-partial``. ``--fast`` turns bf16 autocast on where the CPU or GPU has native bf16 and
+prints its agreement with float32.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 from ..errors import ConfigError, DataError, ModelError
 
 #: Crops used to measure ``--fast``'s agreement with float32.
 AGREEMENT_SAMPLE = 64
+#: Frame rate assumed for a live source that reports none (and no ``--fps``).
+DEFAULT_LIVE_FPS = 30.0
+#: Exit status of a file run ended by a signal (its results are incomplete), as ``main``'s.
+SIGNAL_STATUS = {"interrupted": 130, "terminated": 143}
 
 
-def register(subparsers) -> argparse.ArgumentParser:
-    """Add the ``video`` subcommand to ``painsign``'s subparsers."""
+def register(subparsers) -> None:
+    """Add the ``monitor`` and ``video`` subcommands to ``painsign``'s subparsers."""
+    from .monitor_args import add_monitor_options
+
     p = subparsers.add_parser(
+        "monitor",
+        help="live pain sign of a camera, stream URL or video file: CSVs as it goes, summary",
+        description="Run the real-time monitor on a camera, a stream or a video file. Outputs: "
+        "<name>_frames.csv (per frame: face box, probability, sign, capture-to-sign delay), "
+        "_alerts.csv, _noface.csv, _sign.png, _summary.json; <name> holds a digest of the "
+        "options set away from their defaults. Ctrl-C or SIGTERM ends a run with its summary.",
+    )
+    p.add_argument(
+        "source",
+        help="video file, camera index (0, 1, ...) or URL (rtsp://..., http://.../video.mjpg)",
+    )
+    add_monitor_options(p, live=True)
+    p.set_defaults(func=monitor_command)
+    v = subparsers.add_parser(
         "video",
-        help="pain sign of a video: per-frame CSV, sign plot, one-line summary",
-        description="Run the real-time monitor over a video file with a trained model.",
+        help="pain sign of a video file: per-frame CSV, sign plot, one-line summary",
+        description="Run the real-time monitor over a video file with a trained model "
+        "(painsign monitor FILE, without the options of live sources).",
     )
-    from ..registry import get_spec, list_models
-    from .args import bounded_int, fraction, positive_float, probability, profile_name
-
-    p.add_argument("file", type=Path, help="video file (any format OpenCV reads)")
-    p.add_argument(
-        "--model", default="ncnn", choices=list_models(), help="architecture (default: %(default)s)"
-    )
-    p.add_argument(
-        "--weights",
-        type=Path,
-        default=None,
-        help="checkpoint (.pt) from training; default: the best fold of --profile",
-    )
-    p.add_argument(
-        "--profile",
-        type=profile_name,
-        default="demo",
-        help="profile name whose trained model is used when --weights is not given "
-        "(default: %(default)s)",
-    )
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: beside FILE)")
-    p.add_argument(
-        "--threshold",
-        type=probability,
-        default=None,
-        help="classification threshold in (0, 1) (default: the checkpoint's Youden threshold)",
-    )
-    p.add_argument(
-        "--batch",
-        type=bounded_int(1, 4096),
-        default=None,
-        help="frames per forward pass (default: the model's, "
-        + ", ".join(f"{m} {get_spec(m).video_batch}" for m in list_models())
-        + ")",
-    )
-    p.add_argument(
-        "--classify-every",
-        type=bounded_int(1, 10_000),
-        default=1,
-        help="classify every k-th frame; the sign averages the classified ones "
-        "(default: 1, exact; 3 keeps N-CNN above 200 fps on 2 CPU cores, see chapter 08)",
-    )
-    p.add_argument(
-        "--detect-every",
-        type=bounded_int(1, 10_000),
-        default=1,
-        help="run the face detector on every k-th classified frame, holding the box between "
-        "(default: 1, exact)",
-    )
-    p.add_argument(
-        "--detect-side",
-        type=bounded_int(32, 8192),
-        default=640,
-        help="longer side of the frame the detector sees (default: %(default)s)",
-    )
-    p.add_argument(
-        "--alert-delta", type=fraction, default=0.3, help="surge/drop size (default: %(default)s)"
-    )
-    p.add_argument(
-        "--alert-seconds",
-        type=positive_float,
-        default=2.0,
-        help="surge/drop within (default: %(default)s s)",
-    )
-    p.add_argument(
-        "--allow-partial",
-        action="store_true",
-        help="score a damaged video whose frames end before its announced count "
-        "(warns; the summary records frames_expected and frames_read)",
-    )
-    p.add_argument(
-        "--fast",
-        action="store_true",
-        help="bf16 autocast where the hardware has native bf16 (prints its agreement "
-        "with float32; exact float32 elsewhere)",
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=video_command)
-    return p
+    v.add_argument("file", type=Path, help="video file (any format OpenCV reads)")
+    add_monitor_options(v, live=False)
+    v.set_defaults(func=monitor_command)
 
 
 def resolve_checkpoint(model: str, weights: Path | None, profile: str) -> Path:
@@ -140,7 +93,7 @@ def resolve_checkpoint(model: str, weights: Path | None, profile: str) -> Path:
     )
 
 
-def _checked_threshold(value: object, ckpt: Path) -> float:
+def checked_threshold(value: object, ckpt: Path) -> float:
     """The checkpoint's threshold as a number in (0, 1), or :class:`ModelError`."""
     if value is None:
         raise ModelError(f"{ckpt} has no threshold; pass --threshold")
@@ -155,127 +108,142 @@ def _checked_threshold(value: object, ckpt: Path) -> float:
     return t
 
 
-def video_command(args: argparse.Namespace) -> int:
-    """Run the monitor on ``args.file`` and write ``<stem>_<model>_frames.csv``, ``_sign.png``, ``_summary.json``."""
-    from ..figures import save
-    from ..figures.monitor import plot_monitor
+def monitor_command(args: argparse.Namespace) -> int:
+    """Run the monitor on ``args.source`` (or ``args.file``) and write ``<name>_frames.csv``,
+    ``_alerts.csv``, ``_noface.csv``, ``_sign.png`` and ``_summary.json``."""
     from ..inference import FrameClassifier
     from ..models import load_checkpoint
-    from ..monitor import PainMonitor
+    from ..monitor.live import STALLED
+    from ..monitor.outputs import RunOutputs, run_prefix, unused_prefix
+    from ..monitor.session import BoxMonitor, run_session
+    from ..monitor.sources import file_batches, open_live, parse_source
     from ..registry import get_spec
-    from ..sign import shannon_entropy, threshold_crossings
-    from ..storage import write_csv, write_json
-    from ..video import iter_frames, video_info
+    from ..runtime import progress
+    from ..video import video_info
     from .args import output_folder
+    from .monitor_args import changed_settings, stop_on_signals
+    from .monitor_summary import finish_run
 
-    path = Path(args.file)
-    out = Path(args.out) if args.out else path.parent
+    live_options = hasattr(args, "queue")
+    source = parse_source(args.source if live_options else args.file)
+    out = Path(args.out) if args.out else (Path(".") if source.live else source.target.parent)
     try:
         output_folder(out, "--out" if args.out else "the video's folder")
     except ConfigError as exc:
         raise ConfigError(f"{exc}; pass --out FOLDER" if not args.out else str(exc)) from None
-    info = video_info(path)  # DataError with one line if missing or unreadable
-    ckpt = resolve_checkpoint(args.model, args.weights, args.profile)
-    model = load_checkpoint(ckpt)
-    if model.name != args.model:
-        raise ModelError(f"{ckpt} holds a {model.name} model, not {args.model}")
-    threshold = (
-        args.threshold if args.threshold is not None else _checked_threshold(model.threshold, ckpt)
-    )
-    stem = f"{path.stem}_{args.model}"
-    batch = args.batch or get_spec(args.model).video_batch
-    clf = FrameClassifier(model, batch_size=batch, bf16="auto" if args.fast else False)
+    fps_given = getattr(args, "fps", None)
+    capture = info = None
+    if source.live:
+        capture, fps = open_live(source, args.queue, args.stall_seconds)  # one-line DataError
+        fps = fps_given or fps or DEFAULT_LIVE_FPS
+    else:
+        info = video_info(source.target)  # DataError with one line if missing or unreadable
+        fps = fps_given or info.fps
     try:
-        mon = PainMonitor(
-            clf,
-            fps=info.fps,
-            threshold=float(threshold),
-            detect_every=args.detect_every,
-            classify_every=args.classify_every,
-            detect_side=args.detect_side,
-            alert_delta=args.alert_delta,
-            alert_seconds=args.alert_seconds,
-            history_s=max(info.duration, 1.0) + 1.0,
+        ckpt = resolve_checkpoint(args.model, args.weights, args.profile)
+        model = load_checkpoint(ckpt)
+        if model.name != args.model:
+            raise ModelError(f"{ckpt} holds a {model.name} model, not {args.model}")
+        threshold = float(
+            args.threshold
+            if args.threshold is not None
+            else checked_threshold(model.threshold, ckpt)
         )
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    if args.fast:
-        print(_fast_line(clf, mon, path))
+        batch = args.batch or get_spec(args.model).video_batch
+        clf = FrameClassifier(model, batch_size=batch, bf16="auto" if args.fast else False)
+        try:
+            mon = BoxMonitor(
+                clf,
+                fps=fps,
+                threshold=threshold,
+                detect_every=args.detect_every,
+                classify_every=args.classify_every,
+                detect_side=args.detect_side,
+                alert_delta=args.alert_delta,
+                alert_seconds=args.alert_seconds,
+                no_face_seconds=args.no_face_seconds,
+                history_s=max(info.duration, 1.0) + 1.0 if info else 600.0,
+            )
+        except ConfigError as exc:
+            raise ConfigError(f"{source.name}: {exc}") from None
+        if args.fast:
+            print(fast_line(clf, mon, None if source.live else source.target))
+    except BaseException:
+        if capture is not None:
+            capture.close()
+        raise
+    started = time.strftime("%Y%m%d-%H%M%S") if source.live else None
+    settings = changed_settings(args, live_options)
+    prefix = run_prefix(source.stem, args.model, settings, started)
+    outputs = RunOutputs(out, unused_prefix(out, prefix) if source.live else prefix)
     report: dict = {}
-    frames_in = (
-        rgb for _, rgb in iter_frames(path, allow_partial=args.allow_partial, report=report)
+    with (
+        stop_on_signals() as signals,
+        progress(
+            total=None if source.live else info.n_frames,
+            unit="frame",
+            disable=args.quiet,
+            leave=False,
+        ) as bar,
+    ):
+        if source.live:
+            batches = capture.batches(batch, signals["stop"])
+        else:
+            batches = file_batches(
+                source.target, batch, args.allow_partial, report, signals["stop"]
+            )
+        try:
+            stats = run_session(mon, batches, outputs, source.live, signals["stop"], bar.update)
+            if not stats.analysed and signals["signal"]:
+                raise KeyboardInterrupt()  # stopped before any frame: nothing to summarize
+            if not stats.analysed:
+                why = "stalled" if capture and capture.ended == STALLED else "ended"
+                raise DataError(
+                    f"{source.name} delivered no frame"
+                    + (f" within {args.stall_seconds:g} s ({why})" if source.live else "")
+                )
+            if not stats.with_face and not source.live:
+                raise DataError(f"no face found in any frame of {source.name}")
+        except BaseException:
+            # A file can be run again: nothing half-written. A live run keeps its partial files
+            # (a recording cannot be repeated).
+            if not source.live:
+                outputs.discard()
+            raise
+        finally:
+            if capture is not None:
+                capture.close()
+    ended = signals["signal"] or (capture.ended if capture else "end of file")
+    if not source.live and ended != "end of file":  # keep a complete run's files of this name
+        outputs.prefix = unused_prefix(out, f"{prefix}-{ended}")
+    finish_run(
+        args,
+        source,
+        mon,
+        stats,
+        outputs,
+        capture,
+        report,
+        ended,
+        checkpoint=str(ckpt),
+        bf16=clf.bf16,
+        settings=settings,
     )
-    probs, signs = [], []
-    for st in mon.run(frames_in, max_latency_s=batch / info.fps, progress=not args.quiet):
-        if st.frame == len(probs):
-            probs.append(st.prob)
-        signs.append(st.final)
-    if not probs or np.isnan(probs).all():
-        raise DataError(f"no face found in any frame of {path}")
-    sign = np.concatenate(signs)
-    index = np.arange(len(probs))
-    classified = index % args.classify_every == 0
-    # Whether a face was seen is known only on the frames that were looked at.
-    face = pd.array(np.where(classified, ~np.isnan(probs), False), dtype="boolean")
-    face[~classified] = pd.NA
-    frames = pd.DataFrame(
-        {
-            "frame": index,
-            "time": index / info.fps,
-            "classified": classified,
-            "face": face,
-            "prob": probs,
-            "sign": sign,
-        }
-    )
-    write_csv(frames, out / f"{stem}_frames.csv")
-    mean = float(np.nanmean(probs))
-    summary = {
-        "video": str(path),
-        "model": args.model,
-        "checkpoint": str(ckpt),
-        "threshold": float(threshold),
-        "frames": len(probs),
-        "frames_classified": int(classified.sum()),
-        "frames_with_face": int(frames["face"].sum()),
-        "mean_prob": mean,
-        "prediction": "pain" if mean >= threshold else "nopain",
-        "entropy": shannon_entropy(sign),
-        "crossings": threshold_crossings(sign, threshold),
-        "sign_type": mon.sign_type,
-        "alerts": len(mon.alerts),
-        "frames_expected": report.get("frames_expected", len(probs)),
-        "frames_read": report.get("frames_read", len(probs)),
-        "partial": bool(report.get("partial")),
-        "bf16": clf.bf16,
-    }
-    fig = plot_monitor(
-        mon.history(),
-        mon.alert_table(),
-        threshold=float(threshold),
-        model=args.model,
-        title=f"{path.name}: {summary['prediction']} ({args.model})",
-    )
-    save(fig, out / f"{stem}_sign.png")
-    write_json(summary, out / f"{stem}_summary.json")
-    print(
-        f"{path.name} [{args.model}] mean probability {mean:.3f} -> {summary['prediction']} "
-        f"(threshold {threshold:.3f}); entropy {summary['entropy']:.2f} bits; "
-        f"{summary['crossings']} crossings; sign type {summary['sign_type']}; "
-        f"{summary['alerts']} alerts; outputs in {out}"
-        + (
-            f" (PARTIAL: {summary['frames_read']} of {summary['frames_expected']} frames)"
-            if summary["partial"]
-            else ""
+    if ended == STALLED:
+        raise DataError(
+            f"{source.name} delivered no frame for {args.stall_seconds:g} s (stalled); "
+            f"stopped after {stats.received} frames, outputs in {outputs.path('*', '')}"
         )
-    )
-    return 0
+    return SIGNAL_STATUS.get(ended, 0) if not source.live else 0
 
 
-def _fast_line(clf, mon, path: Path) -> str:
-    """One line saying what ``--fast`` does here, and its agreement with float32 on sample crops."""
+def fast_line(clf, mon, path: Path | None) -> str:
+    """One line saying what ``--fast`` does here, and its agreement with float32 on sample crops
+    of the video file ``path`` (None: a live source, nothing to sample before it starts)."""
     if not clf.bf16:
         return "--fast: no native bf16 on this machine; using exact float32"
+    if path is None:
+        return "--fast: bf16 autocast on (its agreement with float32 is measured on video files)"
     from ..inference import crop_for_model
     from ..video import iter_frames, video_info
 

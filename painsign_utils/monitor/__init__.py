@@ -3,8 +3,10 @@
 Submodules: ``streaming`` (:class:`StreamingSign`, the pure, bit-exact streaming sign and its
 statistics), ``settings`` (:class:`MonitorSettings`, the monitor's settings in one record),
 ``alerts`` (:class:`Alert`, the surge/drop rule), ``states`` (:class:`MonitorState`, what the
-monitor shows after each frame), ``sources`` (video file, camera or iterable; decoding ahead),
-``pipeline`` (:class:`PainMonitor`: detect, crop, classify, then the stream, alerts and sign type),
+monitor shows after each frame), ``sources`` (video file, camera, stream URL or iterable),
+``live`` (a camera or stream read through a queue that drops the oldest frame), ``session`` and
+``outputs`` (a command-line run and its files, written as it goes), ``pipeline``
+(:class:`PainMonitor`: detect, crop, classify, then the stream, alerts and sign type),
 ``recorded`` (a run's probabilities kept, so that a re-run replays them), ``screen`` (which test
 video makes the alerts fire, from chapter 03's cached probabilities), ``painstates``
 (:class:`PainStates`: calm / rising / pain / recovering / uncertain / no face, with hysteresis and

@@ -297,8 +297,9 @@ class PainMonitor:
         return self._detector
 
     def locate(self, rgb: np.ndarray):
-        """The face to classify in this frame: detected on every ``detect_every``-th frame, else held."""
-        if self.n_tracked % self.detect_every == 0:
+        """The face to classify in this frame: detected on every ``detect_every``-th frame, else held;
+        while no face is held, on every frame (a face that returns is found at once)."""
+        if self._track is None or self.n_tracked % self.detect_every == 0:
             found = self.detector.detect(rgb)
             self._track = found[0] if found else None
         self.n_tracked += 1
