@@ -177,8 +177,9 @@ def test_the_stream_gives_the_files_sign_where_no_frame_was_dropped(stream, tmp_
     file_csv = pd.read_csv(_one(tmp_path, "clip_tiny_cnn_*_frames.csv"))
     live_csv = pd.read_csv(_one(tmp_path, "127.0.0.1-*-video_*_tiny_cnn_*_frames.csv"))
     assert len(live_csv) == len(file_csv) == N_FRAMES and not live_csv["dropped"].any()
-    same = ["frame", "time", "classified", "face", "prob", "sign", "x", "y", "w", "h"]
+    same = ["frame", "time", "classified", "face", "prob", "sign", "state", "x", "y", "w", "h"]
     pd.testing.assert_frame_equal(live_csv[same], file_csv[same])
+    assert (file_csv.loc[list(NO_FACE), "state"] == "no_face").all()  # the pain states see it
     assert file_csv.loc[list(NO_FACE), ["x", "prob"]].isna().all().all()
     assert file_csv.drop(index=list(NO_FACE))[["x", "y", "w", "h"]].notna().all().all()
     noface = pd.read_csv(_one(tmp_path, "127.0.0.1-*_noface.csv"))

@@ -45,6 +45,14 @@ def positive_float(text: str) -> float:
     return value
 
 
+def nonnegative_float(text: str) -> float:
+    """A finite number >= 0."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
 def probability(text: str) -> float:
     """A number strictly between 0 and 1 (a classification threshold)."""
     value = _number(text)

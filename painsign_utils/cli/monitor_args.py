@@ -22,8 +22,16 @@ NOT_SETTINGS = frozenset({"file", "source", "out", "quiet", "debug", "command", 
 
 def add_monitor_options(p: argparse.ArgumentParser, live: bool) -> argparse.ArgumentParser:
     """Add the model, speed and alert options; with ``live``, those of cameras and streams too."""
+    from ..monitor.painstates import AUTHORS_TIMINGS
     from ..registry import get_spec, list_models
-    from .args import bounded_int, fraction, positive_float, probability, profile_name
+    from .args import (
+        bounded_int,
+        fraction,
+        nonnegative_float,
+        positive_float,
+        probability,
+        profile_name,
+    )
 
     p.add_argument(
         "--model", default="ncnn", choices=list_models(), help="architecture (default: %(default)s)"
@@ -94,6 +102,27 @@ def add_monitor_options(p: argparse.ArgumentParser, live: bool) -> argparse.Argu
         type=positive_float,
         default=1.0,
         help="alert when no face is seen for this long (default: %(default)s s, as chapter 08)",
+    )
+    p.add_argument(
+        "--hysteresis",
+        type=nonnegative_float,
+        default=AUTHORS_TIMINGS["hysteresis"],
+        help="pain states: a rise starts above threshold + this, a recovery below threshold - "
+        "this (default: %(default)s, the authors')",
+    )
+    p.add_argument(
+        "--confirm-seconds",
+        type=nonnegative_float,
+        default=AUTHORS_TIMINGS["confirm_s"],
+        help="pain states: pain is confirmed after the sign stays high this long "
+        "(default: %(default)s s, the authors')",
+    )
+    p.add_argument(
+        "--recover-seconds",
+        type=nonnegative_float,
+        default=AUTHORS_TIMINGS["recover_s"],
+        help="pain states: calm again after the sign stays low this long "
+        "(default: %(default)s s, the authors')",
     )
     p.add_argument(
         "--allow-partial",

@@ -48,6 +48,8 @@ def run_summary(args, source, mon, stats, capture, report: dict, ended: str, **f
         "sign_type": mon.sign_type,
         "alerts": len(mon.alerts),
         "alerts_by_kind": alert_counts(mon.alert_table()),
+        "pain_confirmations": stats.confirmations,
+        "pain_seconds": stats.pain_frames / mon.fps,
         "no_face_intervals": len(gaps),
         "no_face_seconds": float(sum(gaps)),
         "no_face_longest_s": gaps[longest] if gaps else 0.0,
@@ -75,6 +77,7 @@ def summary_line(s: dict, out: str) -> str:
             f"{Path(s['source']).name} [{s['model']}] mean probability {mean:.3f} -> "
             f"{s['prediction']} (threshold {s['threshold']:.3f}); entropy {s['entropy']:.2f} bits; "
             f"{s['crossings']} crossings; sign type {s['sign_type']}; {s['alerts']} alerts; "
+            f"pain confirmed {s['pain_confirmations']} time(s), {s['pain_seconds']:.1f} s; "
         )
         head += (
             f"no face for {s['no_face_seconds']:.1f} s in {s['no_face_intervals']} interval(s) "

@@ -115,6 +115,7 @@ def monitor_command(args: argparse.Namespace) -> int:
     from ..models import load_checkpoint
     from ..monitor.live import STALLED
     from ..monitor.outputs import RunOutputs, run_prefix, unused_prefix
+    from ..monitor.painstates import PainStates
     from ..monitor.session import BoxMonitor, run_session
     from ..monitor.sources import file_batches, open_live, parse_source
     from ..registry import get_spec
@@ -193,7 +194,16 @@ def monitor_command(args: argparse.Namespace) -> int:
                 source.target, batch, args.allow_partial, report, signals["stop"]
             )
         try:
-            stats = run_session(mon, batches, outputs, source.live, signals["stop"], bar.update)
+            states = PainStates(
+                mon.fps,
+                mon.threshold,
+                hysteresis=args.hysteresis,
+                confirm_s=args.confirm_seconds,
+                recover_s=args.recover_seconds,
+            )
+            stats = run_session(
+                mon, batches, outputs, source.live, signals["stop"], bar.update, states
+            )
             if not stats.analysed and signals["signal"]:
                 raise KeyboardInterrupt()  # stopped before any frame: nothing to summarize
             if not stats.analysed:

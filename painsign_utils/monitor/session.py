@@ -5,7 +5,7 @@ batches of :class:`~painsign_utils.monitor.live.Captured` frames (a file's frame
 newest frames of a live source), feeds the frames a live source dropped to the monitor as frames
 left unclassified (the sign interpolates over them, as over ``classify_every``), classifies the
 rest in one forward pass, and hands a record of every frame (its face box, probability, the sign
-shown, the delay from capture to that sign), every alert and every interval without a face to a
+shown, its pain state, the delay from capture to that sign), every alert and every interval without a face to a
 *sink* as soon as they are known. :class:`BoxMonitor` is the monitor that remembers which face
 box it used; :class:`SessionStats` what the summary reports.
 """
@@ -25,6 +25,7 @@ import numpy as np
 
 from .alerts import Alert
 from .live import Captured
+from .painstates import PainStates
 from .pipeline import PainMonitor
 from .states import MonitorState
 
@@ -39,6 +40,7 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "prob",
     "sign",
     "provisional",
+    "state",
     "x",
     "y",
     "w",
@@ -95,6 +97,8 @@ class SessionStats:
         The finalized sign, in order (one value per frame once the session ended).
     no_face : list of tuple
         Intervals without a face (:data:`NO_FACE_COLUMNS`).
+    confirmations, pain_frames : int
+        Times the pain states confirmed pain, and frames spent in confirmed pain.
     first_time, last_time : float
         Capture times (``time.monotonic()``) of the first and last frame.
     """
@@ -107,6 +111,8 @@ class SessionStats:
     latencies_ms: array = field(default_factory=lambda: array("d"))
     finals: array = field(default_factory=lambda: array("d"))
     no_face: list[tuple] = field(default_factory=list)
+    confirmations: int = 0
+    pain_frames: int = 0
     first_time: float = math.nan
     last_time: float = math.nan
 
@@ -147,6 +153,7 @@ def run_session(
     bgr: bool = True,
     stop: threading.Event | None = None,
     on_batch: Callable[[int], object] | None = None,
+    states: PainStates | None = None,
 ) -> SessionStats:
     """Run ``monitor`` over ``batches`` until they end or ``stop`` is set, then finish the sign.
 
@@ -164,6 +171,9 @@ def run_session(
         Checked between batches (Ctrl-C, SIGTERM): the session ends cleanly.
     on_batch : callable, optional
         Called with the number of frames of each batch once it is recorded (a progress bar).
+    states : PainStates, optional
+        The pain-state machine fed with each frame's sign (NaN where the face was not found);
+        default: the authors' timings at the monitor's frame rate and threshold.
 
     Returns
     -------
@@ -172,6 +182,7 @@ def run_session(
     import cv2
 
     stats = SessionStats()
+    machine = states or PainStates(monitor.fps, monitor.threshold)
     gap: list = []  # [start frame, start time] of the interval without a face in progress
     every = monitor.classify_every
 
@@ -200,6 +211,10 @@ def run_session(
         if item is not None:
             stats.latencies_ms.append(latency)
         captured = math.nan if item is None else item.time - stats.first_time
+        was_confirmed = machine.confirmed
+        state = machine.push(math.nan if face is False else st.sign)
+        stats.confirmations += int(machine.confirmed and not was_confirmed)
+        stats.pain_frames += int(state == "pain")
         return (
             st.frame,
             st.time,
@@ -210,6 +225,7 @@ def run_session(
             st.prob,
             st.sign,
             st.provisional,
+            state,
             *xywh,
             latency,
         )
