@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from painsign_utils.cli.main import main
+from painsign_utils.errors import DataError
 from painsign_utils.monitor.live import Captured, FrameQueue, LiveCapture
 from painsign_utils.monitor.sources import parse_source
 from tests.test_cli_errors import _env, assert_one_line_error, snapshot
@@ -303,3 +304,23 @@ def test_sigterm_ends_a_live_run_with_its_summary(stream, tmp_path):
     assert summary["ended"] == "terminated"
     assert len(pd.read_csv(_one(tmp_path / "o", "*_frames.csv"))) == summary["frames"] > 10
     assert not list((tmp_path / "o").glob("*.partial.csv"))
+
+
+def test_the_packages_mjpeg_server_plays_a_clip_at_its_rate(stream, tmp_path):
+    from painsign_utils.monitor.mjpeg import MJPEGServer, jpeg_frames
+
+    frames = jpeg_frames(stream["clip"], max_frames=6)
+    assert len(frames) == 6 and all(f[:2] == b"\xff\xd8" for f in frames)  # JPEG start marker
+    with MJPEGServer(frames, fps=30) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        cap = cv2.VideoCapture(server.url)
+        t0, n = time.monotonic(), 0
+        while cap.read()[0]:
+            n += 1
+        cap.release()
+        assert n == 6 and time.monotonic() - t0 >= 5 / 30  # paced, not as fast as it can
+        missing = cv2.VideoCapture(server.url.replace("video", "other"))
+        assert not missing.isOpened() or not missing.read()[0]
+        missing.release()
+    with pytest.raises(DataError):
+        jpeg_frames(tmp_path / "none.mp4")

@@ -123,3 +123,21 @@ def test_frame_scores_gathers_the_spread_measures_of_one_models_samples():
     assert np.isnan(uncertainty.frame_scores(y, samples)["coverage_theta3"])
     with pytest.raises(DataError, match="shape"):
         uncertainty.frame_scores(y, samples[0])
+
+
+def test_the_monitors_scenario_classifiers_return_the_mean_and_keep_the_spread(vgg):
+    from painsign_utils.inference import FrameClassifier
+    from painsign_utils.monitor.scenarios import EnsembleClassifier, MCDropoutClassifier
+
+    crops = _crops()
+    one = FrameClassifier(vgg, batch_size=4).predict(crops)
+    both = EnsembleClassifier([vgg, vgg], batch_size=4)
+    np.testing.assert_allclose(both.predict(crops), one, atol=1e-6)
+    assert both.spread_.shape == (6,) and both.spread_.max() < 1e-6
+    mc = MCDropoutClassifier(vgg, passes=5, seed=3, batch_size=4)
+    expected = uncertainty.mc_dropout(vgg, crops, 5, 3, 4)
+    np.testing.assert_allclose(mc.predict(crops), expected.mean(0), atol=1e-6)
+    np.testing.assert_allclose(mc.spread_, expected.std(0), atol=1e-6)
+    assert not np.allclose(mc.predict(crops), expected.mean(0))  # the next call draws new masks
+    with pytest.raises(ConfigError):
+        MCDropoutClassifier(vgg, passes=0)
