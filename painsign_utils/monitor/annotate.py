@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import cv2
@@ -129,9 +130,10 @@ class AnnotatedWriter:
             raise ConfigError(
                 f"cannot write {self.path}: {exc.strerror or type(exc).__name__}"
             ) from None
-        self._writer = cv2.VideoWriter(
-            str(self._tmp), cv2.VideoWriter_fourcc(*fourcc), self.fps, self.size
-        )
+        with _quiet_stderr():  # OpenCV's notes on the WebM tag or a missing encoder: we say it
+            self._writer = cv2.VideoWriter(
+                str(self._tmp), cv2.VideoWriter_fourcc(*fourcc), self.fps, self.size
+            )
         if not self._writer.isOpened():
             self.abort()
             raise ConfigError(
@@ -305,6 +307,28 @@ class AnnotatedWriter:
             raise
         self._stack.close()
         return self.path
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence what C code writes to the process's stderr (file descriptor 2) inside the block.
+
+    OpenCV's FFmpeg backend prints a line when it opens a WebM writer ("tag ... is not
+    supported", then it picks the right one) and several when an encoder is missing; the first
+    is noise in a notebook, the second is replaced by this module's one-line error.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

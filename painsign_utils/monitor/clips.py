@@ -3,21 +3,27 @@
 Owns :func:`annotate_video` (re-reads a video and draws each row of its per-frame table with
 :class:`~painsign_utils.monitor.annotate.AnnotatedWriter`), :func:`frames_table` (chapter 03's
 cached sign and pain states and chapter 01's detections merged into that table) and
-:func:`busiest_window` (which stretch of a recording a short clip shows). Chapters 04 and 08 use
-them on the synthetic test videos; the video command uses the writer directly, frame by frame.
+:func:`busiest_window` (which stretch of a recording a short clip shows). Chapter 08 uses
+them on the synthetic test videos; a live source would use the writer directly, frame by frame.
+:func:`scenario_clips` writes chapter 08's clip of each scenario and :func:`clips_html` the HTML
+that plays them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..data import is_synthetic
 from ..errors import DataError
+from ..evaluation.summary import samples_per_second
 from ..video import iter_frames
 from .annotate import LANDMARKS, AnnotatedWriter
+from .cached_states import video_trace
 
 
 def busiest_window(
@@ -181,3 +187,116 @@ def annotate_video(
     if writer is None:
         raise DataError(f"{video_path} holds none of the frames of its table")
     return writer.close()
+
+
+#: The scenarios of the synthetic videos, in the order the clips are shown.
+CLIP_SCENARIOS: tuple[str, ...] = (
+    "stable_rest",
+    "stable_pain",
+    "irregular",
+    "unstable",
+    "indeterminate",
+)
+
+
+def scenario_clips(
+    art: str | Path,
+    summary: pd.DataFrame,
+    videos: pd.DataFrame,
+    model: str,
+    timings: Mapping[str, float],
+    out_dir: str | Path,
+    seconds: float = 10.0,
+    strip_seconds: float = 10.0,
+    show_faces: bool = False,
+    scenarios: Sequence[str] = CLIP_SCENARIOS,
+) -> pd.DataFrame:
+    """One annotated clip per scenario: ``model``'s cached sign and pain states on a test video.
+
+    Per scenario, the test video whose states change most (then whose sign moves most) is drawn
+    over its :func:`busiest_window` of ``seconds``, at the analysis rate, into
+    ``<out_dir>/<scenario>.webm``. Scenarios without a test video are left out.
+
+    Parameters
+    ----------
+    art : path
+        The build's artifacts (chapter 03's ``inference/<model>/<video>.csv``).
+    summary : DataFrame
+        Chapter 03's ``tables/video_summary.csv`` (``model, video, scenario, threshold, window``).
+    videos : DataFrame
+        Chapter 01's ``faces/videos.csv`` (``path, dataset, detections``, optional ``rotate``).
+    timings : mapping
+        The pain states' timings (:func:`~painsign_utils.monitor.painstates.pain_states`).
+    show_faces : bool
+        Real data only: draw the faces instead of blurring them (synthetic faces are shown).
+
+    Returns
+    -------
+    DataFrame
+        ``scenario, video, clip, start_s, seconds, frames, threshold``.
+    """
+    rows = []
+    by_stem = {Path(p).stem: r for p, r in zip(videos["path"], videos.to_dict("records"))}
+    mine = summary[(summary["model"] == model) & summary["scenario"].isin(list(scenarios))]
+    for scenario in scenarios:
+        best = None
+        for row in mine[mine["scenario"] == scenario].itertuples(index=False):
+            path = Path(art) / "inference" / model / f"{row.video}.csv"
+            if not path.exists() or row.video not in by_stem:
+                continue
+            probs = pd.read_csv(path)
+            trace = video_trace(probs, float(row.threshold), int(row.window), {"state": timings})
+            changes = int((trace["state"].to_numpy()[1:] != trace["state"].to_numpy()[:-1]).sum())
+            sign = trace["sign"].dropna()
+            key = (changes, float(np.ptp(sign)) if len(sign) else 0.0)
+            if best is None or key > best[0]:
+                best = (key, row, probs, trace)
+        if best is None:
+            continue
+        _, row, probs, trace = best
+        video = by_stem[row.video]
+        det = video.get("detections")
+        det = pd.read_csv(det) if isinstance(det, str) and Path(det).exists() else None
+        table = frames_table(trace, probs["frame"], det, "state")
+        start = busiest_window(table["time"], table["sign"], table["state"], seconds)
+        clip = Path(out_dir) / f"{scenario}.webm"
+        annotate_video(
+            video["path"],
+            table,
+            clip,
+            float(row.threshold),
+            start_s=start,
+            duration_s=seconds,
+            strip_seconds=strip_seconds,
+            faces_allowed=bool(show_faces) or is_synthetic(str(video.get("dataset", ""))),
+            rotate=int(video.get("rotate", 0) or 0),
+        )
+        shown = table[(table["time"] >= start) & (table["time"] < start + seconds)]
+        rows.append(
+            {
+                "scenario": scenario,
+                "video": row.video,
+                "clip": str(clip),
+                "start_s": start,
+                "seconds": float(len(shown)) / samples_per_second(table["time"]),
+                "frames": len(shown),
+                "threshold": float(row.threshold),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["scenario", "video", "clip", "start_s", "seconds", "frames", "threshold"]
+    )
+
+
+def clips_html(clips: pd.DataFrame, width: int = 320) -> str:
+    """HTML that plays each clip of :func:`scenario_clips` (``<video controls>``), labelled with
+    its scenario and video; the ``src`` is the clip's absolute path, which the book's Sphinx
+    extension copies into the build and rewrites."""
+    items = [
+        f'<div class="painsign-clip" style="display:inline-block;margin:4px;text-align:center">'
+        f'<video controls loop muted playsinline preload="metadata" width="{width}" '
+        f'src="{html.escape(str(Path(c.clip).resolve()))}"></video>'
+        f"<br><code>{html.escape(c.scenario)}</code> ({html.escape(c.video)})</div>"
+        for c in clips.itertuples(index=False)
+    ]
+    return '<div class="painsign-clips">' + "".join(items) + "</div>"
