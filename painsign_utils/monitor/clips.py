@@ -3,10 +3,10 @@
 Owns :func:`annotate_video` (re-reads a video and draws each row of its per-frame table with
 :class:`~painsign_utils.monitor.annotate.AnnotatedWriter`), :func:`frames_table` (chapter 03's
 cached sign and pain states and chapter 01's detections merged into that table) and
-:func:`busiest_window` (which stretch of a recording a short clip shows). Chapter 08 uses
+:func:`busiest_window` (which stretch of a recording a short clip shows). Chapters 04 and 08 use
 them on the synthetic test videos; a live source would use the writer directly, frame by frame.
-:func:`scenario_clips` writes chapter 08's clip of each scenario and :func:`clips_html` the HTML
-that plays them.
+:func:`video_clip` writes one video's clip (chapter 04's irregular example), :func:`scenario_clips`
+chapter 08's clip of each scenario, and :func:`clips_html` the HTML that plays them.
 """
 
 from __future__ import annotations
@@ -254,38 +254,84 @@ def scenario_clips(
         if best is None:
             continue
         _, row, probs, trace = best
-        video = by_stem[row.video]
-        det = video.get("detections")
-        det = pd.read_csv(det) if isinstance(det, str) and Path(det).exists() else None
-        table = frames_table(trace, probs["frame"], det, "state")
-        start = busiest_window(table["time"], table["sign"], table["state"], seconds)
-        clip = Path(out_dir) / f"{scenario}.webm"
-        annotate_video(
-            video["path"],
-            table,
-            clip,
-            float(row.threshold),
-            start_s=start,
-            duration_s=seconds,
-            strip_seconds=strip_seconds,
-            faces_allowed=bool(show_faces) or is_synthetic(str(video.get("dataset", ""))),
-            rotate=int(video.get("rotate", 0) or 0),
+        clip = video_clip(
+            by_stem[row.video],
+            row,
+            probs,
+            timings,
+            Path(out_dir) / f"{scenario}.webm",
+            seconds,
+            strip_seconds,
+            show_faces,
+            trace,
         )
-        shown = table[(table["time"] >= start) & (table["time"] < start + seconds)]
-        rows.append(
-            {
-                "scenario": scenario,
-                "video": row.video,
-                "clip": str(clip),
-                "start_s": start,
-                "seconds": float(len(shown)) / samples_per_second(table["time"]),
-                "frames": len(shown),
-                "threshold": float(row.threshold),
-            }
-        )
+        rows.append({"scenario": scenario, **clip})
     return pd.DataFrame(
         rows, columns=["scenario", "video", "clip", "start_s", "seconds", "frames", "threshold"]
     )
+
+
+def video_clip(
+    video: Mapping,
+    row,
+    probs: pd.DataFrame,
+    timings: Mapping[str, float],
+    out_path: str | Path,
+    seconds: float = 10.0,
+    strip_seconds: float = 10.0,
+    show_faces: bool = False,
+    trace: pd.DataFrame | None = None,
+) -> dict:
+    """The annotated clip of one video's cached probabilities over its :func:`busiest_window`.
+
+    Parameters
+    ----------
+    video : mapping
+        The video's row of chapter 01's ``faces/videos.csv`` (``path, dataset, detections``,
+        optional ``rotate``).
+    row : record
+        Its row of chapter 03's video summary (``video, threshold, window`` as attributes or keys).
+    probs : DataFrame
+        Chapter 03's ``inference/<model>/<video>.csv`` (``frame, time, prob``).
+    timings, out_path, seconds, strip_seconds, show_faces
+        As :func:`scenario_clips`.
+    trace : DataFrame, optional
+        :func:`~painsign_utils.monitor.cached_states.video_trace` of ``probs`` with a ``state``
+        column, when already computed.
+
+    Returns
+    -------
+    dict
+        ``video, clip, start_s, seconds, frames, threshold``.
+    """
+    get = row.get if isinstance(row, Mapping) else row.__getattribute__
+    threshold, window = float(get("threshold")), int(get("window"))
+    if trace is None:
+        trace = video_trace(probs, threshold, window, {"state": timings})
+    det = video.get("detections")
+    det = pd.read_csv(det) if isinstance(det, str) and Path(det).exists() else None
+    table = frames_table(trace, probs["frame"], det, "state")
+    start = busiest_window(table["time"], table["sign"], table["state"], seconds)
+    annotate_video(
+        video["path"],
+        table,
+        out_path,
+        threshold,
+        start_s=start,
+        duration_s=seconds,
+        strip_seconds=strip_seconds,
+        faces_allowed=bool(show_faces) or is_synthetic(str(video.get("dataset", ""))),
+        rotate=int(video["rotate"]) if pd.notna(video.get("rotate", np.nan)) else 0,
+    )
+    shown = table[(table["time"] >= start) & (table["time"] < start + seconds)]
+    return {
+        "video": str(get("video")),
+        "clip": str(out_path),
+        "start_s": start,
+        "seconds": float(len(shown)) / samples_per_second(table["time"]),
+        "frames": len(shown),
+        "threshold": threshold,
+    }
 
 
 def clips_html(clips: pd.DataFrame, width: int = 320) -> str:
