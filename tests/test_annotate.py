@@ -11,7 +11,13 @@ import pytest
 
 from painsign_utils.errors import ConfigError, PainsignError
 from painsign_utils.monitor.annotate import AnnotatedWriter
-from painsign_utils.monitor.clips import annotate_video, busiest_window, frames_table
+from painsign_utils.monitor.clips import (
+    annotate_video,
+    busiest_window,
+    clips_html,
+    frames_table,
+    video_clip,
+)
 from painsign_utils.monitor.painstates import STATE_COLOURS
 from painsign_utils.video import VideoWriter
 
@@ -145,3 +151,25 @@ def test_annotate_video_from_a_table(tmp_path):
     )
     assert len(_read(out)) == 5  # 1 s at the table's 5 rows per second
     assert 0.0 <= start <= 2.0
+
+
+def test_video_clip_writes_once_and_plays_in_html(tmp_path):
+    src = tmp_path / "v.mp4"
+    with VideoWriter(src, 10, (W, H)) as vw:
+        for f in _frames(40):
+            vw.write(f)
+    frame = np.arange(0, 40, 2)
+    probs = pd.DataFrame({"frame": frame, "time": frame / 10, "prob": np.linspace(0, 1, 20)})
+    det = tmp_path / "det.csv"
+    pd.DataFrame({"frame": frame, "found": True, "x": 10, "y": 20, "w": 20, "h": 20}).to_csv(det)
+    video = {"path": str(src), "dataset": "synthetic-icopevid", "detections": str(det)}
+    row = {"video": "v", "threshold": 0.5, "window": 5}
+    out = tmp_path / "clips" / "irregular.webm"
+    timings = {"hysteresis": 0.05, "confirm_s": 0.3, "recover_s": 0.3, "uncertain_s": 1.0}
+    clip = video_clip(video, row, probs, timings, out, seconds=2.0, strip_seconds=2.0)
+    assert clip["frames"] == 10 and len(_read(out)) == 10
+    before = out.stat().st_mtime_ns
+    assert video_clip(video, row, probs, timings, out, seconds=2.0, strip_seconds=2.0) == clip
+    assert out.stat().st_mtime_ns == before  # kept, not re-encoded
+    page = clips_html(pd.DataFrame([{"scenario": "irregular", **clip}]))
+    assert f'src="{out.resolve()}"' in page and "<video controls" in page

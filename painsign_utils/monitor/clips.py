@@ -21,6 +21,7 @@ import pandas as pd
 from ..data import is_synthetic
 from ..errors import DataError
 from ..evaluation.summary import samples_per_second
+from ..storage import content_digest, file_key, read_json, write_json
 from ..video import iter_frames
 from .annotate import LANDMARKS, AnnotatedWriter
 from .cached_states import video_trace
@@ -284,6 +285,9 @@ def video_clip(
 ) -> dict:
     """The annotated clip of one video's cached probabilities over its :func:`busiest_window`.
 
+    A clip an earlier run wrote from the same table, video and settings is kept (its key is in
+    ``<clip>.key.json``): VP9 encodes slowly.
+
     Parameters
     ----------
     video : mapping
@@ -312,17 +316,27 @@ def video_clip(
     det = pd.read_csv(det) if isinstance(det, str) and Path(det).exists() else None
     table = frames_table(trace, probs["frame"], det, "state")
     start = busiest_window(table["time"], table["sign"], table["state"], seconds)
-    annotate_video(
-        video["path"],
-        table,
-        out_path,
-        threshold,
-        start_s=start,
-        duration_s=seconds,
-        strip_seconds=strip_seconds,
-        faces_allowed=bool(show_faces) or is_synthetic(str(video.get("dataset", ""))),
-        rotate=int(video["rotate"]) if pd.notna(video.get("rotate", np.nan)) else 0,
+    faces = bool(show_faces) or is_synthetic(str(video.get("dataset", "")))
+    rotate = int(video["rotate"]) if pd.notna(video.get("rotate", np.nan)) else 0
+    # A re-run with the same inputs and settings keeps the clip it wrote (VP9 encodes slowly).
+    key = content_digest(
+        [table, file_key(video["path"]), threshold, start, seconds, strip_seconds, faces, rotate]
     )
+    out_path = Path(out_path)
+    key_path = out_path.with_name(out_path.name + ".key.json")
+    if not (out_path.exists() and key_path.exists() and read_json(key_path) == {"key": key}):
+        annotate_video(
+            video["path"],
+            table,
+            out_path,
+            threshold,
+            start_s=start,
+            duration_s=seconds,
+            strip_seconds=strip_seconds,
+            faces_allowed=faces,
+            rotate=rotate,
+        )
+        write_json({"key": key}, key_path)
     shown = table[(table["time"] >= start) & (table["time"] < start + seconds)]
     return {
         "video": str(get("video")),
