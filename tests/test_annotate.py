@@ -169,7 +169,8 @@ def test_video_clip_writes_once_and_plays_in_html(tmp_path):
     clip = video_clip(video, row, probs, timings, out, seconds=2.0, strip_seconds=2.0)
     assert clip["frames"] == 10 and len(_read(out)) == 10
     before = out.stat().st_mtime_ns
-    assert video_clip(video, row, probs, timings, out, seconds=2.0, strip_seconds=2.0) == clip
+    again = video_clip(video, pd.Series(row), probs, timings, out, seconds=2.0, strip_seconds=2.0)
+    assert again == clip
     assert out.stat().st_mtime_ns == before  # kept, not re-encoded
     page = clips_html(pd.DataFrame([{"scenario": "irregular", **clip}]))
     assert f'src="{out.resolve()}"' in page and "<video controls" in page

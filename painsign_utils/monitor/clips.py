@@ -308,7 +308,10 @@ def video_clip(
     dict
         ``video, clip, start_s, seconds, frames, threshold``.
     """
-    get = row.get if isinstance(row, Mapping) else row.__getattribute__
+
+    def get(name: str):
+        return row[name] if isinstance(row, (Mapping, pd.Series)) else getattr(row, name)
+
     threshold, window = float(get("threshold")), int(get("window"))
     if trace is None:
         trace = video_trace(probs, threshold, window, {"state": timings})
