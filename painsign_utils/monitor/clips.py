@@ -26,6 +26,8 @@ from ..video import iter_frames
 from .annotate import LANDMARKS, AnnotatedWriter
 from .cached_states import video_trace
 
+_EPS = 1e-6  # seconds: slack for the rounding of frame times
+
 
 def busiest_window(
     times: Sequence[float], sign: Sequence[float], states: Sequence[str], seconds: float
@@ -124,7 +126,8 @@ def annotate_video(
         raise DataError(f"no frame to annotate for {video_path}")
     t = rows["time"].to_numpy(float)
     end = np.inf if duration_s is None else start_s + float(duration_s)
-    shown = (t >= start_s) & (t < end)
+    # Rounding of the frame times (n / fps) must not add or drop a frame at either end.
+    shown = (t >= start_s - _EPS) & (t < end - _EPS)
     if not shown.any():
         raise DataError(f"no analysed frame of {video_path} between {start_s} s and {end} s")
     rate = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0
@@ -340,7 +343,8 @@ def video_clip(
             rotate=rotate,
         )
         write_json({"key": key}, key_path)
-    shown = table[(table["time"] >= start) & (table["time"] < start + seconds)]
+    t = table["time"]
+    shown = table[(t >= start - _EPS) & (t < start + seconds - _EPS)]
     return {
         "video": str(get("video")),
         "clip": str(out_path),
