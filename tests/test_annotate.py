@@ -16,6 +16,7 @@ from painsign_utils.monitor.clips import (
     busiest_window,
     clips_html,
     frames_table,
+    scenario_clips,
     video_clip,
 )
 from painsign_utils.monitor.painstates import STATE_COLOURS
@@ -174,3 +175,21 @@ def test_video_clip_writes_once_and_plays_in_html(tmp_path):
     assert out.stat().st_mtime_ns == before  # kept, not re-encoded
     page = clips_html(pd.DataFrame([{"scenario": "irregular", **clip}]))
     assert f'src="{out.resolve()}"' in page and "<video controls" in page
+
+    # Chapter 08's clip per scenario: a scenario without a test video is left out.
+    inference = tmp_path / "art" / "inference" / "ncnn"
+    inference.mkdir(parents=True)
+    probs.to_csv(inference / "v.csv", index=False)
+    summary = pd.DataFrame([{**row, "model": "ncnn", "scenario": "unstable"}])
+    clips = scenario_clips(
+        tmp_path / "art",
+        summary,
+        pd.DataFrame([video]),
+        "ncnn",
+        timings,
+        tmp_path / "clips",
+        seconds=2.0,
+        strip_seconds=2.0,
+    )
+    assert clips[["scenario", "video", "frames"]].values.tolist() == [["unstable", "v", 10]]
+    assert (tmp_path / "clips" / "unstable.webm").exists()
