@@ -4,14 +4,20 @@ This module owns the book's browser check. It serves ``_build/html`` on localhos
 (``http.server``), renders every page with headless Chromium from Debian's ``chromium`` package
 (``--dump-dom`` gives the DOM after the page's scripts ran), and checks that each ``<img>`` source
 and each local ``<a href>`` — including its ``#fragment`` — resolves to a file (and anchor) of the
-build. Screenshots of chosen pages are saved with ``--screenshot``. Nothing leaves localhost:
+build. Each ``<video>`` must also load: ``--dump-dom`` cannot report a video's state, so a small
+test-only page that the server makes up (:data:`VIDEO_PAGE_PATH`) loads a page's videos and writes each one's
+``readyState``, ``duration`` and error into its DOM, which ``--dump-dom`` then reads (a video
+passes with readyState >= 2 and a duration > 0). Screenshots of chosen pages are saved with
+``--screenshot``. Nothing leaves localhost:
 external links are listed, never fetched, and Chromium runs with its background networking off.
 """
 
 from __future__ import annotations
 
 import functools
+import html as html_text
 import http.server
+import json
 import re
 import shutil
 import subprocess
@@ -23,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from painsign_utils.errors import ConfigError, PainsignError
 
@@ -43,7 +49,23 @@ CHROMIUM_FLAGS = (
 #: Screen size of the screenshots, pixels (width, height).
 WINDOW = (1280, 1600)
 #: Folders of the build that hold assets, not pages.
-_ASSET_DIRS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_static"}
+_ASSET_DIRS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_static", "_videos"}
+#: The test-only page of :func:`video_states`: loads the videos, writes their state into the DOM.
+_VIDEO_PAGE = """<html><body>{videos}<pre id="painsign-videos">[]</pre><script>
+const vids = [...document.querySelectorAll("video")];
+function report() {{
+  document.getElementById("painsign-videos").textContent = JSON.stringify(vids.map(v => ({{
+    src: v.getAttribute("src"), ready: v.readyState,
+    duration: isFinite(v.duration) ? v.duration : null, error: v.error ? v.error.code : null}})));
+}}
+for (const v of vids)
+  for (const e of ["loadedmetadata", "loadeddata", "canplay", "durationchange", "error"])
+    v.addEventListener(e, report);
+report();
+</script></body></html>"""
+#: Path of the test-only page the server makes up; its ``src`` query parameters are the videos.
+VIDEO_PAGE_PATH = "/__painsign_videos__.html"
+_VIDEO_RESULT = re.compile(r'<pre id="painsign-videos">(.*?)</pre>', re.S)
 
 
 def find_chromium() -> str:
@@ -60,6 +82,21 @@ def find_chromium() -> str:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass
+
+    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+        parts = urlsplit(self.path)
+        if parts.path != VIDEO_PAGE_PATH:
+            return super().do_GET()
+        tags = "".join(
+            f'<video muted preload="auto" src="{html_text.escape(src, quote=True)}"></video>'
+            for src in parse_qs(parts.query).get("src", [])
+        )
+        body = _VIDEO_PAGE.format(videos=tags).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @contextmanager
@@ -100,6 +137,26 @@ def dump_dom(url: str, timeout: float = 60.0) -> str:
     return _run_chromium(["--dump-dom", url], timeout)
 
 
+def video_states(base: str, srcs: Sequence[str], timeout: float = 60.0) -> list[dict]:
+    """Load videos of a :func:`serve`d folder in headless Chromium; per video ``src, ready,
+    duration, error``. ``srcs`` are paths below the served folder (``_videos/clip.webm``).
+
+    ``ready`` is the element's ``readyState`` (2 or more: the current frame is decoded),
+    ``duration`` its length in seconds (None when unknown), ``error`` the MediaError code or None.
+    """
+    query = urlencode([("src", "/" + s.lstrip("/")) for s in srcs])
+    found = _VIDEO_RESULT.search(dump_dom(f"{base.rstrip('/')}{VIDEO_PAGE_PATH}?{query}", timeout))
+    states = json.loads(html_text.unescape(found.group(1))) if found else []
+    if len(states) != len(srcs):
+        raise PainsignError(f"chromium reported {len(states)} of {len(srcs)} videos")
+    return states
+
+
+def video_loads(state: dict) -> bool:
+    """A video that plays: readyState >= 2, a duration > 0, no error."""
+    return state["error"] is None and state["ready"] >= 2 and (state["duration"] or 0) > 0
+
+
 def screenshot(
     url: str, out: str | Path, size: tuple[int, int] = WINDOW, timeout: float = 60.0
 ) -> Path:
@@ -117,11 +174,13 @@ def screenshot(
 
 
 class _Collector(HTMLParser):
-    """Collects ``<img src>``, ``<a href>`` and every element id of a page."""
+    """Collects ``<img src>``, ``<a href>``, ``<video src>`` (and its ``<source src>``) and every
+    element id of a page."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.images: list[str] = []
+        self.videos: list[str] = []
         self.links: list[str] = []
         self.ids: set[str] = set()
 
@@ -135,6 +194,8 @@ class _Collector(HTMLParser):
             self.images.append(a["src"])
         if tag == "a" and a.get("href") is not None:
             self.links.append(a["href"])
+        if tag in ("video", "source") and a.get("src"):
+            self.videos.append(a["src"])
 
 
 def parse_page(html: str) -> _Collector:
@@ -186,19 +247,25 @@ class BrowserReport:
     pages: list[str] = field(default_factory=list)
     broken_images: list[tuple[str, str]] = field(default_factory=list)
     broken_links: list[tuple[str, str]] = field(default_factory=list)
+    videos: list[tuple[str, str, dict]] = field(default_factory=list)
+    broken_videos: list[tuple[str, str]] = field(default_factory=list)
     external_links: set[str] = field(default_factory=set)
     screenshots: list[Path] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """No broken image and no broken local link."""
-        return not self.broken_images and not self.broken_links
+        """No broken image, no broken local link, no video that does not load."""
+        return not self.broken_images and not self.broken_links and not self.broken_videos
 
     def summary(self) -> str:
         """One line per problem, or one line saying all is well."""
         if self.ok:
-            return f"{len(self.pages)} pages opened in Chromium: no broken image or link."
+            return (
+                f"{len(self.pages)} pages opened in Chromium: no broken image or link; "
+                f"{len(self.videos)} videos load."
+            )
         lines = [f"{page}: broken image {src}" for page, src in self.broken_images]
+        lines += [f"{page}: video does not load {src}" for page, src in self.broken_videos]
         lines += [f"{page}: broken link {href}" for page, href in self.broken_links]
         return "\n".join(lines)
 
@@ -261,6 +328,8 @@ def check_book(
                 _check_page(page, redirect, parsed, root, report)
             for page, found in parsed.items():
                 _check_page(page, found, parsed, root, report)
+            for page, found in parsed.items():
+                _check_videos(page, found, root, base, report, timeout)
             if shots:
                 if shot_dir is None:
                     raise ConfigError("screenshots need a shot_dir")
@@ -305,6 +374,27 @@ def _check_page(
             )
             if fragment not in ids:
                 report.broken_links.append((page, href))
+
+
+def _check_videos(
+    page: str, found: _Collector, root: Path, base: str, report: BrowserReport, timeout: float
+) -> None:
+    local = []
+    for src in found.videos:
+        if not is_local(src):
+            report.external_links.add(src)
+            continue
+        target, _ = resolve(page, src, root)
+        if not target.is_file() or not target.is_relative_to(root):
+            report.broken_videos.append((page, src))
+            continue
+        local.append((src, target.relative_to(root).as_posix()))
+    if not local:
+        return
+    for (src, _), state in zip(local, video_states(base, [u for _, u in local], timeout)):
+        report.videos.append((page, src, state))
+        if not video_loads(state):
+            report.broken_videos.append((page, src))
 
 
 def default_shots(html_dir: str | Path) -> dict[str, str]:

@@ -89,3 +89,29 @@ def test_config_loads_the_extensions_and_the_stylesheet():
     assert sphinx["config"]["nb_render_markdown_format"] == "myst"
     css = (ROOT / "_static" / "painsign.css").read_text()
     assert "overflow-x: auto" in css
+
+
+def test_videos_of_a_page_are_copied_into_the_build(tmp_path):
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    ext = _book_ext()
+    clip = tmp_path / "artifacts" / "clip.webm"
+    clip.parent.mkdir()
+    clip.write_bytes(b"webm bytes")
+    doc = new_document("page")
+    html = f'<div><video controls src="{clip}"></video><video src="https://x.org/a.webm"></video></div>'
+    doc += nodes.raw(html, html, format="html")
+    out = tmp_path / "html"
+    app = SimpleNamespace(
+        outdir=str(out),
+        builder=SimpleNamespace(format="html", get_target_uri=lambda d: f"{d}.html"),
+    )
+    ext._on_doctree_resolved(app, doc, "book/08_realtime_monitor")
+    name = ext.video_target(str(clip))
+    assert (out / "_videos" / name).read_bytes() == b"webm bytes"
+    text = doc.children[0].astext()
+    assert f'src="../_videos/{name}"' in text and 'src="https://x.org/a.webm"' in text
+    assert ext.video_target("relative/clip.webm") is None

@@ -1,5 +1,5 @@
 """The built book is whole: no executed notebook holds an error, every page opens in Chromium with
-no broken image or link, and screenshots of the intro, a sign chapter and the comparison page exist.
+no broken image or link, every video loads, and screenshots of the intro, a sign chapter and the comparison page exist.
 
 Chromium comes from Debian's package (``apt-get install -y chromium``, ``make browser-deps`` as
 root). Without it the checks that need a browser are skipped with one line saying why, so that
@@ -14,10 +14,12 @@ import os
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from painsign_utils import report
 from painsign_utils.errors import ConfigError
+from painsign_utils.monitor.annotate import AnnotatedWriter
 from painsign_utils.storage import artifacts_dir
 
 import browser_check as browser
@@ -99,6 +101,31 @@ def test_checker_catches_a_broken_image_and_links(tmp_path):
     assert result.screenshots == [shot.resolve()] and shot.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_each_video_must_load_in_chromium(tmp_path):
+    _chromium_or_skip()
+    site = tmp_path / "html"
+    (site / "book").mkdir(parents=True)
+    with AnnotatedWriter(site / "_videos" / "clip.webm", 10, (64, 48), threshold=0.5) as writer:
+        for i in range(10):
+            writer.write(np.full((48, 64, 3), 20 * i, np.uint8), sign=0.1 * i, state="rising")
+    (site / "_videos" / "not_a_video.webm").write_bytes(b"not a video")
+    (site / "book" / "a.html").write_text(
+        '<html><body><video controls src="../_videos/clip.webm"></video>'
+        '<video controls><source src="../_videos/not_a_video.webm" type="video/webm"></video>'
+        '<video src="../_videos/missing.webm"></video></body></html>'
+    )
+    result = browser.check_book(site, jobs=1)
+    assert result.pages == ["book/a.html"]
+    loaded = {src: state for _, src, state in result.videos}
+    assert browser.video_loads(loaded["../_videos/clip.webm"])
+    assert loaded["../_videos/clip.webm"]["duration"] == pytest.approx(1.0, abs=0.15)
+    assert sorted(result.broken_videos) == [
+        ("book/a.html", "../_videos/missing.webm"),
+        ("book/a.html", "../_videos/not_a_video.webm"),
+    ]
+    assert not result.ok and "video does not load ../_videos/missing.webm" in result.summary()
+
+
 @pytest.mark.book
 def test_executed_notebooks_hold_no_error():
     executed = _executed()
@@ -136,7 +163,9 @@ def test_every_page_opens_in_chromium_without_broken_image_or_link():
     shots = browser.default_shots(HTML)
     out = artifacts_dir(profile) / "screenshots"
     result = browser.check_book(HTML, shots, out, jobs=2)
-    assert result.ok, result.summary()
+    assert result.ok, result.summary()  # every <video> loads too (readyState >= 2, duration > 0)
+    if any((HTML / "_videos").glob("*.webm")):
+        assert result.videos, "videos were copied into the build but no page plays one"
     assert {p for p in result.pages if p.startswith("book/")} >= {
         f"book/{nb.stem}.html" for nb in executed
     }

@@ -13,10 +13,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..monitor.alerts import ALERT_COLOURS
+from ..monitor.painstates import STATE_COLOURS
 from ..registry import display_name
 from . import model_colour, model_marker, use_style
 
-_ALERT_STYLE = {"surge": ("^", "#d62728"), "drop": ("v", "#1f77b4"), "no_face": ("x", "#555555")}
+_ALERT_MARKERS = {"surge": "^", "drop": "v", "no_face": "x"}
 
 
 def _stretches(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -94,7 +96,7 @@ def plot_monitor(
     )
     if alerts is not None and len(alerts):
         for kind, g in alerts.groupby("kind"):
-            marker, c = _ALERT_STYLE.get(kind, ("*", "k"))
+            marker, c = _ALERT_MARKERS.get(kind, "*"), ALERT_COLOURS.get(kind, "k")
             y = g["value"].fillna(1.02).clip(upper=1.02)
             ax.plot(
                 g["time"],
@@ -149,17 +151,6 @@ def plot_speed(table: pd.DataFrame, video_fps: float = 30.0, column: str = "e2e"
     # Below the axes: inside, the legend would cover the labels of tall bars.
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig
-
-
-#: Colour of each pain state (monitor.painstates.STATES) in the state strips.
-STATE_COLOURS: dict[str, str] = {
-    "calm": "#b7dfb0",
-    "rising": "#ffd166",
-    "pain": "#d62728",
-    "recovering": "#f4a582",
-    "uncertain": "#9467bd",
-    "no_face": "#bbbbbb",
-}
 
 
 def plot_pain_states(

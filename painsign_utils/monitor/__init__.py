@@ -11,7 +11,10 @@ monitor shows after each frame), ``sources`` (video file, camera, stream URL or 
 video makes the alerts fire, from chapter 03's cached probabilities), ``painstates``
 (:class:`PainStates`: calm / rising / pain / recovering / uncertain / no face, with hysteresis and
 dwell times), ``episodes`` (true pain episodes of the synthetic truth, states scored against them)
-and ``cached_states`` (chapter 03's cached probabilities through the states, per model and oracle).
+``cached_states`` (chapter 03's cached probabilities through the states, per model and oracle),
+``annotate`` (:class:`~painsign_utils.monitor.annotate.AnnotatedWriter`: the browser-playable
+video of the monitor, frame by frame) and ``clips`` (annotated clips of recorded videos from their
+per-frame tables, chapters 04 and 08).
 The monitor is always causal (docs/design.md, "The two protocols").
 """
 

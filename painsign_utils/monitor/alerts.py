@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+#: Colour of each kind of alert, in the monitor figure and the annotated video.
+ALERT_COLOURS: dict[str, str] = {"surge": "#d62728", "drop": "#1f77b4", "no_face": "#555555"}
+
 
 @dataclass(frozen=True)
 class Alert:

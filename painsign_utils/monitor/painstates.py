@@ -35,6 +35,16 @@ from ..errors import ConfigError, DataError
 #: Every state the machine can be in, in the order the figures list them.
 STATES: tuple[str, ...] = ("calm", "rising", "pain", "recovering", "uncertain", "no_face")
 
+#: Colour of each state, in the figures' state strips and the annotated video.
+STATE_COLOURS: dict[str, str] = {
+    "calm": "#b7dfb0",
+    "rising": "#ffd166",
+    "pain": "#d62728",
+    "recovering": "#f4a582",
+    "uncertain": "#9467bd",
+    "no_face": "#bbbbbb",
+}
+
 #: The authors' defaults: hysteresis around θ, dwell to confirm pain, to recover, uncertainty debounce.
 AUTHORS_TIMINGS: dict[str, float] = {
     "hysteresis": 0.05,
