@@ -71,7 +71,7 @@ def test_writer_makes_a_decodable_webm_of_the_right_size_and_length(tmp_path):
     frames = _read(tmp_path / "clip.webm")
     assert len(frames) == 12 == w.n
     assert frames[0].shape == (H + w.strip_height, W, 3)
-    assert w.codec == "vp9"
+    assert w.codec == "vp8"
     assert [p.name for p in tmp_path.iterdir()] == ["clip.webm"]  # no temporary left
 
 

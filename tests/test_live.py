@@ -324,3 +324,28 @@ def test_the_packages_mjpeg_server_plays_a_clip_at_its_rate(stream, tmp_path):
         missing.release()
     with pytest.raises(DataError):
         jpeg_frames(tmp_path / "none.mp4")
+
+
+def test_annotate_writes_the_runs_frames_as_a_playable_video_or_one_error(stream, tmp_path, capsys):
+    out = tmp_path / "o"
+    video = tmp_path / "v" / "watch.webm"
+    video.parent.mkdir()
+    assert _run(stream["clip"], *stream["tiny"], "--out", out, "--annotate", video) == 0
+    cap = cv2.VideoCapture(str(video))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    assert n == N_FRAMES  # every frame of the file, annotated
+    assert not list(video.parent.glob(".*")) and video.stat().st_size > 0  # no temporary left
+    capsys.readouterr()
+    (tmp_path / "afile").write_text("")
+    for bad, needle in (
+        (tmp_path / "v" / "watch.avi", "codec"),
+        (tmp_path / "afile" / "y.webm", ""),
+    ):
+        before = {p for p in tmp_path.rglob("*")}
+        assert _run(stream["clip"], *stream["tiny"], "--out", out, "--annotate", bad) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("painsign: error: ") and needle in err[0]
+        assert {p for p in tmp_path.rglob("*")} == before  # nothing half-written

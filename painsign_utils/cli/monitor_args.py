@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 #: Options that do not change a run's results (they are left out of its output names).
-NOT_SETTINGS = frozenset({"file", "source", "out", "quiet", "debug", "command", "func"})
+NOT_SETTINGS = frozenset(
+    {"file", "source", "out", "quiet", "debug", "command", "func", "annotate", "show_faces"}
+)
 
 
 def add_monitor_options(p: argparse.ArgumentParser, live: bool) -> argparse.ArgumentParser:
@@ -156,6 +158,21 @@ def add_monitor_options(p: argparse.ArgumentParser, live: bool) -> argparse.Argu
             default=5.0,
             help="stop when a live source delivers no frame for this long (default: %(default)s)",
         )
+    p.add_argument(
+        "--annotate",
+        type=Path,
+        default=None,
+        metavar="VIDEO",
+        help="also write the frames with the face box, landmarks and a strip of the last 10 s of "
+        "the sign, the threshold and the pain state (.webm, VP8; plays in a browser); encoding "
+        "slows the run, so a live source drops more frames",
+    )
+    p.add_argument(
+        "--show-faces",
+        action="store_true",
+        help="show the faces in the annotated video (real faces are health data: blurred by "
+        "default)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p
 

@@ -173,6 +173,16 @@ def monitor_command(args: argparse.Namespace) -> int:
         if capture is not None:
             capture.close()
         raise
+    annotator = None
+    if args.annotate is not None:
+        from .monitor_annotate import SessionAnnotator
+
+        try:
+            annotator = SessionAnnotator(args.annotate, fps, threshold, args.show_faces)
+        except BaseException:
+            if capture is not None:
+                capture.close()
+            raise
     started = time.strftime("%Y%m%d-%H%M%S") if source.live else None
     settings = changed_settings(args, live_options)
     prefix = run_prefix(source.stem, args.model, settings, started)
@@ -202,7 +212,7 @@ def monitor_command(args: argparse.Namespace) -> int:
                 recover_s=args.recover_seconds,
             )
             stats = run_session(
-                mon, batches, outputs, source.live, signals["stop"], bar.update, states
+                mon, batches, outputs, source.live, signals["stop"], bar.update, states, annotator
             )
             if not stats.analysed and signals["signal"]:
                 raise KeyboardInterrupt()  # stopped before any frame: nothing to summarize
@@ -219,10 +229,14 @@ def monitor_command(args: argparse.Namespace) -> int:
             # (a recording cannot be repeated).
             if not source.live:
                 outputs.discard()
+            if annotator is not None:
+                annotator.abort()
             raise
         finally:
             if capture is not None:
                 capture.close()
+    if annotator is not None:
+        annotator.close()
     ended = signals["signal"] or (capture.ended if capture else "end of file")
     if not source.live and ended != "end of file":  # keep a complete run's files of this name
         outputs.prefix = unused_prefix(out, f"{prefix}-{ended}")

@@ -1,6 +1,6 @@
 """The annotated video of the monitor: what a person at the bedside would watch.
 
-Owns :class:`AnnotatedWriter`, which writes a browser-playable video (VP9 in WebM by default) of
+Owns :class:`AnnotatedWriter`, which writes a browser-playable video (VP8 in WebM by default) of
 the monitor one frame at a time: the frame with the face box and the five landmarks drawn, and a
 strip under it with the last ``strip_seconds`` of the pain sign, the threshold (dashed), an optional
 uncertainty band, the pain state as a colour (:data:`~painsign_utils.monitor.painstates.STATE_COLOURS`,
@@ -8,7 +8,8 @@ the figures' colours) with its history as a ribbon, and alerts as marks. Clips o
 videos from their per-frame tables are :mod:`painsign_utils.monitor.clips`'s.
 
 Drawing is OpenCV and numpy only, so a frame costs about a millisecond. The codec follows the file
-name (``.webm``: VP9, ``.mp4``: H.264) unless named; a codec this OpenCV build lacks, a folder that
+name (``.webm``: VP8, ~7x faster to encode than VP9 with OpenCV's encoder, which ignores speed
+settings; ``.mp4``: H.264) unless named; a codec this OpenCV build lacks, a folder that
 cannot be written and a written file that does not decode back are each one
 :class:`~painsign_utils.errors.PainsignError` line, and nothing is left under the final name (the
 video is written to a temporary name beside it and renamed only once it decodes). Real faces obey
@@ -33,14 +34,14 @@ from ..storage import atomic_path, check_writable_dir
 from .alerts import ALERT_COLOURS
 from .painstates import STATE_COLOURS, STATES
 
-#: Codec name -> (OpenCV fourcc, file suffix). VP9 in WebM plays in every current browser.
+#: Codec name -> (OpenCV fourcc, file suffix). VP8 and VP9 in WebM play in every current browser.
 CODECS: dict[str, tuple[str, str]] = {
     "vp9": ("VP90", ".webm"),
     "vp8": ("VP80", ".webm"),
     "h264": ("avc1", ".mp4"),
 }
 #: The codec a file suffix asks for when none is named.
-SUFFIX_CODECS: dict[str, str] = {".webm": "vp9", ".mp4": "h264"}
+SUFFIX_CODECS: dict[str, str] = {".webm": "vp8", ".mp4": "h264"}
 #: The five landmarks' column pairs in detection tables (eyes, nose, mouth corners).
 LANDMARKS: tuple[tuple[str, str], ...] = (
     ("le_x", "le_y"),
@@ -66,7 +67,7 @@ def _codec(path: Path, codec: str | None) -> tuple[str, str]:
     name = codec or SUFFIX_CODECS.get(path.suffix.lower())
     if name not in CODECS:
         raise ConfigError(
-            f"cannot tell the codec of {path.name}: name a file .webm (VP9) or .mp4 (H.264), "
+            f"cannot tell the codec of {path.name}: name a file .webm (VP8) or .mp4 (H.264), "
             f"or a codec of {sorted(CODECS)}"
         )
     return name, CODECS[name][0]
@@ -78,7 +79,7 @@ class AnnotatedWriter:
     Parameters
     ----------
     path : path
-        The video to write (``.webm``: VP9; ``.mp4``: H.264 where OpenCV has it).
+        The video to write (``.webm``: VP8; ``.mp4``: H.264 where OpenCV has it).
     fps : float
         Frames per second of the written video (the rate :meth:`write` is called at).
     frame_size : (width, height)
@@ -138,7 +139,7 @@ class AnnotatedWriter:
             self.abort()
             raise ConfigError(
                 f"this OpenCV build cannot encode {self.codec} video ({self.path.name}); "
-                f"write a .webm file (VP9) instead"
+                f"write a .webm file (VP8) instead"
             )
 
     def __enter__(self) -> AnnotatedWriter:

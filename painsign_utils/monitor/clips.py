@@ -107,7 +107,7 @@ def annotate_video(
         ``x, y, w, h``, the landmark columns and ``band_low, band_high``. The clip's rate is the
         rows' rate: every analysed frame once, as the monitor saw it.
     out_path : path
-        ``.webm`` (VP9) unless ``codec`` says otherwise.
+        ``.webm`` (VP8) unless ``codec`` says otherwise.
     threshold : float
         The model's threshold θ.
     start_s, duration_s : float
@@ -289,7 +289,7 @@ def video_clip(
     """The annotated clip of one video's cached probabilities over its :func:`busiest_window`.
 
     A clip an earlier run wrote from the same table, video and settings is kept (its key is in
-    ``<clip>.key.json``): VP9 encodes slowly.
+    ``<clip>.key.json``): encoding is the slow part.
 
     Parameters
     ----------
@@ -324,7 +324,7 @@ def video_clip(
     start = busiest_window(table["time"], table["sign"], table["state"], seconds)
     faces = bool(show_faces) or is_synthetic(str(video.get("dataset", "")))
     rotate = int(video["rotate"]) if pd.notna(video.get("rotate", np.nan)) else 0
-    # A re-run with the same inputs and settings keeps the clip it wrote (VP9 encodes slowly).
+    # A re-run with the same inputs and settings keeps the clip it wrote (encoding is the slow part).
     key = content_digest(
         [table, file_key(video["path"]), threshold, start, seconds, strip_seconds, faces, rotate]
     )

@@ -154,6 +154,7 @@ def run_session(
     stop: threading.Event | None = None,
     on_batch: Callable[[int], object] | None = None,
     states: PainStates | None = None,
+    annotate: Callable[[np.ndarray, dict, object, list[str]], object] | None = None,
 ) -> SessionStats:
     """Run ``monitor`` over ``batches`` until they end or ``stop`` is set, then finish the sign.
 
@@ -174,6 +175,10 @@ def run_session(
     states : PainStates, optional
         The pain-state machine fed with each frame's sign (NaN where the face was not found);
         default: the authors' timings at the monitor's frame rate and threshold.
+    annotate : callable, optional
+        Called for every frame that reached the monitor with its RGB image, its record (a dict of
+        :data:`FRAME_COLUMNS`), the face detection used (or None) and the kinds of the alerts it
+        raised: e.g. an annotated video's writer.
 
     Returns
     -------
@@ -194,7 +199,7 @@ def run_session(
         sink.no_face(row)
         gap.clear()
 
-    def record(st: MonitorState, item: Captured | None, now: float) -> tuple:
+    def record(st: MonitorState, item: Captured | None, now: float) -> tuple[tuple, object]:
         stats.finals.extend(st.final.tolist())
         classified = item is not None and st.frame % every == 0
         box = monitor.located.popleft() if classified else None
@@ -215,7 +220,7 @@ def run_session(
         state = machine.push(math.nan if face is False else st.sign)
         stats.confirmations += int(machine.confirmed and not was_confirmed)
         stats.pain_frames += int(state == "pain")
-        return (
+        row = (
             st.frame,
             st.time,
             captured,
@@ -229,6 +234,7 @@ def run_session(
             *xywh,
             latency,
         )
+        return row, box
 
     for batch in batches:
         if math.isnan(stats.first_time):
@@ -238,15 +244,19 @@ def run_session(
         for run in contiguous(batch):
             while monitor.n < run[0].index:  # dropped by the source: interpolated like a skip
                 st = monitor.update_prob(math.nan, skipped=True)
-                rows.append(record(st, None, math.nan))
+                rows.append(record(st, None, math.nan)[0])
                 alerts += st.alerts
                 stats.dropped += 1
             images = [cv2.cvtColor(c.image, cv2.COLOR_BGR2RGB) if bgr else c.image for c in run]
             states = monitor.update_batch(images)
             now = time.monotonic()
-            for item, st in zip(run, states):
-                rows.append(record(st, item, now))
+            for item, st, image in zip(run, states, images):
+                row, det = record(st, item, now)
+                rows.append(row)
                 alerts += st.alerts
+                if annotate is not None:
+                    kinds = [a.kind for a in st.alerts]
+                    annotate(image, dict(zip(FRAME_COLUMNS, row)), det, kinds)
             stats.analysed += len(run)
             stats.last_time = run[-1].time
         stats.received = stats.analysed + stats.dropped
