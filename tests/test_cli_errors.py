@@ -41,6 +41,26 @@ def painsign(
     )
 
 
+def painsign_here(
+    *args: str, cwd: Path, monkeypatch, capsys, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """:func:`painsign` in this process (no interpreter to start, torch already imported): for the
+    errors found before any work, where a process would only add seconds."""
+    from painsign_utils.cli.main import main
+
+    monkeypatch.chdir(cwd)
+    monkeypatch.delenv("PAINSIGN_DEBUG", raising=False)
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+
 def snapshot(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
@@ -127,9 +147,9 @@ BAD_VIDEO_OPTIONS = [
 
 
 @pytest.mark.parametrize("extra, needle", BAD_VIDEO_OPTIONS)
-def test_video_bad_options(tmp_path, kit, extra, needle):
+def test_video_bad_options(tmp_path, kit, extra, needle, monkeypatch, capsys):
     before = snapshot(tmp_path)
-    proc = painsign(
+    proc = painsign_here(
         "video",
         kit["avi"],
         "--weights",
@@ -138,6 +158,8 @@ def test_video_bad_options(tmp_path, kit, extra, needle):
         tmp_path / "out",
         *extra,
         cwd=tmp_path,
+        monkeypatch=monkeypatch,
+        capsys=capsys,
     )
     assert_one_line_error(proc, needle)
     assert snapshot(tmp_path) == before
@@ -312,8 +334,16 @@ def test_check_bad_manifests(tmp_path, kit):
         (["--jobs", "0"], "--jobs"),
     ],
 )
-def test_synth_bad_options(tmp_path, extra, needle):
-    proc = painsign("synth", "--out", tmp_path / "s", *extra, cwd=tmp_path)
+def test_synth_bad_options(tmp_path, extra, needle, monkeypatch, capsys):
+    proc = painsign_here(
+        "synth",
+        "--out",
+        tmp_path / "s",
+        *extra,
+        cwd=tmp_path,
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     assert_one_line_error(proc, needle)
     assert snapshot(tmp_path) == set()
 
@@ -378,12 +408,13 @@ def test_sigterm_ends_synth_and_its_workers(tmp_path):
 
 
 @pytest.mark.parametrize("profile", ["../../../escaped", "new.yml", "nosuch"])
-def test_book_profile_must_be_a_known_name(tmp_path, profile):
-    env = _env(PAINSIGN_ARTIFACTS=str(tmp_path / "arts"))
-    assert_one_line_error(
-        painsign("book", "--profile", profile, "--no-build", cwd=tmp_path, env=env),
-        "unknown profile",
-    )
+def test_book_profile_must_be_a_known_name(tmp_path, profile, monkeypatch, capsys):
+    env = {"PAINSIGN_ARTIFACTS": str(tmp_path / "arts")}
+    proc = painsign_here(
+        "book", "--profile", profile, "--no-build", cwd=tmp_path, env=env,
+        monkeypatch=monkeypatch, capsys=capsys,
+    )  # fmt: skip
+    assert_one_line_error(proc, "unknown profile")
     assert snapshot(tmp_path) == set()
 
 
