@@ -349,3 +349,32 @@ def test_annotate_writes_the_runs_frames_as_a_playable_video_or_one_error(stream
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("painsign: error: ") and needle in err[0]
         assert {p for p in tmp_path.rglob("*")} == before  # nothing half-written
+
+
+def test_the_live_view_shows_the_run_in_a_browser_while_the_stream_plays(stream, tmp_path):
+    import re
+
+    from tests.test_browser import _chromium_or_skip
+
+    import browser_check as browser
+
+    _chromium_or_skip()
+    proc = _monitor(stream, tmp_path, "/loop.mjpg", "--fps", "30", "--serve", "127.0.0.1:0")
+    try:
+        first = proc.stdout.readline()  # printed before the first frame
+        found = re.match(r"live view: (http://127\.0\.0\.1:\d+/)", first)
+        assert found, (first, proc.poll())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the first frame reached the page
+            dom = browser._run_chromium(["--virtual-time-budget=3000", "--dump-dom", found[1]], 60)
+            if 'data-frame-width="' in dom and "data-state=" in dom:
+                break
+            assert proc.poll() is None, proc.communicate()
+        width = int(re.search(r'data-frame-width="(\d+)"', dom)[1])
+        state = re.search(r'data-state="(\w+)"', dom)[1]
+        assert width == 128 and state in ("calm", "rising", "pain", "recovering", "no_face")
+        assert "sign" in re.search(r'<p id="state">([^<]*)<', dom)[1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        proc.kill()

@@ -18,7 +18,18 @@ from pathlib import Path
 
 #: Options that do not change a run's results (they are left out of its output names).
 NOT_SETTINGS = frozenset(
-    {"file", "source", "out", "quiet", "debug", "command", "func", "annotate", "show_faces"}
+    {
+        "file",
+        "source",
+        "out",
+        "quiet",
+        "debug",
+        "command",
+        "func",
+        "annotate",
+        "show_faces",
+        "serve",
+    }
 )
 
 
@@ -166,6 +177,15 @@ def add_monitor_options(p: argparse.ArgumentParser, live: bool) -> argparse.Argu
         help="also write the frames with the face box, landmarks and a strip of the last 10 s of "
         "the sign, the threshold and the pain state (.webm, VP8; plays in a browser); encoding "
         "slows the run, so a live source drops more frames",
+    )
+    p.add_argument(
+        "--serve",
+        nargs="?",
+        const="127.0.0.1:8765",
+        default=None,
+        metavar="HOST:PORT",
+        help="show the run live on a local web page (default address 127.0.0.1:8765: this "
+        "machine only; port 0 picks a free one); the page's address is printed",
     )
     p.add_argument(
         "--show-faces",

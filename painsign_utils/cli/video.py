@@ -173,13 +173,19 @@ def monitor_command(args: argparse.Namespace) -> int:
         if capture is not None:
             capture.close()
         raise
-    annotator = None
-    if args.annotate is not None:
+    annotator = view = None
+    if args.annotate is not None or args.serve is not None:
+        from ..monitor.liveview import LiveView, parse_address
         from .monitor_annotate import SessionAnnotator
 
         try:
-            annotator = SessionAnnotator(args.annotate, fps, threshold, args.show_faces)
+            if args.serve is not None:
+                view = LiveView(*parse_address(args.serve)).__enter__()
+                print(f"live view: {view.url}", flush=True)
+            annotator = SessionAnnotator(args.annotate, fps, threshold, args.show_faces, view)
         except BaseException:
+            if view is not None:
+                view.close()
             if capture is not None:
                 capture.close()
             raise
@@ -235,6 +241,8 @@ def monitor_command(args: argparse.Namespace) -> int:
         finally:
             if capture is not None:
                 capture.close()
+            if view is not None:
+                view.close()
     if annotator is not None:
         annotator.close()
     ended = signals["signal"] or (capture.ended if capture else "end of file")
