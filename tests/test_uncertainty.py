@@ -141,3 +141,6 @@ def test_the_monitors_scenario_classifiers_return_the_mean_and_keep_the_spread(v
     assert not np.allclose(mc.predict(crops), expected.mean(0))  # the next call draws new masks
     with pytest.raises(ConfigError):
         MCDropoutClassifier(vgg, passes=0)
+    from painsign_utils.monitor import PainMonitor
+
+    assert PainMonitor(mc, fps=30).classifier is mc  # a monitor runs it as it is

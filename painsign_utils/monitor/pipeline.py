@@ -42,7 +42,7 @@ class PainMonitor:
 
     Parameters
     ----------
-    classifier : FrameClassifier or PainModel, optional
+    classifier : FrameClassifier, PainModel or scenario classifier, optional
         Needed by :meth:`update` / :meth:`run` (frames); :meth:`update_prob` needs none.
     detector : object with ``detect(rgb) -> list[Detection]``, optional
         Default: :func:`painsign_utils.faces.get_detector` with ``max_side=detect_side``.
@@ -77,7 +77,7 @@ class PainMonitor:
             replace(settings, **options) if settings is not None else MonitorSettings(**options)
         )
         self.settings = settings
-        if classifier is not None and not isinstance(classifier, FrameClassifier):
+        if classifier is not None and not hasattr(classifier, "predict"):  # a bare PainModel
             classifier = FrameClassifier(classifier)
         self.classifier = classifier
         self._detector = detector
