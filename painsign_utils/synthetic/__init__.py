@@ -10,11 +10,12 @@ of each video scenario), ``world`` and ``causes`` (how the video set differs fro
 
 from .build import generate
 from .config import SynthConfig, make_subjects, rng_for
+from .examples import world_examples
 from .images import image_plan, render_gallery_face, render_image
 from .scenarios import SCENARIOS, video_script
 from .scene import background, draw_cloth, draw_hand, light_gradient, photographic
 from .videos import video_plan
-from .world import CAUSES, WORLDS, World, data_folder, make_world
+from .world import CAUSES, WORLDS, World, causes_table, data_folder, make_world
 
 __all__ = [
     "CAUSES",
@@ -33,8 +34,10 @@ __all__ = [
     "rng_for",
     "video_plan",
     "video_script",
+    "world_examples",
     "WORLDS",
     "World",
+    "causes_table",
     "data_folder",
     "make_world",
 ]

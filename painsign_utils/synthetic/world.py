@@ -39,6 +39,9 @@ class Cause:
         Where the cause and its strength come from, with the ``{cite:p}`` key(s) of the source.
     cite : tuple of str
         The bibliography keys (``book/references.bib``).
+    measured : bool
+        True when the source gives the number; False when it describes the cause and the size is
+        a moderate choice made before any test.
     """
 
     name: str
@@ -47,6 +50,7 @@ class Cause:
     meaning: str
     source: str
     cite: tuple[str, ...]
+    measured: bool = False
 
 
 #: The causes, in the order the generator applies them. Strengths are fixed from the sources.
@@ -63,7 +67,8 @@ CAUSES: dict[str, Cause] = {
             "segment; nurses scoring frame by frame call 12 % of the frames of such pain videos "
             "'no pain' (Manworren et al., cited in the paper's discussion), while UNIFESP's photos "
             "were labelled one by one with the NFCS",
-            ("brahnam2020icopevid", "heiderich2015neonatal", "ferreira_painsign"),
+            ("brahnam2020icopevid", "manworren2024performance", "heiderich2015neonatal"),
+            True,
         ),
         Cause(
             "distress",
@@ -75,7 +80,8 @@ CAUSES: dict[str, Cause] = {
             "air stimulus, friction, crying); iCOPEvid's no-pain segments were hand-picked to be hard "
             "to tell from pain; nurses call 40 % of the frames of no-pain videos 'pain' "
             "(Manworren et al., cited in the paper's discussion)",
-            ("brahnam2006machine", "brahnam2020icopevid", "ferreira_painsign"),
+            ("brahnam2006machine", "brahnam2020icopevid", "manworren2024performance"),
+            True,
         ),
         Cause(
             "occluders",
@@ -124,6 +130,15 @@ CAUSES: dict[str, Cause] = {
             ("ferreira_painsign", "brahnam2020icopevid"),
         ),
     )
+}
+
+#: Short names of the sources (book/references.bib keys) for tables.
+SOURCES: dict[str, str] = {
+    "ferreira_painsign": "Ferreira et al. (the paper)",
+    "brahnam2006machine": "Brahnam et al. 2006 (iCOPE)",
+    "heiderich2015neonatal": "Heiderich et al. 2015 (UNIFESP)",
+    "brahnam2020icopevid": "Brahnam et al. 2020 (iCOPEvid)",
+    "manworren2024performance": "Manworren et al. 2024",
 }
 
 #: World names, the default first.
@@ -218,6 +233,8 @@ def causes_table(world: World | None = None) -> list[dict]:
             "strength": getattr(world, c.name),
             "meaning": c.meaning,
             "source": c.source,
+            "basis": "number in the source" if c.measured else "described; size chosen",
+            "sources": "; ".join(SOURCES[k] for k in c.cite),
             "cite": ",".join(c.cite),
         }
         for c in CAUSES.values()
