@@ -100,6 +100,12 @@ def main() -> None:
     p.add_argument("--fps", type=float, default=3.0, help="analysed frames per second")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--ablate", action="store_true", help="also each cause off alone")
+    p.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        help="run only these rows (e.g. matched 'without distress')",
+    )
     args = p.parse_args()
     best = pd.read_csv(args.artifacts / "training" / "best_models.csv").set_index("model")
     root = args.artifacts.parent
@@ -107,7 +113,10 @@ def main() -> None:
     n_pain = max(2, int(round(args.videos * 49 / 120)))
     detector, step = get_detector("retinaface"), max(1, int(round(30.0 / args.fps)))
     tables = []
-    for row, (name, overrides) in worlds(args.ablate).items():
+    rows = worlds(args.ablate or bool(args.only))
+    for row, (name, overrides) in rows.items():
+        if args.only and row not in args.only:
+            continue
         start = time.perf_counter()
         cfg = SynthConfig(
             seed=args.seed,
