@@ -104,3 +104,17 @@ def test_synth_cli_world_options(tmp_path):
         parse_causes(["distress"])
     with pytest.raises(ConfigError, match="on, off or a number"):
         parse_causes(["distress=maybe"])
+
+
+def test_collect_shares_the_photos_and_keeps_videos_apart(tmp_path):
+    from painsign_utils import data
+
+    small = dict(video_pain=1, video_nopain=1, video_subjects=2, video_seconds=1.0)
+    cfg = SynthConfig.scaled(0.05, **small)
+    world = make_world("icopevid-like")
+    kw = dict(source="synthetic", synth_dir=tmp_path / "data", progress=False)
+    img_a, vid_a = data.collect(tmp_path / "m1", synth=cfg, **kw)
+    img_b, vid_b = data.collect(tmp_path / "m2", synth=replace(cfg, world=world), **kw)
+    assert list(img_a["path"]) == list(img_b["path"])  # the very same photo files
+    assert all(f"/{data_folder(world)}/videos/" in p for p in vid_b["path"])
+    assert all("/data/videos/" in p for p in vid_a["path"])
