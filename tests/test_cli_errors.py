@@ -332,6 +332,9 @@ def test_check_bad_manifests(tmp_path, kit):
         (["--video-size", "10", "10"], "--video-size"),
         (["--images-only", "--videos-only"], "not allowed with"),
         (["--jobs", "0"], "--jobs"),
+        (["--world", "wild"], "unknown world 'wild'"),
+        (["--cause", "rain=on"], "unknown world cause"),
+        (["--cause", "distress=maybe"], "on, off or a number"),
     ],
 )
 def test_synth_bad_options(tmp_path, extra, needle, monkeypatch, capsys):

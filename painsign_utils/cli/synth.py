@@ -41,6 +41,18 @@ def register(sub) -> None:
     )
     p.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=0)
     p.add_argument(
+        "--world",
+        default="matched",
+        help="the videos' world: matched (like the photos) or icopevid-like (default: %(default)s)",
+    )
+    p.add_argument(
+        "--cause",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one cause of the world: on, off or a strength (repeatable)",
+    )
+    p.add_argument(
         "--jobs", type=bounded_int(1, 256), default=None, help="worker processes (default: up to 4)"
     )
     only = p.add_mutually_exclusive_group()
@@ -57,10 +69,11 @@ def synth_command(args: argparse.Namespace) -> int:
             f"--scale {args.scale:g} is too large (at most {MAX_SCALE:g}: "
             f"{MAX_SCALE:g}x the paper's counts)"
         )
-    from ..synthetic import SynthConfig, generate
+    from ..synthetic import SynthConfig, generate, make_world
 
     if args.images_only and args.videos_only:
         raise ConfigError("--images-only and --videos-only exclude each other; give at most one")
+    world = make_world(args.world, parse_causes(args.cause))
     output_folder(args.out)
     cfg = SynthConfig.scaled(
         args.scale,
@@ -68,6 +81,7 @@ def synth_command(args: argparse.Namespace) -> int:
         video_seconds=args.seconds,
         video_fps=args.fps,
         video_size=tuple(args.video_size),
+        world=world,
     )
     cfg.validate()
     paths = generate(
@@ -81,3 +95,18 @@ def synth_command(args: argparse.Namespace) -> int:
     for kind, path in paths.items():
         print(f"{kind}: {path}")
     return 0
+
+
+def parse_causes(items: list[str]) -> dict[str, bool | float]:
+    """``["distress=off", "compression=0.3"]`` -> ``{"distress": False, "compression": 0.3}``."""
+    out: dict[str, bool | float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        words = {"on": True, "true": True, "off": False, "false": False}
+        if not sep or not name:
+            raise ConfigError(f"--cause {item!r}: write NAME=on, NAME=off or NAME=STRENGTH")
+        try:
+            out[name] = words[value.lower()] if value.lower() in words else float(value)
+        except ValueError:
+            raise ConfigError(f"--cause {item!r}: the value must be on, off or a number") from None
+    return out

@@ -32,15 +32,26 @@ def collect(
     synth : SynthConfig, optional
         Size of the synthetic sets.
     synth_dir : path, optional
-        Folder of the synthetic sets (default ``out_dir/../data``).
+        Folder of the synthetic sets (default ``out_dir/../data``). The photos are always those of
+        the ``matched`` world in this folder; the videos of a world with causes go to its sibling
+        :func:`~painsign_utils.synthetic.data_folder` (``data-<world>-<key>``).
     """
     out_dir = Path(out_dir)
     if source == "synthetic":
-        from ..synthetic import SynthConfig, generate
+        from dataclasses import replace
 
-        paths = generate(
-            synth_dir or out_dir.parent / "data", synth or SynthConfig(), progress=progress
-        )
+        from ..synthetic import SynthConfig, World, data_folder, generate
+
+        cfg = synth or SynthConfig()
+        base = Path(synth_dir or out_dir.parent / "data")
+        if cfg.world.matched:
+            paths = generate(base, cfg, progress=progress)
+        else:
+            # The photos are the matched world's, the very files (every world trains on them);
+            # the videos of a world with causes live beside them in their own folder.
+            paths = generate(base, replace(cfg, world=World()), videos=False, progress=progress)
+            videos_dir = base.parent / data_folder(cfg.world)
+            paths.update(generate(videos_dir, cfg, images=False, progress=progress))
         image_manifest, video_manifest = paths["images"], paths["videos"]
     elif source == "manifest":
         if not image_manifest or not video_manifest:

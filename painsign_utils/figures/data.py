@@ -180,3 +180,17 @@ def detection_summary(stats: pd.DataFrame) -> plt.Figure:
         axes[0, 1].set_ylabel("images / frames")
     fig.tight_layout()
     return fig
+
+
+def world_frames(examples: Sequence[dict]) -> plt.Figure:
+    """Frames side by side (:func:`painsign_utils.synthetic.examples.world_examples`), with their truth."""
+    fig, axes = plt.subplots(1, len(examples), figsize=(2.6 * len(examples), 2.4), squeeze=False)
+    for ax, ex in zip(axes[0], examples):
+        ax.imshow(ex["frame"])
+        ax.set_title(
+            f"{ex['title']}\npain I = {ex['intensity']:.2f}, distress = {ex['distress']:.2f}",
+            fontsize=8,
+        )
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

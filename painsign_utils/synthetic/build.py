@@ -7,7 +7,6 @@ discards files made with other settings.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +75,7 @@ def generate(
     # are in .config.partial.json, so that an interrupted run never blocks a rerun with other
     # settings, and its files are never mixed with files made under other settings.
     partial_path = out / ".config.partial.json"
-    wanted = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
+    wanted = cfg.record()
     if config_path.exists() and read_json(config_path) != wanted:
         raise ConfigError(
             f"{out} holds a synthetic set made with other settings; choose another folder or delete it"

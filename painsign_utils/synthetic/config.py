@@ -8,12 +8,13 @@ however many worker processes render them; :func:`make_subjects` draws the newbo
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..render import Subject
+from .world import World
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class SynthConfig:
         Length and frame rate of each video (iCOPEvid: 20 s at 30 fps).
     video_size : (int, int)
         Video width, height.
+    world : World
+        The documented causes that make the videos differ from the photos
+        (:mod:`painsign_utils.synthetic.world`); the default ``matched`` world has none. Only the
+        video set depends on it.
     """
 
     seed: int = 0
@@ -55,6 +60,15 @@ class SynthConfig:
     video_fps: float = 30.0
     video_size: tuple[int, int] = (320, 240)
     extra: dict = field(default_factory=dict)
+    world: World = field(default_factory=World)
+
+    def record(self) -> dict:
+        """The settings as JSON data (``config.json``); a ``matched`` world is left out, so sets
+        made before worlds existed keep their record."""
+        rec = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if self.world.matched:
+            del rec["world"]
+        return rec
 
     @classmethod
     def scaled(cls, fraction: float, **overrides) -> SynthConfig:

@@ -1,7 +1,10 @@
 """The iCOPEvid-like videos: which exist (:func:`video_plan`), and rendering each with its per-frame truth.
 
 Each distinct face of a video is rendered once and reused; lighting and sensor noise are baked into
-a few background frames, so tens of thousands of frames render within a minute or two.
+a few background frames, so tens of thousands of frames render within a minute or two. The
+configuration's :class:`~painsign_utils.synthetic.world.World` adds its causes
+(:mod:`painsign_utils.synthetic.causes`); the truth CSVs of a world with causes gain the columns
+``distress`` (distress without pain, 0-1) and ``occluder`` (:data:`~.causes.OCCLUDERS` code).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ..render import (
 )
 from ..storage import write_csv
 from ..video import VideoWriter
+from .causes import Capture, activity, distressed, draw_occluder, plan_causes
 from .config import SynthConfig, rng_for
 from .scenarios import ou_noise, video_script
 from .scene import background, draw_cloth, draw_hand, light_gradient
@@ -110,6 +114,15 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
         )
         for _ in range(5)
     ]
+    world = cfg.world
+    if world.matched:  # the videos of the photos' world: nothing below draws from another generator
+        plan = capture = None
+        intensity, asleep, yawn = script.intensity, script.asleep, script.yawn
+    else:
+        wrng = rng_for(cfg.seed, rec["video_id"], "world")
+        plan = plan_causes(script, rec["label"], cfg.video_fps, world, wrng)
+        capture = Capture.for_video(world, wrng, width, height, unit0)
+        intensity, asleep, yawn = plan.intensity, plan.asleep, plan.yawn
     face_light = float(light[int(np.clip(cy0, 0, height - 1)), int(np.clip(cx0, 0, width - 1))])
     boxes = np.empty((n, 4))
     marks = np.empty((n, 10))
@@ -120,11 +133,13 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
             # Expressions are quantized (1/100 of intensity, 5 quiver phases) so that a video
             # renders each distinct face once; the latent intensity itself stays exact.
             key = (
-                int(round(script.intensity[i] * 100)),
-                int(round(script.asleep[i] * 4)),
-                int(round(script.yawn[i] * 20)),
+                int(round(intensity[i] * 100)),
+                int(round(asleep[i] * 4)),
+                int(round(yawn[i] * 20)),
                 i % 5,
             )
+            if plan is not None and plan.distress[i] > 0.005:  # distress without pain
+                key += (int(round(plan.distress[i] * 50)),)
             if key not in patches:
                 expr = expression_from_intensity(
                     key[0] / 100,
@@ -134,6 +149,11 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
                     yawn=key[2] / 20,
                     jitter=0.0,
                 )
+                if len(key) > 4:
+                    cry = expression_from_intensity(
+                        key[4] / 50, subject, np.random.default_rng(key[4]), jitter=0.0
+                    )
+                    expr = distressed(expr, cry)
                 phase = 2 * np.pi * key[3] / 5 if expr["chin_quiver"] > 0.05 else 0.0
                 rgba, lm = premultiply(*render_face(subject, expr, unit0, phase))
                 if blur > 0.3:  # lens blur applied once per distinct face, not per frame
@@ -163,21 +183,31 @@ def video_job(args: tuple[SynthConfig, dict, str]) -> dict:
                 )
             if script.cloth[i]:
                 draw_cloth(frame, rng_for(cfg.seed, rec["video_id"], "cloth"), box)
+            if plan is not None:
+                if plan.occluder[i] and not script.cloth[i]:
+                    code = int(plan.occluder[i])
+                    part = int(i // 15) if code == 3 else 0  # a carer's hand moves, a pacifier not
+                    occ_rng = rng_for(cfg.seed, rec["video_id"], "occluder", code, part)
+                    draw_occluder(frame, code, lms, where.unit, occ_rng)
+                frame = capture.apply(frame, activity(intensity[i], plan.distress[i]))
             writer.write(frame)
             boxes[i], marks[i], nfcs[i] = box, lms.ravel(), nfcs_score(expr)
     records = pd.DataFrame(
         {
             "frame": np.arange(n),
             "time": (np.arange(n) / cfg.video_fps).round(4),
-            "intensity": script.intensity.round(4),
+            "intensity": intensity.round(4),
             "face_visible": ~script.cloth,
             "hand": script.hand.astype(int),
-            "asleep": script.asleep,
-            "yawn": script.yawn.round(3),
+            "asleep": asleep,
+            "yawn": yawn.round(3),
             "nfcs": nfcs,
         }
     )
     records[["x", "y", "w", "h"]] = boxes.round(2)
     records[list(LANDMARK_COLUMNS)] = marks.round(2)
+    if plan is not None:  # the matched world's truth keeps its columns (and bytes)
+        records["distress"] = plan.distress.round(3)
+        records["occluder"] = plan.occluder.astype(int)
     write_csv(records, truth_path)
     return row
