@@ -12,7 +12,12 @@ from painsign_utils import pretrain, synthetic
 from painsign_utils.errors import ConfigError, ModelError
 from painsign_utils.models import create_model
 from painsign_utils.pretrain.config import PREFIX, TARGETS, config_for
-from painsign_utils.pretrain.corpus import corpus_subjects, render_corpus
+from painsign_utils.pretrain.corpus import (
+    corpus_path,
+    corpus_subjects,
+    render_corpus,
+    render_corpus_sizes,
+)
 from painsign_utils.pretrain.train import export_weights
 
 TINY = pretrain.PretrainConfig(
@@ -55,6 +60,21 @@ def test_corpus_is_seeded_and_labelled():
     assert list(ida) == [0] * 4 + [1] * 4 + [2] * 4
     assert ta.shape == (12, len(TARGETS)) and (ta >= 0).all() and (ta <= 1).all()
     assert len({x.tobytes() for x in a}) == 12  # every render differs
+
+
+def test_one_rendering_serves_every_crop_size_exactly(tmp_path):
+    subjects = corpus_subjects(1, 2)
+    both = render_corpus_sizes(subjects, 3, [32, 48, 224], seed=1, progress=False)
+    for size in (32, 48, 224):  # 224 is cut from larger frames: rendered on its own
+        alone = render_corpus(subjects, 3, size, seed=1, progress=False)
+        assert all(np.array_equal(a, b) for a, b in zip(both[size], alone))
+    # The cache renders a corpus once for all sizes asked, keyed by the faces, not the recipe.
+    cfg = replace(TINY, subjects=2, per_subject=2, unseen_subjects=2, val_per_subject=1)
+    assert pretrain.prepare_corpus(cfg, [32, 48], root=tmp_path, progress=False) > 0
+    assert pretrain.prepare_corpus(replace(cfg, epochs=9), [48], root=tmp_path) == 0
+    parts, seconds = pretrain.load_corpus(cfg, 32, root=tmp_path)
+    assert seconds == 0 and parts["train"][0].shape == (4, 32, 32, 3)
+    assert corpus_path(replace(cfg, per_subject=3), 32, tmp_path) != corpus_path(cfg, 32, tmp_path)
 
 
 @pytest.mark.slow  # pretrains backbones: 40-110 s; left out of make test-fast

@@ -13,7 +13,8 @@ This package owns, one submodule a job (:mod:`.config`, :mod:`.corpus`, :mod:`.t
 :mod:`.starts`):
 
 * the corpus (:func:`.corpus.render_corpus`): faces on crib backgrounds, roll ±30°, lighting, blur,
-  noise, caps, hands, cropped like the detector's crops;
+  noise, caps, hands, cropped like the detector's crops; rendered once for every crop size that
+  the models ask for and cached under ``$PAINSIGN_CACHE/pretrain/corpus`` (:func:`prepare_corpus`);
 * the multitask pretraining (:func:`pretrain`): identity cross-entropy + action regression from the
   pooled features, AdamW with warm-up and cosine decay, gradient clipping, float32;
 * the cache: one folder per model, input size and settings digest under
@@ -27,6 +28,7 @@ This package owns, one submodule a job (:mod:`.config`, :mod:`.corpus`, :mod:`.t
 from __future__ import annotations
 
 from .config import PretrainConfig, profile_plan
+from .corpus import load_corpus, prepare_corpus
 from .starts import (
     prepare_starts,
     pretraining_due,
@@ -38,9 +40,11 @@ from .starts import (
 from .train import pretrain
 
 __all__ = [
-    "PretrainConfig",
+    "load_corpus",
+    "prepare_corpus",
     "prepare_starts",
     "pretrain",
+    "PretrainConfig",
     "pretraining_due",
     "probe_images",
     "probe_starts",

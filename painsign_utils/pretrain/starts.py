@@ -18,6 +18,7 @@ from ..registry import get_spec, pretrainable
 from ..storage import read_json
 from ..tasks import TaskRunner, cached_result
 from .config import PretrainConfig, config_for
+from .corpus import corpus_key, prepare_corpus
 from .train import embed, is_finished, pretrain, run_folder
 
 
@@ -119,11 +120,18 @@ def prepare_starts(
         )
         for m in models
     }
-    futures = {
-        m: tasks.submit(starting_weights, *args[m], progress=progress)
-        for m in models
-        if pretraining_due(*args[m])
-    }
+    due_models = [m for m in models if pretraining_due(*args[m])]
+    # Models pretrained on the same faces at different sizes share one rendering of them.
+    corpora: dict[str, tuple[PretrainConfig, list[int]]] = {}
+    for m in due_models:
+        cfg = args[m][3]
+        corpora.setdefault(corpus_key(cfg), (cfg, []))[1].append(sizes[m])
+    if corpora:
+        rendering = [
+            tasks.submit(prepare_corpus, c, s, progress=progress) for c, s in corpora.values()
+        ]
+        tasks.gather(rendering, "rendering the pretraining faces", progress)
+    futures = {m: tasks.submit(starting_weights, *args[m], progress=progress) for m in due_models}
     due = list(futures.values())
     started = dict(zip(futures, tasks.gather(due, "starting weights", progress) if due else []))
     out, rows = {}, []
