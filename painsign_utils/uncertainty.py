@@ -1,10 +1,10 @@
 """Uncertainty of a pain probability: MC-dropout, fold ensembles, and what the spread is good for.
 
 * :func:`mc_dropout` — the model's own dropout left on at prediction, ``passes`` samples per crop.
-  Where every dropout layer with a non-zero rate sits in the trainable part (after the frozen
-  backbone: VGG-Face's and ViT-B/16's heads), the backbone runs once per crop and only the head is
-  sampled (:func:`dropout_after_backbone`); the result equals full passes with the same random
-  stream, at a fraction of the cost. N-CNN's dropout sits inside its branches: full passes.
+  The part of the network before the first active dropout
+  (:meth:`~painsign_utils.models.PainModel.stochastic_split`: VGG-Face's and ViT-B/16's frozen
+  backbone, N-CNN's three branches) runs once per batch and only the rest is sampled; the result
+  equals full passes with the same random stream, at a fraction of the cost.
 * :func:`ensemble` — the fold models of one architecture; models that share their frozen part (the
   folds of a head-only model) share its output too.
 * :func:`error_auroc`, :func:`risk_coverage`, :func:`reject_band` — does the spread point at the
@@ -28,22 +28,8 @@ from torch import nn
 
 from .errors import ConfigError, DataError
 from .models import PainModel
+from .models.base import active_dropouts
 from .runtime import progress as tqdm
-
-
-def _dropouts(module: nn.Module) -> list[nn.Dropout]:
-    return [m for m in module.modules() if isinstance(m, nn.Dropout) and m.p > 0]
-
-
-def dropout_after_backbone(model: PainModel) -> bool:
-    """Whether ``model`` has a frozen backbone and every active dropout layer comes after it.
-
-    Then the backbone's output is the same in every MC-dropout pass and is computed once.
-    """
-    frozen, trainable = model.split(1)
-    # A frozen wrapper may hold the whole network (ViT): the head's own dropout does not count.
-    inside = {id(d) for d in _dropouts(frozen)} - {id(d) for d in _dropouts(trainable)}
-    return not isinstance(frozen, nn.Identity) and not inside
 
 
 def _batches(n: int, size: int) -> list[slice]:
@@ -73,8 +59,9 @@ def mc_dropout(
         Seeds the dropout masks.
     batch_size : int
     shortcut : bool
-        Run the frozen backbone once when :func:`dropout_after_backbone` holds (the same numbers
-        as full passes, which ``shortcut=False`` forces).
+        Run the deterministic prefix of :meth:`~painsign_utils.models.PainModel.stochastic_split`
+        once per batch and only the rest per pass (the same numbers as full passes, which
+        ``shortcut=False`` forces).
     desc : str, optional
         Show a progress bar over the batches with this label.
 
@@ -90,19 +77,18 @@ def mc_dropout(
         raise DataError("no face crops to score")
     was_training = model.training
     model.eval()
-    for d in _dropouts(model):
+    for d in active_dropouts(model):
         d.train()  # only dropout is switched on; nothing else here has a training mode
-    frozen, trainable = model.split(1)
-    once = shortcut and dropout_after_backbone(model)
+    prefix, rest = model.stochastic_split() if shortcut else (nn.Identity(), model)
     out = np.empty((passes, n), np.float32)
     gen_state = torch.get_rng_state()
     try:
         torch.manual_seed(seed)
         for sl in tqdm(_batches(n, batch_size), desc=desc, disable=desc is None, leave=False):
             x = model.preprocess(crops[sl])
-            feats = frozen(x) if once else None
+            feats = prefix(x)
             for k in range(passes):
-                logits = trainable(feats) if once else model(x)
+                logits = rest(feats)
                 out[k, sl] = torch.sigmoid(logits.reshape(-1)).float().cpu().numpy()
     finally:
         torch.set_rng_state(gen_state)

@@ -8,7 +8,8 @@ import torch
 
 from painsign_utils import sign, uncertainty
 from painsign_utils.errors import ConfigError, DataError
-from painsign_utils.models import create_model
+from painsign_utils.models import PainModel, create_model
+from painsign_utils.models.base import active_dropouts
 
 
 def _crops(n=6, seed=0):
@@ -23,7 +24,8 @@ def vgg():
 
 def test_the_head_only_shortcut_equals_full_passes(vgg):
     vgg.eval()
-    assert uncertainty.dropout_after_backbone(vgg)
+    prefix, rest = vgg.stochastic_split()
+    assert prefix is vgg.features  # the frozen backbone runs once
     fast = uncertainty.mc_dropout(vgg, _crops(), passes=5, seed=3, batch_size=4)
     full = uncertainty.mc_dropout(vgg, _crops(), passes=5, seed=3, batch_size=4, shortcut=False)
     assert fast.shape == (5, 6)
@@ -32,15 +34,48 @@ def test_the_head_only_shortcut_equals_full_passes(vgg):
     assert not vgg.training
 
 
-def test_ncnn_dropout_sits_inside_the_network_so_it_takes_full_passes():
+@pytest.fixture(scope="module")
+def ncnn():
     torch.manual_seed(0)
-    assert not uncertainty.dropout_after_backbone(create_model("ncnn"))
+    return create_model("ncnn", weights="random").eval()
+
+
+def test_ncnn_runs_its_branches_once_and_samples_the_same_bits_as_full_passes(ncnn):
+    # N-CNN has no frozen part and its dropout sits inside: the default would take full passes.
+    assert isinstance(PainModel.stochastic_split(ncnn)[0], torch.nn.Identity)
+    prefix, rest = ncnn.stochastic_split()
+    drops = set(active_dropouts(ncnn))
+    assert not isinstance(prefix, torch.nn.Identity) and not active_dropouts(prefix)
+    assert set(active_dropouts(rest)) == drops and len(drops) == 3
+    x = ncnn.preprocess(_crops(5, seed=4))
+    with torch.no_grad():
+        assert prefix(x).shape == (5, 131, 12, 12)
+        for xx in (x, x.contiguous()):  # channels-last (as preprocessed) and plain NCHW
+            assert torch.equal(rest(prefix(xx)), ncnn(xx))  # eval: dropout off
+            for d in drops:
+                d.train()
+            try:
+                torch.manual_seed(7)
+                full = ncnn(xx)
+                torch.manual_seed(7)
+                assert torch.equal(rest(prefix(xx)), full)  # same masks, same order
+            finally:
+                ncnn.eval()
+    for n, passes, bs, seed in ((1, 3, 64, 0), (7, 5, 3, 1), (15, 4, 64, 2)):
+        crops = _crops(n, seed=seed)
+        fast = uncertainty.mc_dropout(ncnn, crops, passes=passes, seed=seed, batch_size=bs)
+        full = uncertainty.mc_dropout(ncnn, crops, passes, seed, bs, shortcut=False)
+        assert fast.shape == (passes, n) and np.array_equal(fast, full)
+    assert fast.std(0).max() > 0  # dropout is on
+    assert not ncnn.training
 
 
 def test_vit_samples_only_its_head():
     torch.manual_seed(0)
     vit = create_model("vit_b16", weights="random", input_size=32).eval()
-    assert uncertainty.dropout_after_backbone(vit)
+    prefix, rest = vit.stochastic_split()
+    assert not isinstance(prefix, torch.nn.Identity)
+    assert active_dropouts(rest) == [vit.vit.head_drop]
     fast = uncertainty.mc_dropout(vit, _crops(4), passes=3, seed=1)
     full = uncertainty.mc_dropout(vit, _crops(4), passes=3, seed=1, shortcut=False)
     np.testing.assert_allclose(fast, full, rtol=0, atol=1e-6)

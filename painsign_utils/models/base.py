@@ -75,6 +75,27 @@ class PainModel(nn.Module):
         """
         raise NotImplementedError
 
+    def stochastic_split(self) -> tuple[nn.Module, nn.Module]:
+        """(prefix, rest) with ``forward(x) == rest(prefix(x))``, for MC-dropout.
+
+        ``prefix`` applies no dropout, so its output for an input is fixed; ``rest`` holds every
+        active dropout layer. :func:`~painsign_utils.uncertainty.mc_dropout` runs the prefix once
+        per batch and only the rest once per pass: the costly part of the network is not repeated,
+        and as the rest draws its masks in a full pass's order, the samples are the same numbers.
+
+        Default: phase 1's (frozen, trainable) split when every active dropout comes after the
+        frozen part (VGG-Face's and ViT-B/16's heads), else ``(nn.Identity(), self)`` (full
+        passes). A model whose dropout sits inside the network overrides it (N-CNN).
+        """
+        frozen, trainable = self.split(1)
+        # A frozen wrapper may hold the whole network (ViT): the head's own dropout does not count.
+        inside = {id(d) for d in active_dropouts(frozen)} - {
+            id(d) for d in active_dropouts(trainable)
+        }
+        if isinstance(frozen, nn.Identity) or inside:
+            return nn.Identity(), self
+        return frozen, trainable
+
     def set_phase(self, phase: int) -> list[nn.Parameter]:
         """Freeze everything except the trainable part of ``phase``; return its parameters."""
         frozen, trainable = self.split(phase)
@@ -141,6 +162,11 @@ class PainModel(nn.Module):
     def n_parameters(self, trainable_only: bool = False) -> int:
         """Number of parameters (all, or only those with ``requires_grad``)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad or not trainable_only)
+
+
+def active_dropouts(module: nn.Module) -> list[nn.Dropout]:
+    """The dropout layers of ``module`` with a non-zero rate (those MC-dropout switches on)."""
+    return [m for m in module.modules() if isinstance(m, nn.Dropout) and m.p > 0]
 
 
 def _resize(img: np.ndarray, size: int) -> np.ndarray:

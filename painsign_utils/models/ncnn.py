@@ -71,9 +71,52 @@ class NCNN(PainModel):
     def split(self, phase: int = 1) -> tuple[nn.Module, nn.Module]:
         return nn.Identity(), self
 
+    def stochastic_split(self) -> tuple[nn.Module, nn.Module]:
+        """The three branches without their trailing dropout, then the rest (see the base class).
+
+        Trained from scratch, N-CNN has no frozen part, and its dropout sits at the ends of the
+        centre and right branches, so the default gives full passes. Everything before those
+        dropouts is deterministic, and it holds nearly all of the cost (the 5×5 convolutions at
+        120 px): MC-dropout runs it once per batch and repeats only the branch dropouts, the merge
+        and the head. Wrappers built on demand (not attributes) so the state dict is unchanged.
+        """
+        return _Branches(self), _AfterBranches(self)
+
 
 #: Initial bias of N-CNN's 8-unit hidden layer (see ``NCNN.__init__``; Keras' default is 0).
 FC_BIAS_INIT = 0.5
+
+
+class _Branches(nn.Module):
+    """N-CNN's deterministic prefix: ``left``, ``centre`` and ``right`` without their trailing
+    dropout, concatenated on the channels (3 + 64 + 64, 12×12)."""
+
+    def __init__(self, m: NCNN) -> None:
+        super().__init__()
+        self.left, self.centre, self.right = m.left, m.centre[:-1], m.right[:-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.left(x), self.centre(x), self.right(x)], dim=1)
+
+
+class _AfterBranches(nn.Module):
+    """The rest of N-CNN after :class:`_Branches`: each branch's dropout on its own channels, then
+    ``merge`` and ``head`` as in :meth:`NCNN.forward`.
+
+    The masks are drawn in a full pass's order (centre, right, then the head's) on tensors of the
+    same shapes, so with the same random state the output is bit-identical to ``NCNN.forward``.
+    """
+
+    def __init__(self, m: NCNN) -> None:
+        super().__init__()
+        self.centre_drop, self.right_drop = m.centre[-1], m.right[-1]
+        self.merge, self.head = m.merge, m.head
+        self.sizes = [m.centre[0].in_channels, m.centre[3].out_channels, m.right[0].out_channels]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        left, centre, right = torch.split(x, self.sizes, dim=1)
+        x = torch.cat([left, self.centre_drop(centre), self.right_drop(right)], dim=1)
+        return self.head(self.merge(x)).squeeze(1)
 
 
 def _keras_init(m: nn.Module) -> None:

@@ -20,7 +20,7 @@ from ..uncertainty import ensemble, mc_dropout
 
 
 class MCDropoutClassifier:
-    """Mean of ``passes`` MC-dropout samples per crop (the head only where dropout allows it).
+    """Mean of ``passes`` MC-dropout samples per crop (what precedes the first dropout runs once).
 
     Parameters
     ----------
