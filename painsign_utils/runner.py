@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from . import executions
 from .errors import ConfigError, PainsignError
 from .pages import finish_page
 from .progress import PROGRESS_FILE_ENV, ProgressWatcher
@@ -289,6 +290,7 @@ def run_book(
     build: bool = True,
     root: Path = ROOT,
     log: Callable[[str], None] = _say,
+    reuse: bool = True,
 ) -> dict:
     """Execute the notebooks in order under ``profile`` and build the HTML book.
 
@@ -305,11 +307,16 @@ def run_book(
         :class:`~painsign_utils.progress.ProgressWatcher` adds status lines (its progress bars, an
         ETA) at least every 20 s; on a terminal with the default ``log``, one line redrawn in place.
         The run ends with a table of each chapter's time.
+    reuse : bool
+        Keep a chapter's executed notebook, without executing it, when nothing it depends on has
+        changed since it last executed (:mod:`painsign_utils.executions`); False executes every
+        chapter (each still reuses its cached work inside).
 
     Returns
     -------
     dict
-        Seconds per notebook and the path of ``index.html`` when built.
+        Seconds per executed notebook, the reused ones (``reused``), and the path of
+        ``index.html`` when built.
     """
     prof = load_profile(profile, root)
     notebooks = notebook_paths(root)
@@ -326,7 +333,20 @@ def run_book(
     art = artifacts_dir(prof["common"]["profile"])
     fresh = artifacts_are_empty(art)
     interactive = log is _say and sys.stdout.isatty()
+    source = executions.source_digest(Path(__file__).resolve().parent, root)
+    every = notebook_paths(root)  # upstream files: of every chapter before, run now or earlier
+    reused: list[str] = []
     for i, (nb, params) in enumerate(plan, 1):
+        upstream = [executions.read_stamp(art, p.stem).get("files", {}) for p in every]
+        key = executions.chapter_key(nb, params, source, upstream[: every.index(nb)])
+        stamp = executions.reusable(art, nb.stem, key, out_dir / nb.name) if reuse else None
+        if stamp is not None:
+            reused.append(nb.stem)
+            log(
+                f"[painsign] {nb.stem} ({prof['name']}, {i}/{len(plan)}): unchanged since "
+                f"{stamp['finished']}, reused (--force executes it again)"
+            )
+            continue
         log(f"[painsign] {nb.stem} ({prof['name']}, {i}/{len(plan)}) ...")
         start = time.perf_counter()
         stale = failed_dir / nb.name
@@ -335,6 +355,9 @@ def run_book(
         progress_file = art / "progress" / f"{nb.stem}.jsonl"
         progress_file.parent.mkdir(exist_ok=True)
         progress_file.write_bytes(b"")  # this chapter's bars only
+        kept = executions.read_stamp(art, nb.stem).get("files", {})
+        executions.forget(art, nb.stem)
+        before = executions.snapshot(art)
         with ProgressWatcher(progress_file, f"{nb.stem} {i}/{len(plan)}", log, interactive):
             executed = execute(
                 nb,
@@ -345,6 +368,8 @@ def run_book(
                 profile_file=profile_path(profile, root),
             )
             finish_page(executed)
+        written = executions.written_since(before, executions.snapshot(art), kept)
+        executions.write_stamp(art, nb.stem, key, written, time.strftime("%Y-%m-%d %H:%M"))
         timings[nb.stem] = round(time.perf_counter() - start, 1)
         record_timing(art, prof["name"], nb.stem, timings[nb.stem], fresh)
         log(f"[painsign] {nb.stem} done in {timings[nb.stem]:.0f} s")
@@ -353,12 +378,13 @@ def run_book(
             "profile": prof["name"],
             "description": prof["description"],
             "seconds": timings,
+            "reused": reused,
             "fresh": fresh,
             "params": {nb.stem: p for nb, p in plan},
         },
         art / f"run_{'_'.join(only) if only else 'all'}.json",
     )
-    result: dict = {"seconds": timings}
+    result: dict = {"seconds": timings, "reused": reused}
     chapters = dict(timings)
     if build:
         start = time.perf_counter()
@@ -368,4 +394,6 @@ def run_book(
         log(f"[painsign] book built: {result['index']}")
     for line in timing_table(chapters):
         log(line)
+    if reused:
+        log(f"[painsign] reused unchanged: {', '.join(reused)}")
     return result

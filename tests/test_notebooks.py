@@ -29,7 +29,9 @@ def smoke_book():
         said.append((time.monotonic(), line))
         print(line, flush=True)
 
-    result = runner.run_book("smoke", build=True, root=ROOT, log=log)
+    # reuse=False: this test is about executing every chapter (a developer's second run would
+    # otherwise reuse them all and show no bars).
+    result = runner.run_book("smoke", build=True, root=ROOT, log=log, reuse=False)
     return {**result, "log": said}
 
 

@@ -24,6 +24,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--only", default="", help="comma-separated notebook prefixes, e.g. 00,01")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="execute every chapter, even those unchanged since they last executed",
+    )
+    p.add_argument(
         "--no-build", action="store_true", help="execute the notebooks but do not render HTML"
     )
     p.set_defaults(func=book_command)
@@ -59,7 +64,7 @@ def book_command(args: argparse.Namespace) -> int:
     from ..runner import run_book
 
     only = args.only.split(",") if args.only else None
-    result = run_book(args.profile, only=only, build=not args.no_build)
+    result = run_book(args.profile, only=only, build=not args.no_build, reuse=not args.force)
     if "index" in result:
         print(result["index"])
     return 0
