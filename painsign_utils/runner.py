@@ -392,7 +392,7 @@ def run_book(
             result["index"] = build_html(root)
         timings["jupyter-book"] = round(time.perf_counter() - start, 1)
         log(f"[painsign] book built: {result['index']}")
-    for line in timing_table(chapters):
+    for line in timing_table(chapters) if chapters else []:
         log(line)
     if reused:
         log(f"[painsign] reused unchanged: {', '.join(reused)}")
