@@ -14,7 +14,8 @@ single / MC-dropout x 50 / ensemble x 10, latency mean / median / p95).
 With ``--profile`` the trained checkpoints of that build are timed (the fold models for the
 ensemble); otherwise randomly initialised ones (speed does not depend on the weights). Detection
 follows ``--detect-every`` / ``--detect-side`` (default: the optimized path of chapter 08: the
-detector on a 400-px frame every 10th frame, the box held between). Results go to
+detector on a 400-px frame every 10th frame, the box held between), and ``--classify-every k``
+classifies every k-th frame only (the sign interpolated between, as ``painsign monitor`` does). Results go to
 ``OUT/live.csv``; the load average of each run is recorded, since other processes slow every
 number down.
 
@@ -85,6 +86,7 @@ def run_one(url: str, classifier, fps: float, threshold: float, args) -> dict:
         threshold=threshold,
         detect_every=args.detect_every,
         detect_side=args.detect_side,
+        classify_every=args.classify_every,
         history_s=60.0,
     )
     assert mon.detector is not None  # loads the face detector before the stream starts
@@ -128,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=4, help="frames per forward pass at most")
     parser.add_argument("--detect-every", type=int, default=10)
     parser.add_argument("--detect-side", type=int, default=400)
+    parser.add_argument(
+        "--classify-every",
+        type=int,
+        default=1,
+        help="classify every k-th frame, the sign interpolated between (chapter 08's fast path)",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
     if unknown:
@@ -160,7 +168,15 @@ def main(argv: list[str] | None = None) -> int:
             with MJPEGServer(frames, args.fps) as server:
                 row = run_one(server.url, clf, args.fps, threshold, args)
             size = {"single": 1, "mc_dropout": args.passes}.get(scenario, len(models[1:]) or 1)
-            rows.append({"model": name, "scenario": scenario, "samples": size, **row})
+            rows.append(
+                {
+                    "model": name,
+                    "scenario": scenario,
+                    "samples": size,
+                    "classify every": args.classify_every,
+                    **row,
+                }
+            )
             print(pd.DataFrame([rows[-1]]).round(3).to_string(index=False, header=len(rows) == 1),
                   flush=True)  # fmt: skip
     table = pd.DataFrame(rows)
