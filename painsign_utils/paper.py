@@ -123,6 +123,10 @@ SAME_TYPE_FRACTION: float = 0.60
 #: §3: "for all models, the optimal number of clusters was three" (silhouette over k = 2..10, §2.5).
 N_SIGN_TYPES: int = 3
 
+#: §3, the paragraph on Fig. 4: the fourth, "indeterminate" type: "Only one sign from N-CNN met
+#: this criterion" (of the 120 test videos of each of the three models, Table 1).
+N_INDETERMINATE: int = 1
+
 #: Table 3 ("Classification and temporal metrics for each type of pain sign and model"), one row
 #: per model and sign type: accuracy, sensitivity, specificity, AUC, entropy (mean, sd), threshold
 #: crossings (mean, sd), videos labelled pain, videos labelled no pain.

@@ -103,6 +103,39 @@ def art(tmp_path):
             for method, auroc in (("mc_dropout", 0.8), ("ensemble", 0.6))
         ]
     ).to_csv(a / "tables" / "uncertainty.csv", index=False)
+    # chapter 05: one indeterminate sign of 60 (N-CNN, video v1), as rare as the paper's
+    types = summary.assign(indeterminate=(summary["model"] == "ncnn") & (summary["video"] == "v1"))
+    types.to_csv(a / "tables" / "sign_types.csv", index=False)
+    # chapter 04: every pair of signs correlates moderately, r 0.3-0.7 (mean 0.5); one constant sign
+    pd.DataFrame(
+        [
+            {
+                "video": f"v{i}",
+                "model_a": x,
+                "model_b": y,
+                "r": np.nan if i == 0 else 0.3 + 0.02 * i,
+            }
+            for x, y in (("ncnn", "vggface"), ("ncnn", "vit_b16"), ("vggface", "vit_b16"))
+            for i in range(21)
+        ]
+    ).to_csv(a / "tables" / "pearson_pairs.csv", index=False)
+    # chapter 05: no Friedman difference between the models within any sign type
+    pd.DataFrame(
+        [
+            {"design": "videos", "sign_type": t, "metric": metric, "n_blocks": 6, "p_value": 0.4}
+            for metric in ("entropy", "crossings")
+            for t in ("all", "stable", "irregular", "unstable")
+        ]
+        + [
+            {"design": "type means", "sign_type": "all", "metric": m, "n_blocks": 3, "p_value": 0.7}
+            for m in ("entropy", "crossings")
+        ]
+    ).to_csv(a / "tables" / "friedman_sign_types.csv", index=False)
+    # chapter 08: every model's optimized path runs end to end at 45 fps
+    (a / "monitor").mkdir()
+    pd.DataFrame({"model": MODELS, "e2e optimized": 45.0}).to_csv(
+        a / "monitor" / "speed_summary.csv", index=False
+    )
     return a
 
 
@@ -118,8 +151,21 @@ def test_every_claim_is_judged_when_artifacts_agree_with_the_paper(art):
         "expression_rises",
         "recalibration_helps",
         "mc_dropout_flags_errors",
+        "real_time",
     ):
         assert (by_key[key].verdict, by_key[key].reason) == ("yes", "all_models"), key
+    assert (by_key["indeterminate_rare"].verdict, by_key["indeterminate_rare"].reason) == (
+        "yes",
+        "rare",
+    )
+    assert (by_key["pearson_moderate"].verdict, by_key["pearson_moderate"].reason) == (
+        "yes",
+        "all_pairs",
+    )
+    assert (by_key["friedman_types"].verdict, by_key["friedman_types"].reason) == (
+        "yes",
+        "all_types",
+    )
     # every model agrees on every video: 100%, 40 points off the paper's 60%
     assert (by_key["same_type"].verdict, by_key["same_type"].reason) == ("no", "far")
     assert by_key["best_model"].verdict in ("yes", "partly")
@@ -269,3 +315,77 @@ def test_calibration_verdicts_judge_only_what_needs_judging(art):
     v = verdicts.mc_dropout_flags_errors(art)
     assert (v.verdict, v.reason) == ("partly", "some_models+no_errors")
     assert "N-CNN MC –" in v.build
+
+
+def test_indeterminate_signs_must_exist_and_be_rare(art):
+    v = verdicts.indeterminate_rare(art)
+    assert v.paper == "1 of 360 signs (0.3%), N-CNN"
+    assert v.build == "1 of 60 signs (1.7%): VGG-Face 0; N-CNN 1; ViT-B/16 0"
+    types = pd.read_csv(art / "tables" / "sign_types.csv")
+    types["indeterminate"] = False
+    types.to_csv(art / "tables" / "sign_types.csv", index=False)
+    assert (verdicts.indeterminate_rare(art).verdict, verdicts.indeterminate_rare(art).reason) == (
+        "partly",
+        "none_found",
+    )
+    # the causal protocol's fourth type, on 6 of 60 signs (10%): not rare
+    types.loc[types["video"].isin(["v0", "v1"]), "sign_type"] = "indeterminate"
+    types.drop(columns="indeterminate").to_csv(art / "tables" / "sign_types.csv", index=False)
+    v = verdicts.indeterminate_rare(art)
+    assert (v.verdict, v.reason) == ("no", "common") and v.build.startswith("6 of 60 signs")
+
+
+def test_pearson_r_between_models_must_be_moderate(art):
+    v = verdicts.pearson_moderate(art)
+    assert v.build.count("✓") == 3 and "(20 videos)" in v.build  # the constant sign is left out
+    pairs = pd.read_csv(art / "tables" / "pearson_pairs.csv")
+    pairs.loc[pairs["model_b"] == "vit_b16", "r"] = 0.95
+    pairs.to_csv(art / "tables" / "pearson_pairs.csv", index=False)
+    v = verdicts.pearson_moderate(art)
+    assert (v.verdict, v.reason) == ("partly", "some_pairs+stronger")
+    assert v.build.startswith("N-CNN/VGG-Face 0.51 (20 videos) ✓; N-CNN/ViT-B/16 0.95")
+    pairs["r"] = 0.1
+    pairs.to_csv(art / "tables" / "pearson_pairs.csv", index=False)
+    assert verdicts.pearson_moderate(art).reason == "no_pair+weaker"
+    pairs["r"] = np.nan
+    pairs.to_csv(art / "tables" / "pearson_pairs.csv", index=False)
+    v = verdicts.pearson_moderate(art)
+    assert (v.verdict, v.reason) == (verdicts.NA, "no_pairs")
+
+
+def test_friedman_within_types_judges_matched_videos_only(art):
+    table = pd.read_csv(art / "tables" / "friedman_sign_types.csv")
+    v = verdicts.friedman_types(art)
+    assert v.build.endswith("type means entropy p 0.700, crossings p 0.700")
+    assert "all " not in v.build  # the test over every video is not a sign type
+    # stable differs in entropy; unstable has too few matched videos to be judged
+    row = (table["design"] == "videos") & (table["sign_type"] == "stable")
+    table.loc[row & (table["metric"] == "entropy"), "p_value"] = 0.001
+    table.loc[(table["sign_type"] == "unstable"), "n_blocks"] = 2
+    table.to_csv(art / "tables" / "friedman_sign_types.csv", index=False)
+    v = verdicts.friedman_types(art)
+    assert (v.verdict, v.reason) == ("partly", "some_types+few_matched_videos")
+    assert "unstable (2 videos) –" in v.build and v.build.count("✗") == 1
+    table.loc[table["design"] == "videos", "p_value"] = 0.01
+    table.to_csv(art / "tables" / "friedman_sign_types.csv", index=False)
+    assert verdicts.friedman_types(art).reason == "no_type+few_matched_videos"
+    table["n_blocks"] = 1
+    table.to_csv(art / "tables" / "friedman_sign_types.csv", index=False)
+    v = verdicts.friedman_types(art)
+    assert (v.verdict, v.reason) == (verdicts.NA, "few_matched_videos")
+
+
+def test_real_time_needs_every_model_to_keep_up_with_the_camera(art):
+    assert verdicts.real_time(art).build == "VGG-Face 45 fps ✓; N-CNN 45 fps ✓; ViT-B/16 45 fps ✓"
+    pd.DataFrame({"model": MODELS, "e2e optimized": [45.0, 12.0, 29.9]}).to_csv(
+        art / "monitor" / "speed_summary.csv", index=False
+    )
+    v = verdicts.real_time(art)
+    assert (v.verdict, v.reason) == ("partly", "some_models") and v.build.count("✗") == 2
+    (art / "monitor" / "speed_summary.csv").unlink()  # chapter 08 skipped the benchmark
+    v = verdicts.real_time(art)
+    assert (v.verdict, v.reason, v.build) == (
+        verdicts.NA,
+        "missing_artifact",
+        "monitor/speed_summary.csv",
+    )

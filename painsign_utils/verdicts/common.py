@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import paper
 from ..registry import display_name
+from ..sign import DEFAULT_WINDOW
 
 #: Every threshold a verdict uses, in one place (chapter 09 glues them into its rules).
 RULES: dict[str, float] = {
@@ -30,6 +31,10 @@ RULES: dict[str, float] = {
     "few_folds": 5,  # fewer folds than this give the Friedman test little power
     "ece_miscalibrated": 0.05,  # a raw test ECE above this calls for recalibration (chapter 11)
     "error_auroc": 0.70,  # the spread "flags the wrong frames" at this error AUROC or above
+    "indeterminate_rare": 0.05,  # "only one sign" (§3, 1 of 360): at most this share of the signs
+    "pearson_low": 0.30,  # a "moderate" mean r between two models' signs lies in [0.30, 0.70]
+    "pearson_high": 0.70,  # (paper: 0.49-0.57, §3)
+    "camera_fps": float(DEFAULT_WINDOW),  # real time: the paper's 30 samples = 1 s of video (§2.4)
 }
 
 #: The verdict categories.

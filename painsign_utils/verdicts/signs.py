@@ -1,5 +1,5 @@
 """Verdicts on the pain sign's types: three types, stable signs classified better, the same type
-across models (Table 3 and §3 of the paper)."""
+across models, the rare indeterminate type (Table 3 and §3 of the paper)."""
 
 from __future__ import annotations
 
@@ -150,5 +150,46 @@ def same_type(art: Path) -> Verdict:
         else (PARTLY, "near")
         if gap <= RULES["same_type_near"]
         else (NO, "far")
+    )
+    return v
+
+
+def indeterminate_rare(art: Path) -> Verdict:
+    """The fourth sign type, indeterminate, occurs but is rare (§3: one N-CNN sign, Fig. 4).
+
+    Read from chapter 05's ``tables/sign_types.csv``: a sign counts as indeterminate when its
+    ``indeterminate`` flag is set (the ``authors`` overlay) or its type is ``indeterminate`` (the
+    ``causal`` fourth type). The claim holds (``rare``) when at least one sign is indeterminate and
+    at most ``RULES["indeterminate_rare"]`` of all signs are; none at all holds it in part
+    (``none_found``: consistent with its rarity, yet the type is not shown), more is ``common``.
+    """
+    n_paper = paper.N_INDETERMINATE
+    # every model typed every iCOPEvid video: 3 x 120 signs
+    n_signs = len(paper.TABLE2_TEST) * int(paper.TABLE1["iCOPEvid"]["total samples"])
+    v = Verdict(
+        "indeterminate_rare",
+        f"{n_paper} of {n_signs} signs ({pct(n_paper / n_signs)}), N-CNN",
+    )
+    types = read_table(v, art, "tables/sign_types.csv")
+    if types is None:
+        return v
+    flag = types["sign_type"].astype(str).eq("indeterminate")
+    if "indeterminate" in types:
+        flag |= types["indeterminate"].astype(str).str.lower().isin(("true", "1", "1.0"))
+    per_model = flag.groupby(types["model"], sort=False).agg(["sum", "size"])
+    n, total = int(flag.sum()), len(flag)
+    if not total:
+        v.build, v.reason = "no signs", "none_found"
+        return v
+    share_ = n / total
+    v.build = f"{n} of {total} signs ({pct(share_)}): " + "; ".join(
+        f"{model_name(m)} {int(r['sum'])}" for m, r in per_model.iterrows()
+    )
+    v.verdict, v.reason = (
+        (PARTLY, "none_found")
+        if n == 0
+        else (YES, "rare")
+        if share_ <= RULES["indeterminate_rare"]
+        else (NO, "common")
     )
     return v

@@ -9,22 +9,29 @@ import pandas as pd
 
 from ..registry import display_name
 from ..storage import artifacts_dir
+from .agreement import friedman_types, pearson_moderate
 from .common import NA, NO, PARTLY, YES, Verdict
 from .explanations import expression_rises, gradcam_vs_ig
 from .models import best_model, sens_spec, test_drop
+from .realtime import real_time
 from .reliability import mc_dropout_flags_errors, recalibration_helps
-from .signs import same_type, stable_better, three_types
+from .signs import indeterminate_rare, same_type, stable_better, three_types
 
-#: The claims, in the order of the paper, then the authors' later work (chapter 11).
+#: The claims by subject, in the order of the paper (metrics, sign types, agreement between
+#: models, explanations, real time), then the authors' later work (chapter 11).
 CHECKS: tuple[Callable[[Path], Verdict], ...] = (
     best_model,
     test_drop,
     sens_spec,
     three_types,
     stable_better,
+    indeterminate_rare,
+    pearson_moderate,
     same_type,
+    friedman_types,
     gradcam_vs_ig,
     expression_rises,
+    real_time,
     recalibration_helps,
     mc_dropout_flags_errors,
 )
