@@ -2,9 +2,10 @@
 
 After a chapter executes, the runner writes a stamp, ``artifacts/<profile>/executions/NN_name.json``:
 the digest of everything the execution depended on (:func:`chapter_key`) and the files it wrote
-(:func:`written_since`). A later run reuses the executed notebook when the new digest is the same
-and every file the stamp lists is still there, unchanged (size and modification time) — otherwise
-it executes the chapter, which reuses what it can inside (trained folds, probabilities, ...).
+(:func:`written_since`). A later run reuses the executed notebook when the new digest is the same,
+the executed notebook is the one it wrote, and every file the stamp lists is still there,
+unchanged (size and modification time) — otherwise it executes the chapter, which reuses what it
+can inside (trained folds, probabilities, ...).
 
 What a chapter depends on: its notebook, its parameters, the package's source, the locked
 environment and Python's version, and the files the chapters before it (in execution order) wrote.
@@ -89,11 +90,20 @@ def read_stamp(art: Path, stem: str) -> dict:
         return {}  # an unreadable stamp only means the chapter executes again
 
 
+def _file_id(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def reusable(art: Path, stem: str, key: str, executed: Path) -> dict | None:
     """The stamp of ``stem`` when its execution can be reused: same ``key``, the executed notebook
-    ``executed`` present, and every file it wrote unchanged; else None."""
+    ``executed`` the one this execution wrote (another profile's run writes the same file), and
+    every file it wrote unchanged; else None."""
     stamp = read_stamp(art, stem)
-    if stamp.get("key") != key or not executed.is_file():
+    if stamp.get("key") != key or _file_id(executed) != stamp.get("executed"):
         return None
     for rel, (size, mtime) in stamp.get("files", {}).items():
         try:
@@ -105,11 +115,13 @@ def reusable(art: Path, stem: str, key: str, executed: Path) -> dict | None:
     return stamp
 
 
-def write_stamp(art: Path, stem: str, key: str, files: dict, finished: str) -> None:
-    """Record chapter ``stem``'s execution (atomically: a stamp is whole or absent)."""
+def write_stamp(art: Path, stem: str, key: str, files: dict, executed: Path, finished: str) -> None:
+    """Record chapter ``stem``'s execution: its key, the files it wrote, its executed notebook
+    ``executed`` and when it finished (atomically: a stamp is whole or absent)."""
     path = stamp_path(art, stem)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_json({"key": key, "finished": finished, "files": files}, path)
+    record = {"key": key, "finished": finished, "executed": _file_id(executed), "files": files}
+    write_json(record, path)
 
 
 def forget(art: Path, stem: str) -> None:

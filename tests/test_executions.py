@@ -70,6 +70,11 @@ def test_unchanged_chapters_are_reused_and_changes_flow_downstream(book):
     assert run(x0=5, x1=3)["reused"] == []
     assert (art / "00_first.txt").exists()
 
+    # The executed notebook was overwritten (by another profile's run): executed again, and so
+    # is the chapter after it (the first rewrote the file it reads).
+    os.utime(art.parent.parent / "book" / "00_first.ipynb", ns=(2, 2))
+    assert run(x0=5, x1=3)["reused"] == []
+
     # A file changed by hand counts as a change too; reuse=False (--force) executes everything.
     os.utime(art / "01_second.txt", ns=(1, 1))
     assert run(x0=5, x1=3)["reused"] == ["00_first"]
