@@ -47,7 +47,9 @@ def definition_checks(centroids: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame, one row per (model, type): ``model, name, n, entropy, crossings, meets`` (bool) and
-    ``why`` (empty when it meets the definition).
+    ``why`` (the codes of the rules it fails, ``; ``-separated, empty when it meets the definition:
+    ``other_fewer_crossings``, ``other_lower_entropy``, ``entropy_le_stable``,
+    ``crossings_ge_unstable``, ``other_more_crossings``).
     """
     rows = []
     for model, g in _by_name(centroids).groupby("model", sort=False):
@@ -58,19 +60,19 @@ def definition_checks(centroids: pd.DataFrame) -> pd.DataFrame:
             why = []
             if name == "stable":
                 if (x[others] < x[name]).any():
-                    why.append("another type has fewer crossings")
+                    why.append("other_fewer_crossings")
                 if (h[others] < h[name]).any():
-                    why.append("another type has lower entropy")
+                    why.append("other_lower_entropy")
             elif name == "irregular":
                 if "stable" in at.index and h[name] <= h["stable"]:
-                    why.append("its entropy is not above stable's")
+                    why.append("entropy_le_stable")
                 if "unstable" in at.index and x[name] >= x["unstable"]:
-                    why.append("its crossings are not below unstable's")
+                    why.append("crossings_ge_unstable")
             else:
                 if (x[others] > x[name]).any():
-                    why.append("another type has more crossings")
+                    why.append("other_more_crossings")
                 if "stable" in at.index and h[name] <= h["stable"]:
-                    why.append("its entropy is not above stable's")
+                    why.append("entropy_le_stable")
             rows.append(
                 {
                     "model": model,

@@ -110,9 +110,7 @@ def scenario_curves(videos: pd.DataFrame) -> plt.Figure:
         ax.axhline(0.5, color="grey", lw=0.6, ls="--")
         ax.set_ylim(0, 1)
         ax.set_ylabel("intensity")
-        ax.set_title(
-            f"{s.replace('_', ' ')} ({row['label']}): {SCENARIOS[s]}", fontsize=9, loc="left"
-        )
+        ax.set_title(f"{s.replace('_', ' ')} ({row['label']})", fontsize=9, loc="left")
         if hidden.any() or ("hand" in truth and truth["hand"].any()):
             ax.legend(loc="upper right", fontsize=7, frameon=False)
     axes[-1, 0].set_xlabel("time (s)")

@@ -15,45 +15,16 @@ import http.server
 import json
 import math
 import threading
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from ..errors import ConfigError
 
-#: The page: the frame (refreshed as fast as it loads, at most every 100 ms) and the state.
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>painsign monitor</title>
-<style>
-body { font-family: sans-serif; background: #1e1e1e; color: #eee; margin: 1em; }
-img { border: 1px solid #555; image-rendering: pixelated; width: min(90vw, 640px); }
-#state { font-size: 1.2em; }
-</style></head>
-<body>
-<h1>painsign monitor</h1>
-<img id="frame" alt="the monitor's newest frame">
-<p id="state">waiting for the first frame</p>
-<script>
-const img = document.getElementById("frame"), state = document.getElementById("state");
-function next() { img.src = "/frame.jpg?" + Date.now(); }
-img.onload = () => { document.body.dataset.frameWidth = img.naturalWidth; setTimeout(next, 100); };
-img.onerror = () => setTimeout(next, 500);
-async function poll() {
-  try {
-    const s = await (await fetch("/state.json", {cache: "no-store"})).json();
-    if (s.frame !== undefined) {
-      const sign = s.sign === null ? "–" : s.sign.toFixed(2);
-      state.textContent = `${s.state} · sign ${sign} · t ${s.time.toFixed(1)} s · frame ${s.frame}`;
-      document.title = "painsign: " + s.state;
-      document.body.dataset.state = s.state;
-    }
-  } catch (e) {}
-  setTimeout(poll, 300);
-}
-next(); poll();
-</script>
-</body></html>
-"""
+#: The page (``liveview.html`` beside this module): the frame, refreshed as fast as it loads (at
+#: most every 100 ms), and the state. It is read once, when the module is imported.
+PAGE = (Path(__file__).with_name("liveview.html")).read_bytes()
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -95,7 +66,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         try:
             if path == "/":
-                self._send(PAGE.encode(), "text/html; charset=utf-8")
+                self._send(PAGE, "text/html; charset=utf-8")
             elif path == "/state.json":
                 with view.lock:
                     state = dict(view.record)

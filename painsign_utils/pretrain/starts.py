@@ -14,7 +14,7 @@ import torch
 
 from ..errors import ModelError
 from ..models import create_model, find_weights
-from ..registry import get_spec, pretrainable
+from ..registry import pretrainable
 from ..storage import read_json
 from ..tasks import TaskRunner, cached_result
 from .config import PretrainConfig, config_for
@@ -51,24 +51,21 @@ def starting_weights(
         What to pass to :func:`~painsign_utils.models.create_model` / training (None: N-CNN, or
         the model's own local lookup, e.g. the Hugging Face cache for ViT).
     start : str
-        One line for the book: which start the model had.
+        Which start the model had: ``scratch`` (a model the paper trains from random weights),
+        ``weights`` (the file given or found), ``random`` (no weights and no synthetic
+        pretraining) or ``synthetic pretraining``.
     """
     if name not in pretrainable():
-        return None, "random start, trained from scratch (as in the paper)"
+        return None, "scratch"
     if weights:
-        return weights, f"pretrained weights from {weights}"
+        return weights, "weights"
     found = find_weights(name)
     if found is not None:
-        return found, f"pretrained weights from {found}"
+        return found, "weights"
     if pretrain_cfg is None:
-        return "random", "random start (no pretrained weights, no synthetic pretraining)"
+        return "random", "random"
     run = pretrain(name, input_size, pretrain_cfg, root=root, progress=progress)
-    card = read_card(run)
-    return run / "weights.pt", (
-        f"synthetic-face pretraining, not {get_spec(name).pretrained}: "
-        f"{card['corpus']['faces']} faces of {card['corpus']['identities']} other identities, "
-        f"{card['epochs']} epochs"
-    )
+    return run / "weights.pt", "synthetic pretraining"
 
 
 def pretraining_due(
@@ -107,8 +104,9 @@ def prepare_starts(
     Returns
     -------
     weights : dict model → what training passes to ``create_model``
-    table : DataFrame, one row per model: ``model, start`` and, for synthetic pretraining, the
-        card's corpus size, epochs, held-out accuracy and minutes.
+    table : DataFrame, one row per model: ``model, start`` (see :func:`starting_weights`), the
+        ``weights`` file where one was given or found and, for synthetic pretraining, the card's
+        corpus size, epochs, held-out accuracy and minutes.
     """
     tasks = tasks or TaskRunner(None)
     args = {
@@ -139,6 +137,8 @@ def prepare_starts(
         w, start = started[m] if m in started else starting_weights(*args[m], progress=progress)
         out[m] = w
         row: dict[str, Any] = {"model": m, "start": start}
+        if start == "weights":
+            row["weights"] = str(w)
         if (
             w is not None
             and Path(str(w)).name == "weights.pt"

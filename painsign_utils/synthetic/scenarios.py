@@ -12,14 +12,14 @@ import numpy as np
 
 from ..errors import ConfigError
 
-#: Video scenarios and what they look like (paper §3, Figs 1-4).
-SCENARIOS: dict[str, str] = {
-    "stable_rest": "calm or asleep throughout; the sign stays low",
-    "stable_pain": "a sustained pain face; the sign stays high",
-    "irregular": "one state with hands over the face and sudden brief changes",
-    "unstable": "repeated switching between pain and no-pain faces",
-    "indeterminate": "an expression hovering near the pain / no-pain boundary",
-}
+#: Video scenarios (paper §3, Figs 1-4); chapter 00 says what each looks like.
+SCENARIOS: tuple[str, ...] = (
+    "stable_rest",
+    "stable_pain",
+    "irregular",
+    "unstable",
+    "indeterminate",
+)
 
 
 def ou_noise(

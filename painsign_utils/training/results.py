@@ -217,28 +217,6 @@ def threshold_table(metrics: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     return thr.rename(index=DISPLAY_NAMES)
 
 
-def provenance(images: pd.DataFrame, sources: dict[str, str], n_changes: int) -> str:
-    """One paragraph (Markdown) on which data, weights and protocol produced our Table 2."""
-    synthetic = images["dataset"].astype(str).str.startswith("synthetic").all()
-    data_note = (
-        "synthetic neonatal faces" if synthetic else ", ".join(sorted(images["dataset"].unique()))
-    )
-    protocol = (
-        f". The run departs from the paper's protocol in {n_changes} setting(s) listed in "
-        "section 3."
-        if n_changes
-        else ". The protocol is the paper's."
-    )
-    return (
-        f"Our numbers come from **{data_note}** ({len(images)} images of "
-        f"{images['subject'].nunique()} newborns), with weights: "
-        + "; ".join(f"{DISPLAY_NAMES[m]} — {src}" for m, src in sources.items())
-        + protocol
-        + " The paper's numbers come from the real iCOPE and UNIFESP images with pretrained"
-        " VGG-Face and ImageNet ViT-B/16 weights."
-    )
-
-
 def read_logs(out_dir: str | Path, models: Sequence[str]) -> pd.DataFrame:
     """All per-epoch logs as one table with ``model`` and ``fold`` columns."""
     frames = []
