@@ -164,3 +164,11 @@ def test_every_caption_lives_in_its_notebook():
     text = "\n".join(p.read_text() for p in [*NOTEBOOKS, *(ROOT / "book").glob("*.md")])
     refs = set(re.findall(r"\{numref\}`(?:[^`<]*<)?(fig-[\w-]+)>?`", text))
     assert refs <= set(names), f"references to no figure: {sorted(refs - set(names))}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_its_own_id(nb):
+    # nbformat 4.5 cells need an id (a cell inserted by hand often lacks one); papermill and
+    # myst-nb only warn, and later nbformat versions refuse the file.
+    ids = [cell.get("id") for cell in storage.read_json(nb)["cells"]]
+    assert all(ids) and len(ids) == len(set(ids)), nb.stem
