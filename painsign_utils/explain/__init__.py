@@ -8,7 +8,9 @@ and explain the model's single "pain" logit (or its negation, for "no pain"):
   (``model.reshape_transform`` not None) the layer's tokens ``(N, 1+T, C)`` are routed through a
   small identity module that sees them as a ``(N, C, h, w)`` grid, class token left out, so that
   captum computes the usual channel weights over the patch grid (14x14 at 224 px, ``input_size/16``
-  otherwise). Maps are upsampled bilinearly to the input's spatial size.
+  otherwise). Maps are upsampled bilinearly to the input's spatial size; each carries its layer's
+  grid and a flag for flat maps (:func:`flat_maps`: after the ReLU, no positive evidence anywhere),
+  which the strips mark instead of drawing an empty overlay.
 - :class:`IntegratedGradients` -- captum's ``IntegratedGradients`` from a stated baseline with a
   stated number of steps; its convergence delta (sum of attributions minus ``f(x) - f(baseline)``)
   is returned with every map, so the reader can see how exact the integral was.
@@ -28,7 +30,7 @@ video, and :func:`choose_videos` picks the videos to explain.
 
 from __future__ import annotations
 
-from .attribution import Explanation, prepare_inputs
+from .attribution import Explanation, flat_maps, prepare_inputs
 from .gradcam import GradCAM
 from .ig import IG_BASELINES, IG_POSTPROCESS, IntegratedGradients, ig_importance
 from .postprocess import colourize, overlay, overlays, postprocess_mask
@@ -51,6 +53,7 @@ __all__ = [
     "choose_videos",
     "colourize",
     "explain_video",
+    "flat_maps",
     "frames_at_interval",
     "ig_importance",
     "map_stability",
