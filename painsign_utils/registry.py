@@ -272,6 +272,11 @@ register_model(
         hf_cache="timm/vit_base_patch16_224.augreg2_in21k_ft_in1k",
         # norm1 of the last of the 12 blocks; every block has the same patch grid (2 x 2 at 32 px).
         gradcam_layer="vit.blocks.11.norm1",
+        # At 2 x 2 patches norm1's map is its LayerNorm shift (the same for every patch) give or
+        # take 8 %: every cell has one sign, all negative for "pain" on the smoke build's probes,
+        # so every map was empty. The residual stream entering the last block reaches the class
+        # token by the same attention, without that shift.
+        cpu_gradcam_layer="vit.blocks.10",
         backbone="vit",  # timm's names, the head left out
         colour="#2ca02c",
         marker="^",

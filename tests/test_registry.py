@@ -128,6 +128,8 @@ def test_grad_cam_layer_comes_from_the_registry():
     # Below the paper's size the registry's finer layer: conv4_3, not a 4 x 4 (or 2 x 2) conv5_3.
     small = create_model("vggface", weights="random", input_size=64)
     assert small.gradcam_layer_name == "features.21" and small.gradcam_layer is small.features[21]
+    vit = create_model("vit_b16", weights="random", input_size=32)
+    assert vit.gradcam_layer is vit.vit.blocks[10]
 
 
 def test_cpu_profiles_use_the_registrys_cpu_sizes():
