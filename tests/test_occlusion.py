@@ -16,6 +16,7 @@ from painsign_utils.explain import (
     flat_maps,
     model_regions,
     occlude,
+    probe_attributions,
     region_probes,
 )
 
@@ -124,6 +125,11 @@ def test_an_all_negative_gradcam_is_flagged_not_drawn_empty(probes):
     res = GradCAM(model).attribute(list(probes.crops[:3]))
     assert (res.maps == 0).all() and res.flat.tolist() == [True] * 3
     assert np.isnan(face_share(res.maps, probes.mask("face")[:3])).all()
+    shares = probe_attributions(model, probes, ig_steps=0)
+    assert (
+        shares["gradcam_flat"].all()
+        and shares[["gradcam_face_share", "ig_face_share"]].isna().all().all()
+    )
     varied = GradCAM(model, relu=False).attribute(list(probes.crops[:3]))
     assert not varied.flat.any()
     assert flat_maps(np.zeros((2, 4, 4))).all() and not flat_maps(np.eye(4)[None]).any()
