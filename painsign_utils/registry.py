@@ -68,6 +68,10 @@ class ModelSpec:
         Hugging Face repository whose local cache (with ``HF_HUB_OFFLINE=1``) holds the weights.
     gradcam_layer : str
         Dotted path of the module Grad-CAM explains (``model.get_submodule(path)``).
+    cpu_gradcam_layer : str
+        The module Grad-CAM explains when the model runs below ``input_size`` (the CPU profiles):
+        a layer of finer resolution where ``gradcam_layer``'s map would be a few cells (VGG-Face's
+        conv5_3 is 4 x 4 at 64 px, conv4_3 8 x 8); ``""``: ``gradcam_layer`` at every size.
     backbone : str
         Dotted path of the module whose weights synthetic-face pretraining exports (``""``: the
         model has no pretrained backbone).
@@ -91,6 +95,7 @@ class ModelSpec:
     weight_files: tuple[str, ...] = ()
     hf_cache: str | None = None
     gradcam_layer: str = ""
+    cpu_gradcam_layer: str = ""
     backbone: str = ""
     backbone_prefix: str = ""
     colour: str = "0.3"
@@ -222,7 +227,8 @@ register_model(
         transfer="head_then_blocks",
         pretrained="VGG-Face",
         weight_files=("vgg_face_dag.pth", "vgg_face.pth", "vggface.pth", "VGG_FACE.pth"),
-        gradcam_layer="features.28",  # conv5_3
+        gradcam_layer="features.28",  # conv5_3: 14 x 14 at 224 px
+        cpu_gradcam_layer="features.21",  # conv4_3 (fine-tuned block 4): 8 x 8 at 64 px
         backbone="features",
         backbone_prefix="features.",
         colour="#1f77b4",
@@ -264,7 +270,13 @@ register_model(
             "model.safetensors",
         ),
         hf_cache="timm/vit_base_patch16_224.augreg2_in21k_ft_in1k",
-        gradcam_layer="vit.blocks.11.norm1",  # norm1 of the last of the 12 blocks
+        # norm1 of the last of the 12 blocks; every block has the same patch grid (2 x 2 at 32 px).
+        gradcam_layer="vit.blocks.11.norm1",
+        # At 2 x 2 patches norm1's map is its LayerNorm shift (the same for every patch) give or
+        # take 8 %: every cell has one sign, all negative for "pain" on the smoke build's probes,
+        # so every map was empty. The residual stream entering the last block reaches the class
+        # token by the same attention, without that shift.
+        cpu_gradcam_layer="vit.blocks.10",
         backbone="vit",  # timm's names, the head left out
         colour="#2ca02c",
         marker="^",

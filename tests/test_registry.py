@@ -123,8 +123,13 @@ def test_the_papers_models_and_their_facts():
 def test_grad_cam_layer_comes_from_the_registry():
     m = create_model("ncnn")
     assert m.gradcam_layer is m.merge[0] and m.phases == (1,)
-    vgg = create_model("vggface", weights="random", input_size=32)
+    vgg = create_model("vggface", weights="random", input_size=224)
     assert vgg.gradcam_layer is vgg.features[28] and vgg.phases == (1, 2)
+    # Below the paper's size the registry's finer layer: conv4_3, not a 4 x 4 (or 2 x 2) conv5_3.
+    small = create_model("vggface", weights="random", input_size=64)
+    assert small.gradcam_layer_name == "features.21" and small.gradcam_layer is small.features[21]
+    vit = create_model("vit_b16", weights="random", input_size=32)
+    assert vit.gradcam_layer is vit.vit.blocks[10]
 
 
 def test_cpu_profiles_use_the_registrys_cpu_sizes():

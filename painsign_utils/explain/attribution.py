@@ -1,5 +1,6 @@
 """What every attribution method shares: the :class:`Explanation` record, the model's input batch
-(:func:`prepare_inputs`) and the signed logit it explains (:func:`signed_forward`)."""
+(:func:`prepare_inputs`), the signed logit it explains (:func:`signed_forward`) and the test for
+flat maps (:func:`flat_maps`)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ class Explanation:
         IG only: ``f(baseline)``.
     attributions : ndarray, shape (N, 3, H, W), optional
         IG only: per-channel attributions.
+    flat : ndarray, shape (N,), bool, optional
+        Grad-CAM only: maps with no region standing out (:func:`flat_maps`; after the ReLU, a map
+        whose every cell was negative is all zero). Such a map says "no positive evidence"; drawn,
+        it would be an empty overlay.
+    grid : (int, int), optional
+        Grad-CAM only: the explained layer's spatial grid before upsampling (the patch grid of a
+        transformer), which bounds how finely a map can point at a region.
     """
 
     maps: np.ndarray
@@ -40,6 +48,19 @@ class Explanation:
     delta: np.ndarray | None = None
     baseline_logits: np.ndarray | None = None
     attributions: np.ndarray | None = None
+    flat: np.ndarray | None = None
+    grid: tuple[int, int] | None = None
+
+
+def flat_maps(maps: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
+    """Which maps of a stack ``(N, H, W)`` are flat: their range is at most ``rtol`` of their
+    largest absolute value (an all-zero map included). Boolean array of shape (N,)."""
+    m = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
+    if m.shape[1] == 0:
+        return np.ones(len(m), dtype=bool)
+    span = m.max(axis=1) - m.min(axis=1)
+    scale = np.abs(m).max(axis=1)
+    return span <= rtol * np.maximum(scale, 1e-30)
 
 
 def prepare_inputs(model: nn.Module, inputs: torch.Tensor | Sequence[np.ndarray]) -> torch.Tensor:

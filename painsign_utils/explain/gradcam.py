@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..errors import ModelError
-from .attribution import Explanation, prepare_inputs, signed_forward
+from .attribution import Explanation, flat_maps, prepare_inputs, signed_forward
 
 
 class _TokenGrid(nn.Module):
@@ -34,6 +34,9 @@ class GradCAM:
         defaults to ``model.reshape_transform`` (None for CNNs).
     relu : bool
         Keep only positive evidence, as in the original method.
+    upsample : bool
+        Upsample the maps bilinearly to the input's size (default); False returns them on the
+        layer's own grid (the patch grid of a transformer).
     """
 
     def __init__(
@@ -42,6 +45,7 @@ class GradCAM:
         layer: nn.Module | None = None,
         reshape_transform=None,
         relu: bool = True,
+        upsample: bool = True,
     ):
         layer = layer if layer is not None else getattr(model, "gradcam_layer", None)
         if not isinstance(layer, nn.Module):
@@ -54,6 +58,7 @@ class GradCAM:
             else getattr(model, "reshape_transform", None)
         )
         self.relu = relu
+        self.upsample = upsample
         self._grid = _TokenGrid()
 
     def _route_tokens(self, _module, _inputs, tokens: torch.Tensor) -> torch.Tensor:
@@ -78,7 +83,9 @@ class GradCAM:
         Returns
         -------
         Explanation
-            ``maps`` of shape (N, S, S), non-negative when ``relu``.
+            ``maps`` of shape (N, S, S) (the layer's grid ``(N, h, w)`` without ``upsample``),
+            non-negative when ``relu``; ``flat`` flags the maps with no region standing out and
+            ``grid`` is the layer's ``(h, w)``.
         """
         from captum.attr import LayerAttribution, LayerGradCam
 
@@ -100,9 +107,15 @@ class GradCAM:
             if handle is not None:
                 handle.remove()
             self.model.train(was_training)
-        cam = LayerAttribution.interpolate(cam.detach(), tuple(x.shape[-2:]), "bilinear")
+        cam = cam.detach()
+        grid = (int(cam.shape[-2]), int(cam.shape[-1]))
+        flat = flat_maps(cam[:, 0].cpu().numpy())
+        if self.upsample:
+            cam = LayerAttribution.interpolate(cam, tuple(x.shape[-2:]), "bilinear")
         return Explanation(
             maps=cam[:, 0].cpu().numpy().astype(np.float32),
             logits=logits.cpu().numpy(),
             method="gradcam",
+            flat=flat,
+            grid=grid,
         )

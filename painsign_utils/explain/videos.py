@@ -88,7 +88,8 @@ class VideoExplanation:
     gradcam, ig : list of K float maps (S, S) or None
     table : DataFrame
         Per explained frame: ``frame, time, prob, logit, baseline_logit, ig_sum, ig_delta,
-        rel_delta`` (``rel_delta = |delta| / |f(x) - f(baseline)|``).
+        rel_delta, gradcam_flat`` (``rel_delta = |delta| / |f(x) - f(baseline)|``;
+        ``gradcam_flat``: the Grad-CAM map is flat, see :func:`~.attribution.flat_maps`).
     """
 
     picks: pd.DataFrame
@@ -123,8 +124,11 @@ def explain_video(
     ig = IntegratedGradients(model, baseline=ig_baseline, n_steps=ig_steps)  # validates both
     frames = picks["frame"].to_numpy()[keep].astype(int)
     # The model's fingerprint is part of the settings: another model's maps are never reused.
+    # ... and so is the Grad-CAM layer (the registry's choice may depend on the input size).
+    layer = getattr(model, "gradcam_layer_name", "")
     settings = np.array(
-        [str(ig_steps), ig_baseline, fingerprint(model)] + ([f"rotate {rotate}"] if rotate else [])
+        [str(ig_steps), ig_baseline, fingerprint(model), f"layer {layer}"]
+        + ([f"rotate {rotate}"] if rotate else [])
     )  # other frames: other crops
     cached = _load_explanations(cache, frames, settings)
     if cached is not None:
@@ -158,7 +162,15 @@ def _explain_crops(
     ]
     if not parts:
         empty = np.zeros((0, 1, 1), dtype=np.float32)
-        cols = ("prob", "logit", "baseline_logit", "ig_sum", "ig_delta", "rel_delta")
+        cols = (
+            "prob",
+            "logit",
+            "baseline_logit",
+            "ig_sum",
+            "ig_delta",
+            "rel_delta",
+            "gradcam_flat",
+        )
         return empty, empty, pd.DataFrame({c: np.zeros(0) for c in cols})
     gc_maps = np.concatenate([g.maps for g, _ in parts])
     ig_maps = np.concatenate([i.maps for _, i in parts])
@@ -174,6 +186,8 @@ def _explain_crops(
             "ig_delta": delta,
             # |delta| relative to the change it should account for (tiny changes: large ratios).
             "rel_delta": np.abs(delta) / (np.abs(logit - base) + 1e-12),
+            # No positive Grad-CAM evidence anywhere: reported, not drawn as an empty overlay.
+            "gradcam_flat": np.concatenate([g.flat for g, _ in parts]),
         }
     )
     return gc_maps, ig_maps, table

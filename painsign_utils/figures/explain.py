@@ -62,7 +62,9 @@ def explanation_strip(
         Times of the K frames shown (vertical lines on the sign).
     crops : sequence of K uint8 RGB face crops, None where no face was found
     gradcam, ig : sequences of K raw attribution maps (S, S), None where no face was found
-        Post-processed (Carlini et al.) and drawn red -> yellow -> green over the face.
+        Post-processed (Carlini et al.) and drawn red -> yellow -> green over the face. A flat
+        map (:func:`painsign_utils.explain.flat_maps`; a Grad-CAM with no positive evidence) has
+        nothing to draw: its face is dimmed and marked "flat" instead of left plain.
     model : str
         Registry name (colour and display name).
     probs : sequence of length T, optional
@@ -81,7 +83,7 @@ def explanation_strip(
     -------
     Figure
     """
-    from ..explain import overlay, postprocess_mask
+    from ..explain import flat_maps, overlay, postprocess_mask
 
     faces = [
         None if c is None else privacy_filter(cv2.resize(c, (display, display)), show_faces)
@@ -96,6 +98,10 @@ def explanation_strip(
             for f, m in zip(faces, maps, strict=True)
         ]
 
+    def flags(maps: Sequence[np.ndarray | None]) -> list[bool]:
+        return [m is not None and bool(flat_maps(np.asarray(m)[None])[0]) for m in maps]
+
+    flat = {"Grad-CAM": flags(gradcam), "IG": flags(ig)}
     frames, gradcam, ig = faces, draw(gradcam), draw(ig, ig_mode)
     k = len(frame_times)
     colour = model_colour(model, "k")
@@ -123,7 +129,20 @@ def explanation_strip(
     for r, (label, images) in enumerate(rows, start=2):
         for c in range(k):
             sub = fig.add_subplot(grid[r, c])
-            _image_axis(sub, images[c])
+            if label in flat and flat[label][c]:
+                _image_axis(sub, (0.35 * images[c] + 0.65 * 200).astype(np.uint8))
+                sub.text(
+                    0.5,
+                    0.5,
+                    "flat",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="0.15",
+                    transform=sub.transAxes,
+                )
+            else:
+                _image_axis(sub, images[c])
             if c == 0:
                 sub.set_ylabel(label, fontsize=8)
             if r == 4:

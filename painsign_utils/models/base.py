@@ -153,9 +153,18 @@ class PainModel(nn.Module):
         return self.spec.phases
 
     @property
+    def gradcam_layer_name(self) -> str:
+        """Dotted path of the module Grad-CAM uses: the registry's ``cpu_gradcam_layer`` below the
+        paper's input size when the entry names one, else its ``gradcam_layer``."""
+        spec = self.spec
+        if spec.cpu_gradcam_layer and self.input_size < spec.input_size:
+            return spec.cpu_gradcam_layer
+        return spec.gradcam_layer
+
+    @property
     def gradcam_layer(self) -> nn.Module:
-        """The module whose activations and gradients Grad-CAM uses (the registry's ``gradcam_layer``)."""
-        return self.get_submodule(self.spec.gradcam_layer)
+        """The module whose activations and gradients Grad-CAM uses (:attr:`gradcam_layer_name`)."""
+        return self.get_submodule(self.gradcam_layer_name)
 
     reshape_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
 

@@ -23,6 +23,46 @@ def head_outline(subject: Subject, n: int = 64) -> np.ndarray:
     return np.stack([x, y - 0.05], axis=1)
 
 
+def cap_coverage(
+    outline: np.ndarray, unit: float, centre: np.ndarray, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage in [0, 1] of a knitted cap on a head patch, and the brim line in face units.
+
+    Parameters
+    ----------
+    outline : ndarray, shape (n, 2)
+        The head's outline (:func:`head_outline`), face units.
+    unit, centre, shape
+        Pixels per face unit, the head's centre and the patch's shape, as in :func:`static_layer`.
+    """
+    band = np.array([[x, -0.62 - 0.05 * np.cos(x * 1.5)] for x in np.linspace(-1.05, 1.05, 24)])
+    cap_poly = np.concatenate([band, [[1.1, -2.0], [-1.1, -2.0]]])
+    mask = np.zeros(shape, np.float32)
+    poly(mask, outline * [1.03, 1.03], (1.0,), unit, centre, fill=True)
+    cap_layer = np.zeros(shape, np.float32)
+    poly(cap_layer, cap_poly, (1.0,), unit, centre, fill=True)
+    return cap_layer * mask, band
+
+
+def head_regions(subject: Subject, unit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the head and its cap are on :func:`static_layer`'s patch: the ground truth of regions.
+
+    Returns
+    -------
+    centre : ndarray, shape (2,)
+        The head's centre on the patch, pixels (as :func:`static_layer`).
+    head : ndarray, shape (S, S), float32
+        Coverage of the whole head (skin, ears, hair and cap) in [0, 1].
+    cap : ndarray, shape (S, S), float32
+        Coverage of the cap in [0, 1]; zero for a bare head.
+    """
+    _, centre, _, alpha, *_ = static_layer(subject, unit)
+    if subject.cap is None:
+        return centre, alpha.copy(), np.zeros_like(alpha)
+    cap, _ = cap_coverage(head_outline(subject), unit, centre, alpha.shape)
+    return centre, alpha.copy(), cap
+
+
 _STATIC_CACHE: dict[tuple, tuple] = {}
 
 
@@ -70,13 +110,7 @@ def static_layer(subject: Subject, unit: float) -> tuple:
     rgb[..., 1] *= 1 - 0.12 * cheeks
     rgb[..., 2] *= 1 - 0.08 * cheeks
     if subject.cap is not None:
-        band = np.array([[x, -0.62 - 0.05 * np.cos(x * 1.5)] for x in np.linspace(-1.05, 1.05, 24)])
-        cap_poly = np.concatenate([band, [[1.1, -2.0], [-1.1, -2.0]]])
-        mask = np.zeros_like(alpha)
-        poly(mask, outline * [1.03, 1.03], (1.0,), unit, centre, fill=True)
-        cap_layer = np.zeros_like(alpha)
-        poly(cap_layer, cap_poly, (1.0,), unit, centre, fill=True)
-        cap_layer *= mask
+        cap_layer, band = cap_coverage(outline, unit, centre, alpha.shape)
         stripes = 0.9 + 0.1 * np.sin(yy / max(unit * 0.06, 1.0))
         col = subject.cap[None, None, :] * (shade * stripes)[..., None]
         rgb = rgb * (1 - cap_layer[..., None]) + col * cap_layer[..., None]

@@ -2,7 +2,7 @@
 
 :func:`place_face` composites a face onto a frame at a :class:`Placement` and returns where the face
 box (:func:`face_box_local`) and the five landmarks ended up, the truth the detector is checked
-against.
+against; :func:`region_masks` says which pixels of that frame are face, cap and background.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 from .actions import Expression
 from .face import render_face
+from .head import head_regions
 from .subject import Subject
 
 
@@ -44,6 +45,45 @@ class Placement:
     roll: float
 
 
+def placement_matrix(size: int, where: Placement) -> tuple[np.ndarray, np.ndarray]:
+    """The head's centre on a ``size``-pixel patch and the 2x3 affine map from patch to frame."""
+    centre = np.array([size / 2, size / 2 + 0.08 * where.unit])
+    m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), where.roll, 1.0)
+    m[:, 2] += np.array([where.cx, where.cy]) - centre
+    return centre, m
+
+
+#: The regions :func:`region_masks` tells apart, in the order of its output.
+REGIONS: tuple[str, ...] = ("face", "cap", "background")
+
+
+def region_masks(subject: Subject, where: Placement, shape: tuple[int, int]) -> np.ndarray:
+    """Ground-truth regions of a face placed by :func:`place_face` at ``where``, in frame pixels.
+
+    Parameters
+    ----------
+    subject : Subject
+    where : Placement
+        Where the face was placed.
+    shape : (height, width)
+        The frame's size.
+
+    Returns
+    -------
+    ndarray, shape (height, width, 3), float32
+        Coverage in [0, 1] of :data:`REGIONS`: the face (head without its cap: skin, ears,
+        hair), the cap, and the background (everything else); the three add up to 1.
+    """
+    _, head, cap = head_regions(subject, where.unit)
+    _, m = placement_matrix(head.shape[0], where)
+    patch = np.dstack([head - cap, cap, np.zeros_like(cap)])
+    h, w = shape
+    warped = cv2.warpAffine(patch, m, (int(w), int(h)), flags=cv2.INTER_LINEAR)
+    warped = np.clip(warped, 0.0, 1.0)
+    warped[..., 2] = np.clip(1.0 - warped[..., 0] - warped[..., 1], 0.0, 1.0)
+    return warped.astype(np.float32)
+
+
 def place_face(
     frame: np.ndarray,
     subject: Subject,
@@ -66,9 +106,7 @@ def place_face(
     """
     rgba, lm = patch or premultiply(*render_face(subject, expr, where.unit, quiver_phase))
     size = rgba.shape[0]
-    centre = np.array([size / 2, size / 2 + 0.08 * where.unit])
-    m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), where.roll, 1.0)
-    m[:, 2] += np.array([where.cx, where.cy]) - centre
+    centre, m = placement_matrix(size, where)
     h, w = frame.shape[:2]
     # Warp only the region the patch can reach, then blend there.
     corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64) @ m.T
