@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import paper
+from ..clustering import best_k
 from .common import NO, PARTLY, RULES, YES, Verdict, codes, mark, model_name, pct, read_table, share
 
 
@@ -45,7 +46,7 @@ def three_types(art: Path) -> Verdict:
             if k3 not in sil:  # a silhouette needs k <= distinct signs - 1
                 parts.append(f"{model_name(m)} –")
                 continue
-            best = max(sil, key=lambda k: (sil[k], -k))
+            best = best_k(sil)
             hits.append(best == k3)
             parts.append(
                 f"{model_name(m)} {best} ({sil[best]:.3f}; k = {k3}: {sil[k3]:.3f}) {mark(hits[-1])}"
