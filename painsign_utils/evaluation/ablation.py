@@ -331,3 +331,13 @@ def finding_causes(table: pd.DataFrame, tol: float = 1e-9) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["model", "finding", "all_on", "all_off", "cause", "share"])
+
+
+def main_causes(named: pd.DataFrame) -> dict[str, str]:
+    """Per finding, the cause :func:`finding_causes` names for the most models (on a tie, the
+    first such model's)."""
+    out = {}
+    for finding, g in named.groupby("finding", sort=False):
+        counts = g["cause"].value_counts(sort=False)
+        out[finding] = str(counts.idxmax())
+    return out
