@@ -35,14 +35,7 @@ def main() -> None:
     settings = AblationSettings(
         n_videos=args.videos, fps=args.fps, seconds=args.seconds, seed=args.seed
     )
-    table = domain_ablation(
-        args.out,
-        best,
-        val.to_dict(),
-        settings,
-        args.causes,
-        progress=lambda r: print(r, flush=True),
-    )
+    table = domain_ablation(args.out, best, val.to_dict(), settings, args.causes)
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         print(table.to_string(index=False))
 

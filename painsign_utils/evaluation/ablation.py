@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..clustering import best_k, classify_signs, pairwise_agreement
 from ..protocol import get_protocol
+from ..runtime import progress as bar
 from ..synthetic import CAUSES, SynthConfig, World, generate, make_world
 from ..tasks import TaskRunner, cached_result
 from .summary import load_signs, summarize_videos
@@ -213,7 +214,7 @@ def domain_ablation(
     settings: AblationSettings | None = None,
     causes: Sequence[str] | None = None,
     tasks: TaskRunner | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: bool = True,
 ) -> pd.DataFrame:
     """The ablation table: every world of :func:`ablation_worlds` scored by every model.
 
@@ -232,8 +233,8 @@ def domain_ablation(
         The causes switched off one at a time (default: all of them).
     tasks : TaskRunner, optional
         Runs the videos' inference.
-    progress : callable, optional
-        Called with each row name before it is computed.
+    progress : bool
+        A bar over the worlds (the book's terminal shows it).
 
     Returns
     -------
@@ -250,9 +251,10 @@ def domain_ablation(
         for m, c in zip(best["model"], best["checkpoint"])
     }
     tables = []
-    for row, world in ablation_worlds(causes).items():
-        if progress is not None:
-            progress(row)
+    worlds = ablation_worlds(causes)
+    for row, world in bar(
+        worlds.items(), total=len(worlds), desc="ablation: worlds", disable=not progress
+    ):
         sub = Path(folder) / row.replace(" ", "_")
         key = {
             "world": world.record(),
