@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..registry import display_name
 from . import model_colour, model_marker
@@ -27,7 +28,8 @@ def plot_ablation(table: pd.DataFrame) -> plt.Figure:
     Parameters
     ----------
     table : DataFrame
-        :func:`painsign_utils.evaluation.ablation.domain_ablation`'s table.
+        :func:`painsign_utils.evaluation.ablation.domain_ablation`'s table (registry model names:
+        the legend shows their display names).
     """
     t = table.assign(auc_change=table["video_auc"] - table["val_auc"])
     rows = list(dict.fromkeys(t["cause"]))
@@ -50,6 +52,8 @@ def plot_ablation(table: pd.DataFrame) -> plt.Figure:
             )
         if col == "auc_change":
             ax.axvline(0, color="0.5", linewidth=0.8, linestyle=":")
+        if col == "best_k":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(label)
         ax.grid(axis="x", color="0.9")
     axes[0, 0].set_yticks(range(len(rows)), rows)
