@@ -389,3 +389,29 @@ def test_real_time_needs_every_model_to_keep_up_with_the_camera(art):
         "missing_artifact",
         "monitor/speed_summary.csv",
     )
+
+
+def test_verdicts_name_the_cause_the_world_ablation_finds(art):
+    from painsign_utils.evaluation import ablation
+
+    before = {k: getattr(verdicts, k)(art).reason for k in ("test_drop", "sens_spec", "same_type")}
+    rows = {  # cause: val-video AUC drop via video_auc, sensitivity, specificity, agreement, best k
+        ablation.ALL_ON: (0.70, 0.90, 0.40, 0.90, 2),
+        ablation.without("distress"): (0.75, 0.85, 0.80, 0.85, 2),
+        ablation.without("compression"): (0.90, 0.90, 0.45, 0.95, 2),
+        ablation.ALL_OFF: (0.95, 0.90, 0.88, 0.70, 2),
+    }
+    table = pd.DataFrame(
+        [
+            {"cause": c, "model": m, "val_auc": 0.96, "video_auc": a, "sensitivity": se}
+            | {"specificity": sp, "accuracy": 0.5, "agreement": ag, "best_k": k}
+            for c, (a, se, sp, ag, k) in rows.items()
+            for m in MODELS
+        ]
+    )
+    table.to_csv(art / "tables" / "domain_ablation.csv", index=False)
+    assert verdicts.test_drop(art).reason == before["test_drop"] + "+cause_compression"
+    assert verdicts.sens_spec(art).reason == before["sens_spec"] + "+cause_distress"
+    assert verdicts.same_type(art).reason == before["same_type"] + "+cause_distress"
+    # best k is 2 with every cause on and all off: no cause to name
+    assert "cause_" not in verdicts.three_types(art).reason

@@ -11,7 +11,7 @@ docs/design.md, "The two protocols".
 
 from .agreement import agreement_table, all_agree_fraction, pairwise_agreement
 from .authors import AUTHORS_ENTROPY_CUTS, AuthorsSignTypeClassifier
-from .base import FEATURES, SIGN_TYPES
+from .base import FEATURES, SIGN_TYPES, best_k
 from .causal import SignTypeClassifier
 from .fitting import (
     classify_signs,
@@ -30,6 +30,7 @@ __all__ = [
     "SignTypeClassifier",
     "agreement_table",
     "all_agree_fraction",
+    "best_k",
     "classify_signs",
     "definition_checks",
     "friedman_by_type",

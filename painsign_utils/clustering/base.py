@@ -3,10 +3,13 @@
 * :data:`FEATURES` (entropy, crossings) and :data:`SIGN_TYPES` (the order tables and figures use).
 * :func:`feature_array` — the (n, 2) feature array from a table or an array, validated.
 * :func:`centroid_table` — per cluster its name, centroid and size.
+* :func:`best_k` — the k whose silhouette is highest (the paper's "silhouette best k").
 * :class:`FittedSignTypes` — the fitted check, ``fit_predict`` and ``summary`` of both classifiers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -53,6 +56,17 @@ def centroid_table(names: dict[int, str], centres: np.ndarray, labels: np.ndarra
             "n": np.bincount(labels, minlength=k),
         }
     )
+
+
+def best_k(silhouettes: Mapping[int, float]) -> int | None:
+    """The k with the highest silhouette, the smaller k on a tie; None without any silhouette.
+
+    Parameters
+    ----------
+    silhouettes : mapping k → mean silhouette (a fitted classifier's ``silhouettes_``)
+    """
+    finite = {int(k): float(s) for k, s in silhouettes.items() if np.isfinite(s)}
+    return max(finite, key=lambda k: (finite[k], -k)) if finite else None
 
 
 class FittedSignTypes:

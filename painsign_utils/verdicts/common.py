@@ -114,3 +114,23 @@ def share(flags: list[bool]) -> tuple[str, str]:
 def codes(*parts: str) -> str:
     """Reason codes joined by ``+``, the empty ones left out."""
     return "+".join(p for p in parts if p)
+
+
+def ablation_cause(art: Path, finding: str) -> str:
+    """The reason code of the cause chapter 03's world ablation names for ``finding``.
+
+    Read from ``tables/domain_ablation.csv``
+    (:func:`~painsign_utils.evaluation.ablation.finding_causes`, the cause named for most models):
+    ``cause_<name>``, or ``no_single_cause`` when no single cause moves the finding toward its
+    value with every cause off; ``""`` without the table or when the finding is the same with
+    every cause on and all off.
+    """
+    from ..evaluation.ablation import NO_CAUSE, NO_GAP, finding_causes, main_causes
+
+    path = art / "tables" / "domain_ablation.csv"
+    if not path.exists():
+        return ""
+    cause = main_causes(finding_causes(pd.read_csv(path))).get(finding, NO_GAP)
+    if cause == NO_GAP:
+        return ""
+    return "no_single_cause" if cause == NO_CAUSE else f"cause_{cause}"

@@ -8,7 +8,20 @@ from pathlib import Path
 import numpy as np
 
 from .. import paper
-from .common import NO, PARTLY, RULES, YES, Verdict, codes, mark, model_name, pct, read_table, share
+from .common import (
+    NO,
+    PARTLY,
+    RULES,
+    YES,
+    Verdict,
+    ablation_cause,
+    codes,
+    mark,
+    model_name,
+    pct,
+    read_table,
+    share,
+)
 
 
 def best_model(art: Path) -> Verdict:
@@ -72,7 +85,8 @@ def sens_spec(art: Path) -> Verdict:
         f"{model_name(m)} sens {pct(r['sensitivity'])}, spec {pct(r['specificity'])} {mark(f)}"
         for (m, r), f in zip(ours.iterrows(), flags)
     )
-    v.verdict, v.reason = share(flags)
+    v.verdict, code = share(flags)
+    v.reason = codes(code, ablation_cause(art, "sens_over_spec"))
     return v
 
 
@@ -98,5 +112,6 @@ def test_drop(art: Path) -> Verdict:
     v.build = "; ".join(
         f"{model_name(m)} {pct(val[m])} → {pct(test[m])} {mark(f)}" for m, f in zip(models, flags)
     )
-    v.verdict, v.reason = share(flags)
+    v.verdict, code = share(flags)
+    v.reason = codes(code, ablation_cause(art, "test_drop"))
     return v

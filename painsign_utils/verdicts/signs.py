@@ -8,7 +8,21 @@ from pathlib import Path
 import numpy as np
 
 from .. import paper
-from .common import NO, PARTLY, RULES, YES, Verdict, codes, mark, model_name, pct, read_table, share
+from ..clustering import best_k
+from .common import (
+    NO,
+    PARTLY,
+    RULES,
+    YES,
+    Verdict,
+    ablation_cause,
+    codes,
+    mark,
+    model_name,
+    pct,
+    read_table,
+    share,
+)
 
 
 def _fixed_k_silhouettes(art: Path) -> dict[str, dict[int, float]] | None:
@@ -45,7 +59,7 @@ def three_types(art: Path) -> Verdict:
             if k3 not in sil:  # a silhouette needs k <= distinct signs - 1
                 parts.append(f"{model_name(m)} –")
                 continue
-            best = max(sil, key=lambda k: (sil[k], -k))
+            best = best_k(sil)
             hits.append(best == k3)
             parts.append(
                 f"{model_name(m)} {best} ({sil[best]:.3f}; k = {k3}: {sil[k3]:.3f}) {mark(hits[-1])}"
@@ -56,7 +70,7 @@ def three_types(art: Path) -> Verdict:
             v.reason = codes("k_fixed", skipped)
             return v
         v.verdict, code = share(hits)
-        v.reason = codes(code, "k_fixed", skipped)
+        v.reason = codes(code, "k_fixed", skipped, ablation_cause(art, "best_k"))
         return v
     t3 = read_table(v, art, "tables/table3.csv")
     if t3 is None:
@@ -64,7 +78,8 @@ def three_types(art: Path) -> Verdict:
     k = t3.groupby("model", sort=False)["k"].first().astype(int)
     hits = [n == k3 for n in k]
     v.build = "; ".join(f"{model_name(m)} k = {n} {mark(h)}" for (m, n), h in zip(k.items(), hits))
-    v.verdict, v.reason = share(hits)
+    v.verdict, code = share(hits)
+    v.reason = codes(code, ablation_cause(art, "best_k"))
     return v
 
 
@@ -144,13 +159,14 @@ def same_type(art: Path) -> Verdict:
         f"{pct(mean)} (mean of {len(pairs)} pairs, {pct(pairs['agreement'].min())}-"
         f"{pct(pairs['agreement'].max())}); all {pct(all_agree)}"
     )
-    v.verdict, v.reason = (
+    v.verdict, code = (
         (YES, "close")
         if gap <= RULES["same_type_close"]
         else (PARTLY, "near")
         if gap <= RULES["same_type_near"]
         else (NO, "far")
     )
+    v.reason = codes(code, ablation_cause(art, "same_type"))
     return v
 
 
