@@ -12,11 +12,11 @@ from . import model_colour, model_marker
 
 #: The panels: (column of the table or a derived quantity, axis label).
 PANELS: tuple[tuple[str, str], ...] = (
-    ("auc_change", "video AUC − validation AUC"),
+    ("auc_change", "AUC: video − validation"),
     ("sensitivity", "sensitivity (videos)"),
     ("specificity", "specificity (videos)"),
     ("accuracy", "accuracy (videos)"),
-    ("agreement", "pairwise agreement of sign types"),
+    ("agreement", "same-type agreement"),
     ("best_k", "silhouette's best k"),
 )
 
