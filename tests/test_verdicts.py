@@ -220,6 +220,17 @@ def test_failing_claims_say_no_with_a_reason_code(art):
     ).to_csv(art / "explain" / "map_stability.csv", index=False)
     v = verdicts.gradcam_vs_ig(art)
     assert (v.verdict, v.reason) == ("no", "no_model+flat_gradcam")
+    # A model whose Grad-CAM lights the cap or the background more than the face is not judged.
+    pd.DataFrame(
+        {
+            "model": MODELS,
+            "face_area": 0.4,
+            "gradcam_face_share": [0.2 if m == MODELS[0] else 0.6 for m in MODELS],
+        }
+    ).to_csv(art / "tables" / "attribution_regions.csv", index=False)
+    v = verdicts.gradcam_vs_ig(art)
+    assert (v.verdict, v.reason) == ("no", "no_model+flat_gradcam+gradcam_off_face")
+    assert v.build.count("✗") == len(MODELS) - 2
 
 
 def test_stable_better_needs_enough_videos_of_both_types(art):

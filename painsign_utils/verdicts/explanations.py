@@ -20,14 +20,21 @@ def gradcam_vs_ig(art: Path) -> Verdict:
 
     Measured by chapter 06's frame-to-frame correlation of consecutive maps (``GC``, ``IG``); a
     flat Grad-CAM has no correlation and its model is not judged (reason code ``flat_gradcam``).
+    Nor is a model whose Grad-CAM puts no more of its mass on the face than the face's share of
+    the crop (chapter 06's ``tables/attribution_regions.csv``): maps of the cap or the background
+    changing along a video say nothing about the face (code ``gradcam_off_face``).
     """
     v = Verdict("gradcam_vs_ig", "Figs 1-4 (qualitative)")
     stab = read_table(v, art, "explain/map_stability.csv")
     if stab is None:
         return v
     mean = stab.groupby("model", sort=False)[["Grad-CAM", "IG"]].mean()
+    off_face = _gradcam_off_face(art)
     parts, flags = [], []
     for m, r in mean.iterrows():
+        if m in off_face:
+            parts.append(f"{model_name(m)} GC off the face")
+            continue
         measurable = bool(np.isfinite(r["Grad-CAM"]) and np.isfinite(r["IG"]))
         if measurable:
             flags.append(bool(r["IG"] > r["Grad-CAM"]))
@@ -36,13 +43,24 @@ def gradcam_vs_ig(art: Path) -> Verdict:
             + (f" {mark(flags[-1])}" if measurable else "")
         )
     v.build = "; ".join(parts)
-    flat = "flat_gradcam" if len(flags) < len(mean) else ""
+    flat = "flat_gradcam" if len(flags) + len(off_face & set(mean.index)) < len(mean) else ""
+    off = "gradcam_off_face" if off_face & set(mean.index) else ""
     if not flags:
-        v.reason = flat
+        v.reason = codes(flat, off)
         return v
     v.verdict, code = share(flags)
-    v.reason = codes(code, flat)
+    v.reason = codes(code, flat, off)
     return v
+
+
+def _gradcam_off_face(art: Path) -> set[str]:
+    """Models whose Grad-CAM face share is not above the face's area (empty without the table)."""
+    path = art / "tables" / "attribution_regions.csv"
+    if not path.exists():
+        return set()
+    t = pd.read_csv(path)
+    off = t["gradcam_face_share"].notna() & (t["gradcam_face_share"] <= t["face_area"])
+    return set(t.loc[off, "model"])
 
 
 def expression_rises(art: Path) -> Verdict:
