@@ -94,7 +94,11 @@ def test_vit_reshape_transform_drops_class_token():
     m = create_model("vit_b16", weights="random", input_size=48)
     tokens = torch.randn(2, 1 + 9, 768)
     assert m.reshape_transform(tokens).shape == (2, 768, 3, 3)
-    assert isinstance(m.gradcam_layer, torch.nn.LayerNorm)
+    # Below the paper's 224 px Grad-CAM reads the tokens entering the last block (the last block's
+    # LayerNorm gives a nearly constant map on a 2x2 or 3x3 grid); at 224 px it is the paper's layer.
+    assert m.gradcam_layer_name == "vit.blocks.10"
+    full = create_model("vit_b16", weights="random", input_size=224)
+    assert isinstance(full.gradcam_layer, torch.nn.LayerNorm)
 
 
 def _dag_state_dict(src: VGGFace) -> dict[str, torch.Tensor]:
