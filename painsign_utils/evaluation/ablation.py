@@ -40,7 +40,9 @@ from .videos import run_video_inference
 
 #: Row names of the world with every cause on and of the matched world.
 ALL_ON, ALL_OFF = "all on", "all off"
-#: The columns of ``tables/domain_ablation.csv``.
+#: The columns of :func:`domain_ablation`'s table; chapter 03 writes all but ``seconds`` (a wall
+#: time, which would make the same parameters write a different file) to
+#: ``tables/domain_ablation.csv``.
 COLUMNS: tuple[str, ...] = (
     "cause",
     "model",
