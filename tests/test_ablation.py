@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
+from painsign_utils.errors import ConfigError
 from painsign_utils.evaluation import ablation
 from painsign_utils.synthetic import CAUSES
 
@@ -120,3 +121,9 @@ def test_ablation_figure_draws(tmp_path):
     fig = plot_ablation(table)
     assert len(fig.axes) == 6
     fig.savefig(tmp_path / "ablation.png")
+
+
+@pytest.mark.parametrize("bad", [{"n_videos": 1}, {"fps": 0.0}, {"seconds": -1.0}])
+def test_bad_ablation_settings_fail_in_one_line(bad):
+    with pytest.raises(ConfigError):
+        ablation.AblationSettings(**bad)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..clustering import best_k, classify_signs, pairwise_agreement
+from ..errors import ConfigError
 from ..protocol import get_protocol
 from ..runtime import progress as bar
 from ..synthetic import CAUSES, SynthConfig, World, generate, make_world
@@ -117,6 +118,16 @@ class AblationSettings:
     window_seconds: float = 1.0
     pain_cut: float = 0.5
     protocol: str = "authors"
+
+    def __post_init__(self) -> None:
+        # A world needs a pain and a no-pain video for its AUC, and frames to analyse.
+        if int(self.n_videos) < 2:
+            raise ConfigError(f"ablation_videos must be at least 2, got {self.n_videos}")
+        if not (self.fps > 0 and self.seconds > 0):
+            raise ConfigError(
+                f"ablation_fps and ablation_seconds must be positive, got {self.fps} and "
+                f"{self.seconds}"
+            )
 
     def synth_config(self, world: World) -> SynthConfig:
         """The synthetic set of one world: only ``world`` differs between the rows."""

@@ -33,7 +33,7 @@ def gradcam_vs_ig(art: Path) -> Verdict:
     parts, flags = [], []
     for m, r in mean.iterrows():
         if m in off_face:
-            parts.append(f"{model_name(m)} GC off the face")
+            parts.append(f"{model_name(m)} GC off-face")
             continue
         measurable = bool(np.isfinite(r["Grad-CAM"]) and np.isfinite(r["IG"]))
         if measurable:
