@@ -29,26 +29,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-
-SCENARIOS = ("single", "mc_dropout", "ensemble")
-
-
-class NullSink:
-    """Keeps nothing: the benchmark needs only the session's statistics."""
-
-    def frames(self, rows) -> None:
-        pass
-
-    def alerts(self, alerts) -> None:
-        pass
-
-    def no_face(self, row) -> None:
-        pass
 
 
 def load_models(name: str, profile: str | None, folds: int) -> tuple[list, float]:
@@ -75,43 +58,6 @@ def load_models(name: str, profile: str | None, folds: int) -> tuple[list, float
     return models, 0.5
 
 
-def run_one(url: str, classifier, fps: float, threshold: float, args) -> dict:
-    """One live session on ``url``; its drops, rate and latency."""
-    from painsign_utils.monitor.session import BoxMonitor, run_session
-    from painsign_utils.monitor.sources import open_live, parse_source
-
-    mon = BoxMonitor(
-        classifier,
-        fps=fps,
-        threshold=threshold,
-        detect_every=args.detect_every,
-        detect_side=args.detect_side,
-        classify_every=args.classify_every,
-        history_s=60.0,
-    )
-    assert mon.detector is not None  # loads the face detector before the stream starts
-    capture, _ = open_live(parse_source(url), queue_size=args.queue, stall_seconds=10.0)
-    t0 = time.monotonic()
-    try:
-        stats = run_session(mon, capture.batches(classifier.batch_size), NullSink())
-    finally:
-        capture.close()
-    seconds = time.monotonic() - t0
-    lat = stats.latency()
-    received = stats.analysed + capture.dropped
-    return {
-        "received": received,
-        "analysed": stats.analysed,
-        "dropped": capture.dropped,
-        "dropped share": capture.dropped / received if received else float("nan"),
-        "analysed fps": stats.analysed / seconds,
-        "latency mean ms": lat["mean"],
-        "latency p50 ms": lat["p50"],
-        "latency p95 ms": lat["p95"],
-        "load average": os.getloadavg()[0],
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's end-of-stream notes
@@ -121,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--video", type=Path, default=None, help="default: OUT/live_clip.mp4")
     parser.add_argument("--profile", default=None, help="time this build's trained models")
     parser.add_argument("--models", default="ncnn,vggface,vit_b16")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--scenarios", default="single,mc_dropout,ensemble")
     parser.add_argument("--passes", type=int, default=10, help="MC-dropout samples (authors: 50)")
     parser.add_argument("--folds", type=int, default=5, help="ensemble size (authors: 10)")
     parser.add_argument("--fps", type=float, default=30.0)
@@ -137,16 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         help="classify every k-th frame, the sign interpolated between (chapter 08's fast path)",
     )
     args = parser.parse_args(argv)
+
+    from painsign_utils.monitor.mjpeg import jpeg_frames
+    from painsign_utils.speed import SCENARIOS, live_benchmark, render_benchmark_video
+    from painsign_utils.storage import write_csv
+
     unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; use {', '.join(SCENARIOS)}")
-
-    from painsign_utils.inference import FrameClassifier
-    from painsign_utils.monitor.mjpeg import MJPEGServer, jpeg_frames
-    from painsign_utils.monitor.scenarios import EnsembleClassifier, MCDropoutClassifier
-    from painsign_utils.speed import render_benchmark_video
-    from painsign_utils.storage import write_csv
-
     args.out.mkdir(parents=True, exist_ok=True)
     video = args.video or render_benchmark_video(
         args.out / "live_clip.mp4", seconds=args.seconds, fps=args.fps, size=(320, 240)
@@ -154,32 +98,20 @@ def main(argv: list[str] | None = None) -> int:
     frames = jpeg_frames(video, max_frames=int(args.seconds * args.fps))
     print(f"stream: {video.name}, {len(frames)} frames at {args.fps:g} fps; cpu count "
           f"{os.cpu_count()}", flush=True)  # fmt: skip
-    rows = []
-    for name in args.models.split(","):
-        models, threshold = load_models(name, args.profile, args.folds)
-        for scenario in args.scenarios.split(","):
-            if scenario == "single":
-                clf = FrameClassifier(models[0], batch_size=args.batch)
-            elif scenario == "mc_dropout":
-                clf = MCDropoutClassifier(models[0], args.passes, batch_size=args.batch)
-            else:
-                clf = EnsembleClassifier(models[1:] or models[:1], batch_size=args.batch)
-            clf.predict(np.zeros((args.batch, 64, 64, 3), np.uint8))  # warm up before the stream
-            with MJPEGServer(frames, args.fps) as server:
-                row = run_one(server.url, clf, args.fps, threshold, args)
-            size = {"single": 1, "mc_dropout": args.passes}.get(scenario, len(models[1:]) or 1)
-            rows.append(
-                {
-                    "model": name,
-                    "scenario": scenario,
-                    "samples": size,
-                    "classify every": args.classify_every,
-                    **row,
-                }
-            )
-            print(pd.DataFrame([rows[-1]]).round(3).to_string(index=False, header=len(rows) == 1),
-                  flush=True)  # fmt: skip
-    table = pd.DataFrame(rows)
+    models = {name: load_models(name, args.profile, args.folds) for name in args.models.split(",")}
+    table = live_benchmark(
+        frames,
+        models,
+        args.scenarios.split(","),
+        fps=args.fps,
+        passes=args.passes,
+        batch_size=args.batch,
+        queue=args.queue,
+        detect_every=args.detect_every,
+        detect_side=args.detect_side,
+        classify_every=args.classify_every,
+    )
+    table.insert(3, "classify every", args.classify_every)
     write_csv(table, args.out / "live.csv")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print("\n" + table.round(3).to_string(index=False))

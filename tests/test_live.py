@@ -378,3 +378,33 @@ def test_the_live_view_shows_the_run_in_a_browser_while_the_stream_plays(stream,
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
         proc.kill()
+
+
+def test_the_live_benchmark_measures_each_scenario_on_a_paced_stream(stream, tmp_path, monkeypatch):
+    """Chapter 08's live table: every (model, scenario) streams the clip at 30 fps; each frame is
+    analysed or dropped, and a re-run on this machine with the same inputs reuses the table."""
+    import importlib
+
+    from painsign_utils import speed
+    from painsign_utils.errors import ConfigError
+    from painsign_utils.models import load_checkpoint
+
+    tiny = Path(stream["tiny"][-1])
+    chains = {"tiny": [tiny, tiny, tiny]}  # the best model, then two "folds"
+    args = dict(seconds=0.5, scenarios=["single", "mc_dropout", "ensemble"], passes=3)
+    table = speed.cached_live_benchmark(tmp_path / "cache", stream["clip"], chains, **args)
+    assert list(table["scenario"]) == ["single", "mc_dropout", "ensemble"]
+    assert list(table["samples"]) == [1, 3, 2]
+    n = round(0.5 * 30)
+    assert (table["received"] == n).all()
+    assert (table["analysed"] + table["dropped"] == table["received"]).all()
+    assert (table["latency p95 ms"] >= table["latency p50 ms"]).all()
+    assert (table["latency p50 ms"] > 0).all() and (table["analysed fps"] > 0).all()
+
+    module = importlib.import_module("painsign_utils.speed.live")
+    monkeypatch.setattr(module, "live_benchmark", lambda *a, **k: pytest.fail("measured again"))
+    again = speed.cached_live_benchmark(tmp_path / "cache", stream["clip"], chains, **args)
+    pd.testing.assert_frame_equal(again, table)  # the very table measured, timings included
+    model = load_checkpoint(tiny)
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        speed.live_benchmark([b""], {"tiny": ([model], 0.5)}, ["twice"])

@@ -8,7 +8,8 @@ probabilities and sign with the exact float32 path at the same input size (max |
 agreement, Pearson r of the signs). Nothing here claims a speed it did not just measure.
 Submodules: :mod:`.paths` (what is compared), :mod:`.timing` (one path timed), :mod:`.benchmark`
 (every path, their agreement, the speed-up table, which model keeps up with the camera; a re-run
-on the same machine reuses the measurement).
+on the same machine reuses the measurement), :mod:`.live` (the authors' scenarios — one model,
+MC-dropout, a fold ensemble — on a live 30-fps stream: frames dropped, capture-to-sign latency).
 See docs/design.md.
 """
 
@@ -21,6 +22,7 @@ from .benchmark import (
     machine_key,
     speedup_table,
 )
+from .live import SCENARIOS, cached_live_benchmark, live_benchmark, live_session
 from .paths import OPTIMIZED, PathSpec, default_paths, naive_path, per_model, spec_table
 from .timing import (
     build_classifier,
@@ -35,15 +37,19 @@ __all__ = [
     "FLAT_SIGN_SD",
     "OPTIMIZED",
     "PathSpec",
+    "SCENARIOS",
     "agreement",
     "benchmark",
     "build_classifier",
     "cached_benchmark",
+    "cached_live_benchmark",
     "classification_fps",
     "default_paths",
     "end_to_end",
     "face_crops",
     "keeps_up",
+    "live_benchmark",
+    "live_session",
     "machine_key",
     "naive_path",
     "per_model",
