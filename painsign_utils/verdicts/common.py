@@ -116,15 +116,17 @@ def codes(*parts: str) -> str:
     return "+".join(p for p in parts if p)
 
 
-def ablation_cause(art: Path, finding: str) -> str:
+def ablation_cause(art: Path, finding: str, verdict: str = "") -> str:
     """The reason code of the cause chapter 03's world ablation names for ``finding``.
 
     Read from ``tables/domain_ablation.csv``
     (:func:`~painsign_utils.evaluation.ablation.finding_causes`, the cause named for most models):
     ``cause_<name>``, or ``no_single_cause`` when no single cause moves the finding toward its
     value with every cause off; ``""`` without the table or when the finding is the same with
-    every cause on and all off.
+    every cause on and all off, or when ``verdict`` is "yes" (a reproduced claim needs no cause).
     """
+    if verdict == YES:
+        return ""
     from ..evaluation.ablation import NO_CAUSE, NO_GAP, finding_causes, main_causes
 
     path = art / "tables" / "domain_ablation.csv"

@@ -86,7 +86,7 @@ def sens_spec(art: Path) -> Verdict:
         for (m, r), f in zip(ours.iterrows(), flags)
     )
     v.verdict, code = share(flags)
-    v.reason = codes(code, ablation_cause(art, "sens_over_spec"))
+    v.reason = codes(code, ablation_cause(art, "sens_over_spec", v.verdict))
     return v
 
 
@@ -113,5 +113,5 @@ def test_drop(art: Path) -> Verdict:
         f"{model_name(m)} {pct(val[m])} → {pct(test[m])} {mark(f)}" for m, f in zip(models, flags)
     )
     v.verdict, code = share(flags)
-    v.reason = codes(code, ablation_cause(art, "test_drop"))
+    v.reason = codes(code, ablation_cause(art, "test_drop", v.verdict))
     return v
