@@ -68,7 +68,11 @@ def test_each_cause_changes_the_video_only_when_on(tmp_path, cause):
     moving = cause in ("procedure_labels", "motion_blur")  # act on a crying newborn
     rec_on = dict(rec, label="pain", scenario="stable_pain") if moving else rec
     ref = _render(tmp_path, make_world("matched"), rec_on)[0] if moving else base
-    overrides = {c: (strength if c == cause else False) for c in CAUSES}
+    # hand-picking chooses among distressed segments: it acts beside distress
+    also = {"distress": 0.45} if cause == "handpicked" else {}
+    if also:
+        ref = _render(tmp_path, make_world("matched", also), rec_on)[0]
+    overrides = {c: (strength if c == cause else also.get(c, False)) for c in CAUSES}
     on, _, _ = _render(tmp_path, make_world("matched", overrides), rec_on)
     assert not np.array_equal(ref, on)
 

@@ -42,7 +42,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=bounded_int(0, 2**63 - 1), default=0)
     p.add_argument(
         "--world",
-        default="matched",
+        default="icopevid-like",
         help="the videos' world: matched (like the photos) or icopevid-like (default: %(default)s)",
     )
     p.add_argument(

@@ -93,8 +93,13 @@ def plan_causes(script: VideoScript, label: str, fps: float, world, rng) -> Caus
         low = rng.uniform(0.03, 0.2)
         intensity = np.clip(_ramp(np.where(calm, low, intensity), fps, 0.2), 0, 1)
     if label == "nopain" and world.distress > 0:
-        mask = _episodes(rng, n, fps, rng.uniform(0, 2 * world.distress), (2.0, 6.0))
-        level = np.where(mask, rng.uniform(0.6, 0.95), 0.0)
+        # Hand-picked to be hard: of the recording's candidate segments, the most distressed.
+        level = None
+        for _ in range(max(1, int(round(world.handpicked)))):
+            mask = _episodes(rng, n, fps, rng.uniform(0, 2 * world.distress), (2.0, 6.0))
+            candidate = np.where(mask, rng.uniform(0.6, 0.95), 0.0)
+            if level is None or candidate.sum() > level.sum():
+                level = candidate
         distress = np.clip(_ramp(level, fps, 0.4), 0, 1).round(3)
         awake = distress > 0.05
         asleep[awake], yawn[awake] = 0.0, 0.0

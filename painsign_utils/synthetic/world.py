@@ -48,7 +48,9 @@ class Cause:
 #: procedure labels and distress from the frame labels of Manworren et al. 2024 (12 % of a pain
 #: video's frames "no pain", 40 % of a no-pain video's frames "pain"); the others are described by
 #: their sources without a number, so their sizes are moderate choices. Compression 1 means the
-#: face at 40 % of its resolution and JPEG quality 20 (0.5: 70 %, quality 55).
+#: face at 40 % of its resolution and JPEG quality 20 (0.5: 70 %, quality 55). Hand-picking: each
+#: no-pain segment is the most distressed of this many 20-s candidates, as many as a recording of
+#: at least a minute holds (iCOPEvid's non-painful segments were picked to be hard).
 CAUSES: dict[str, Cause] = {
     c.name: c
     for c in (
@@ -64,6 +66,7 @@ CAUSES: dict[str, Cause] = {
             ("brahnam2006machine", "brahnam2020icopevid", "manworren2024performance"),
             True,
         ),
+        Cause("handpicked", 3.0, ("brahnam2020icopevid", "ferreira_painsign"), True),
         Cause("occluders", 0.30, ("ferreira_painsign", "brahnam2020icopevid")),
         Cause("colour", 0.08, ("ferreira_painsign", "brahnam2020icopevid")),
         Cause("lighting", 0.30, ("brahnam2020icopevid", "ferreira_painsign")),
@@ -84,13 +87,14 @@ class World:
     ----------
     name : str
         The world it was made from (``matched`` or ``icopevid-like``).
-    procedure_labels, distress, occluders, colour, lighting, motion_blur, compression : float
+    procedure_labels, distress, handpicked, occluders, colour, lighting, motion_blur, compression : float
         See :data:`CAUSES`.
     """
 
     name: str = "matched"
     procedure_labels: float = 0.0
     distress: float = 0.0
+    handpicked: float = 0.0
     occluders: float = 0.0
     colour: float = 0.0
     lighting: float = 0.0
