@@ -60,6 +60,8 @@ def test_table_on_a_tiny_set_and_its_cache(tmp_path, best, monkeypatch):
     rates = table[["video_auc", "sensitivity", "specificity", "accuracy"]].to_numpy()
     assert np.all((rates >= 0) & (rates <= 1) | np.isnan(rates))
     assert (table.groupby("cause")["agreement"].nunique(dropna=False) == 1).all()
+    health = table[["frame_auc", "truth_r", "scenario_ari"]].to_numpy()
+    assert np.all((health >= -1) & (health <= 1) | np.isnan(health))
     assert (table["seconds"] > 0).all()
 
     # A second call with the same worlds, checkpoints and settings reuses every world.
@@ -77,14 +79,17 @@ def test_table_on_a_tiny_set_and_its_cache(tmp_path, best, monkeypatch):
 
 def _hand_table() -> pd.DataFrame:
     rows = {
-        # cause: (video_auc, sensitivity, specificity, accuracy, agreement, best_k)
-        ablation.ALL_ON: (0.70, 0.90, 0.40, 0.60, 0.90, 2),
-        ablation.without("distress"): (0.75, 0.85, 0.80, 0.82, 0.85, 2),
-        ablation.without("compression"): (0.90, 0.90, 0.45, 0.62, 0.95, 2),
-        ablation.ALL_OFF: (0.95, 0.90, 0.88, 0.90, 0.70, 2),
+        # cause: (video_auc, sensitivity, specificity, accuracy, agreement, best_k,
+        #         frame_auc, truth_r, scenario_ari)
+        ablation.ALL_ON: (0.70, 0.90, 0.40, 0.60, 0.90, 2, 0.85, 0.80, 0.30),
+        ablation.without("distress"): (0.75, 0.85, 0.80, 0.82, 0.85, 2, 0.96, 0.82, 0.30),
+        ablation.without("compression"): (0.90, 0.90, 0.45, 0.62, 0.95, 2, 0.86, 0.90, 0.30),
+        ablation.ALL_OFF: (0.95, 0.90, 0.88, 0.90, 0.70, 2, 0.97, 0.92, 0.30),
     }
     cols = ["video_auc", "sensitivity", "specificity", "accuracy", "agreement", "best_k"]
+    cols += ["frame_auc", "truth_r", "scenario_ari"]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=cols)
+    table = table.assign(pearson=[0.9, 0.8, 0.9, 0.95])
     return table.rename_axis("cause").reset_index().assign(model="ncnn", val_auc=0.96)
 
 
@@ -103,6 +108,20 @@ def test_finding_causes_on_a_hand_made_table():
     # best k: the same with every cause on and all off.
     assert named.loc["best_k", "cause"] == ablation.NO_GAP
     assert np.isnan(named.loc["best_k", "share"])
+    # The health measures a world can break: distress the frame AUC, compression the truth r.
+    assert named.loc["frame_auc", "cause"] == "distress"
+    assert named.loc["truth_r", "cause"] == "compression"
+    assert named.loc["scenario_ari", "cause"] == ablation.NO_GAP
+
+
+def test_toward_paper_asks_whether_the_causes_bring_a_finding_nearer_the_paper():
+    named = ablation.finding_causes(_hand_table())
+    # agreement: 0.90 with every cause on, 0.70 all off
+    assert ablation.toward_paper(named, "same_type", 0.95)
+    assert not ablation.toward_paper(named, "same_type", 0.60)
+    # sensitivity - specificity: 0.50 on, 0.02 off; the paper's 0.36 is nearer "all on"
+    assert ablation.toward_paper(named, "sens_over_spec", 0.36)
+    assert not ablation.toward_paper(named, "best_k", 3)  # 2 on and off: the world moves nothing
 
 
 def test_finding_causes_names_no_cause_when_every_removal_moves_away():

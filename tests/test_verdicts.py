@@ -416,6 +416,7 @@ def test_verdicts_name_the_cause_the_world_ablation_finds(art):
         [
             {"cause": c, "model": m, "val_auc": 0.96, "video_auc": a, "sensitivity": se}
             | {"specificity": sp, "accuracy": 0.5, "agreement": ag, "best_k": k}
+            | {"frame_auc": 0.9, "truth_r": 0.9, "scenario_ari": 0.5, "pearson": 0.9}
             for c, (a, se, sp, ag, k) in rows.items()
             for m in MODELS
         ]
@@ -425,12 +426,20 @@ def test_verdicts_name_the_cause_the_world_ablation_finds(art):
     for name in ("test_drop", "sens_spec"):
         v = getattr(verdicts, name)(art)
         assert (v.verdict, v.reason) == (verdicts.YES, before[name])
+    # The causes take the agreement from 0.70 (all off) to 0.90, away from the paper's 60 %:
+    # the world does not explain the difference, so the reason says it is the method's.
     v = verdicts.same_type(art)
-    assert v.verdict != verdicts.YES and v.reason == before["same_type"] + "+cause_distress"
+    assert v.verdict != verdicts.YES and v.reason == before["same_type"] + "+method"
     # Validation below the videos (their AUC is 0.36): no drop, and the cause is named.
     metrics = pd.read_csv(art / "training" / "metrics.csv")
     metrics.assign(auc=0.3).to_csv(art / "training" / "metrics.csv", index=False)
     v = verdicts.test_drop(art)
     assert v.verdict == verdicts.NO and v.reason.endswith("+cause_compression")
-    # best k is 2 with every cause on and all off: no cause to name
+    # best k is 2 with every cause on and all off: no cause to name, the method's
     assert "cause_" not in verdicts.three_types(art).reason
+    # Pearson r is the same in every world: a "no" is the method's
+    v = verdicts.pearson_moderate(art)
+    assert v.verdict == verdicts.YES or v.reason.endswith("+method")
+    # Which model leads on the validation photos: the photos are the same in every world.
+    v = verdicts.best_model(art)
+    assert v.verdict == verdicts.YES or v.reason.endswith("+method")

@@ -9,7 +9,9 @@ best checkpoint scores
 the videos as chapter 03 does (:func:`~painsign_utils.evaluation.videos.run_video_inference`,
 :func:`~painsign_utils.evaluation.summary.summarize_videos`). Per world and model the table holds
 the validation AUC (chapter 02), the video AUC, sensitivity, specificity and accuracy, the frame
-AUC against the *pain* truth, the mean pairwise agreement of sign types between the models
+AUC against the *pain* truth, the median correlation of the sign with the smoothed truth and the
+ARI of the sign types against the scenarios' intended types (the model-health measures of
+:mod:`painsign_utils.quality`), the mean pairwise agreement of sign types between the models
 (:func:`~painsign_utils.clustering.pairwise_agreement`) and the silhouette's best k
 (:func:`~painsign_utils.clustering.best_k`). Each world's rows are cached under its folder, keyed
 by the world, the checkpoints and the settings (:func:`~painsign_utils.tasks.cached_result`).
@@ -34,9 +36,10 @@ from ..protocol import get_protocol
 from ..runtime import progress as bar
 from ..synthetic import CAUSES, SynthConfig, World, generate, make_world
 from ..tasks import TaskRunner, cached_result
+from .agreement import pearson_between_models
 from .summary import load_signs, summarize_videos
 from .tables import video_metrics
-from .truth import frame_level_auc
+from .truth import expected_type_ari, frame_level_auc, truth_correlation
 from .videos import run_video_inference
 
 #: Row names of the world with every cause on and of the matched world.
@@ -53,20 +56,28 @@ COLUMNS: tuple[str, ...] = (
     "specificity",
     "accuracy",
     "frame_auc",
+    "truth_r",
+    "scenario_ari",
     "agreement",
+    "pearson",
     "best_k",
     "n_videos",
     "seconds",
 )
 #: The paper's findings the ablation explains, each a number per (world, model): the drop from
 #: validation to video AUC, sensitivity minus specificity, video accuracy, pairwise agreement of
-#: sign types and the silhouette's best k.
+#: sign types, the silhouette's best k and the mean Pearson r between two models' signs; then the model-health measures a world can break
+#: (frame AUC against the pain truth, truth r, scenario ARI).
 FINDINGS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "test_drop": lambda t: t["val_auc"] - t["video_auc"],
     "sens_over_spec": lambda t: t["sensitivity"] - t["specificity"],
     "video_accuracy": lambda t: t["accuracy"],
     "same_type": lambda t: t["agreement"],
     "best_k": lambda t: t["best_k"].astype(float),
+    "pearson": lambda t: t["pearson"],
+    "frame_auc": lambda t: t["frame_auc"],
+    "truth_r": lambda t: t["truth_r"],
+    "scenario_ari": lambda t: t["scenario_ari"],
 }
 #: Codes of :func:`finding_causes` when no single cause is named.
 NO_GAP, NO_CAUSE = "no_gap", "none"
@@ -170,8 +181,8 @@ def world_metrics(
     Returns
     -------
     DataFrame with columns ``model, video_auc, sensitivity, specificity, accuracy, frame_auc,
-    agreement, best_k, n_videos`` (``agreement``, the mean over model pairs, is the same in every
-    row; NaN with one model).
+    truth_r, scenario_ari, agreement, pearson, best_k, n_videos`` (``agreement`` and ``pearson``,
+    means over the model pairs, are the same in every row; NaN with one model).
     """
     from ..faces import detect_videos
 
@@ -195,12 +206,20 @@ def world_metrics(
     )
     metrics = video_metrics(summary)
     truths = {Path(p).stem: pd.read_csv(p) for p in videos["truth"]}
-    frames = frame_level_auc(load_signs(runs, summary), truths, pain_cut=settings.pain_cut)
-    frames = frames.set_index("model")["auc_prob"]
+    signs = load_signs(runs, summary)
+    frames = frame_level_auc(signs, truths, pain_cut=settings.pain_cut).set_index("model")[
+        "auc_prob"
+    ]
+    r = truth_correlation(signs, truths, seconds=settings.window_seconds, mode=proto.sign_mode)
+    truth_r = r[r["varying"]].groupby("model")["r_smoothed"].median()
     labels, classifiers = classify_signs(summary, proto)
-    typed = summary.assign(sign_type=labels["sign_type"])
+    typed = summary.assign(
+        sign_type=labels["sign_type"], indeterminate=labels["indeterminate"].astype(bool)
+    )
     pairs = pairwise_agreement(typed, list(metrics.index)) if len(metrics) > 1 else None
     agreement = float(pairs["agreement"].mean()) if pairs is not None else float("nan")
+    r_pairs = pearson_between_models(signs)["r"].dropna()
+    pearson = float(r_pairs.mean()) if len(r_pairs) else float("nan")
     rows = []
     for model, m in metrics.iterrows():
         k = best_k(classifiers[model].silhouettes_)
@@ -212,7 +231,10 @@ def world_metrics(
                 "specificity": float(m["specificity"]),
                 "accuracy": float(m["accuracy"]),
                 "frame_auc": float(frames.get(model, np.nan)),
+                "truth_r": float(truth_r.get(model, np.nan)),
+                "scenario_ari": expected_type_ari(typed[typed["model"] == model]),
                 "agreement": agreement,
+                "pearson": pearson,
                 "best_k": np.nan if k is None else k,
                 "n_videos": int(m["n"]),
             }
@@ -274,6 +296,7 @@ def domain_ablation(
             "checkpoints": fingerprints,
             "thresholds": best[["model", "threshold"]].reset_index(drop=True),
             "settings": asdict(settings),
+            "columns": COLUMNS,  # a table cached before a column was added is made again
         }
         table = cached_result(
             sub / "result",
@@ -346,6 +369,18 @@ def finding_causes(table: pd.DataFrame, tol: float = 1e-9) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=["model", "finding", "all_on", "all_off", "cause", "share"])
+
+
+def toward_paper(named: pd.DataFrame, finding: str, paper: float) -> bool:
+    """True when the world's causes bring ``finding`` closer to the paper's value ``paper``.
+
+    For most models (of :func:`finding_causes`' table ``named``), the finding with every cause on
+    lies nearer ``paper`` than with all off. When it does not, the world does not explain how the
+    build differs from the paper: the difference lies in the method or the models.
+    """
+    g = named[named["finding"] == finding]
+    closer = (g["all_on"] - paper).abs() < (g["all_off"] - paper).abs()
+    return bool(len(g)) and float(closer.mean()) > 0.5
 
 
 def main_causes(named: pd.DataFrame) -> dict[str, str]:

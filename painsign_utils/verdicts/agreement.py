@@ -8,7 +8,18 @@ from pathlib import Path
 import numpy as np
 
 from .. import paper
-from .common import NO, PARTLY, RULES, YES, Verdict, codes, mark, model_name, read_table
+from .common import (
+    NO,
+    PARTLY,
+    RULES,
+    YES,
+    Verdict,
+    ablation_cause,
+    codes,
+    mark,
+    model_name,
+    read_table,
+)
 
 
 def pearson_moderate(art: Path) -> Verdict:
@@ -46,7 +57,8 @@ def pearson_moderate(art: Path) -> Verdict:
         v.verdict, code = YES, "all_pairs"
     else:
         v.verdict, code = (PARTLY, "some_pairs") if any(flags) else (NO, "no_pair")
-    v.reason = codes(code, stronger, weaker)
+    paper_r = float(np.mean([m for m, _ in paper.PEARSON_R.values()]))
+    v.reason = codes(code, stronger, weaker, ablation_cause(art, "pearson", v.verdict, paper_r))
     return v
 
 

@@ -39,6 +39,8 @@ RULES: dict[str, float] = {
 
 #: The verdict categories.
 YES, PARTLY, NO, NA = "yes", "partly", "no", "n/a"
+#: The reason code of a difference from the paper that the videos' world does not explain.
+METHOD = "method"
 #: The marks after a model's value in *this build*: the claim holds for it, or not.
 HOLDS, FAILS = "✓", "✗"
 
@@ -116,23 +118,29 @@ def codes(*parts: str) -> str:
     return "+".join(p for p in parts if p)
 
 
-def ablation_cause(art: Path, finding: str, verdict: str = "") -> str:
-    """The reason code of the cause chapter 03's world ablation names for ``finding``.
+def ablation_cause(art: Path, finding: str, verdict: str = "", paper: float | None = None) -> str:
+    """Whether chapter 03's world ablation explains ``finding``: a reason code.
 
     Read from ``tables/domain_ablation.csv``
     (:func:`~painsign_utils.evaluation.ablation.finding_causes`, the cause named for most models):
     ``cause_<name>``, or ``no_single_cause`` when no single cause moves the finding toward its
-    value with every cause off; ``""`` without the table or when the finding is the same with
-    every cause on and all off, or when ``verdict`` is "yes" (a reproduced claim needs no cause).
+    value with every cause off. With the paper's value ``paper``, :data:`METHOD` when the causes do
+    not bring the finding closer to it (:func:`~painsign_utils.evaluation.ablation.toward_paper`):
+    the difference lies in the method or the models, not in the videos. ``""`` without the table,
+    when ``verdict`` is "yes" (a reproduced claim needs no cause), or, without ``paper``, when the
+    finding is the same with every cause on and all off.
     """
     if verdict == YES:
         return ""
-    from ..evaluation.ablation import NO_CAUSE, NO_GAP, finding_causes, main_causes
+    from ..evaluation.ablation import NO_CAUSE, NO_GAP, finding_causes, main_causes, toward_paper
 
     path = art / "tables" / "domain_ablation.csv"
     if not path.exists():
         return ""
-    cause = main_causes(finding_causes(pd.read_csv(path))).get(finding, NO_GAP)
+    named = finding_causes(pd.read_csv(path))
+    if paper is not None and not toward_paper(named, finding, paper):
+        return METHOD
+    cause = main_causes(named).get(finding, NO_GAP)
     if cause == NO_GAP:
         return ""
     return "no_single_cause" if cause == NO_CAUSE else f"cause_{cause}"

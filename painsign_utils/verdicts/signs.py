@@ -70,7 +70,7 @@ def three_types(art: Path) -> Verdict:
             v.reason = codes("k_fixed", skipped)
             return v
         v.verdict, code = share(hits)
-        v.reason = codes(code, "k_fixed", skipped, ablation_cause(art, "best_k", v.verdict))
+        v.reason = codes(code, "k_fixed", skipped, ablation_cause(art, "best_k", v.verdict, k3))
         return v
     t3 = read_table(v, art, "tables/table3.csv")
     if t3 is None:
@@ -79,7 +79,7 @@ def three_types(art: Path) -> Verdict:
     hits = [n == k3 for n in k]
     v.build = "; ".join(f"{model_name(m)} k = {n} {mark(h)}" for (m, n), h in zip(k.items(), hits))
     v.verdict, code = share(hits)
-    v.reason = codes(code, ablation_cause(art, "best_k", v.verdict))
+    v.reason = codes(code, ablation_cause(art, "best_k", v.verdict, k3))
     return v
 
 
@@ -166,7 +166,7 @@ def same_type(art: Path) -> Verdict:
         if gap <= RULES["same_type_near"]
         else (NO, "far")
     )
-    v.reason = codes(code, ablation_cause(art, "same_type", v.verdict))
+    v.reason = codes(code, ablation_cause(art, "same_type", v.verdict, RULES["paper_same_type"]))
     return v
 
 
