@@ -66,8 +66,9 @@ COLUMNS: tuple[str, ...] = (
 )
 #: The paper's findings the ablation explains, each a number per (world, model): the drop from
 #: validation to video AUC, sensitivity minus specificity, video accuracy, pairwise agreement of
-#: sign types, the silhouette's best k and the mean Pearson r between two models' signs; then the model-health measures a world can break
-#: (frame AUC against the pain truth, truth r, scenario ARI).
+#: sign types, the silhouette's best k and the mean Pearson r between two models' signs; then the
+#: model-health measures a world can break (frame AUC against the pain truth, truth r, scenario
+#: ARI).
 FINDINGS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "test_drop": lambda t: t["val_auc"] - t["video_auc"],
     "sens_over_spec": lambda t: t["sensitivity"] - t["specificity"],

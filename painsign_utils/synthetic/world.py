@@ -87,7 +87,9 @@ class World:
     ----------
     name : str
         The world it was made from (``matched`` or ``icopevid-like``).
-    procedure_labels, distress, handpicked, occluders, colour, lighting, motion_blur, compression : float
+    procedure_labels, distress, handpicked, occluders : float
+        See :data:`CAUSES`.
+    colour, lighting, motion_blur, compression : float
         See :data:`CAUSES`.
     """
 
