@@ -386,7 +386,7 @@ def test_the_live_benchmark_measures_each_scenario_on_a_paced_stream(stream, tmp
     import importlib
 
     from painsign_utils import speed
-    from painsign_utils.errors import ConfigError
+    from painsign_utils.errors import ConfigError, DataError
     from painsign_utils.models import load_checkpoint
 
     tiny = Path(stream["tiny"][-1])
@@ -408,3 +408,8 @@ def test_the_live_benchmark_measures_each_scenario_on_a_paced_stream(stream, tmp
     model = load_checkpoint(tiny)
     with pytest.raises(ConfigError, match="unknown scenario"):
         speed.live_benchmark([b""], {"tiny": ([model], 0.5)}, ["twice"])
+    # a missing checkpoint is one clear error, and nothing is cached for it
+    gone = {"tiny": [tmp_path / "gone.pt"]}
+    with pytest.raises(DataError, match="no such file") as err:
+        speed.cached_live_benchmark(tmp_path / "cache2", stream["clip"], gone, **args)
+    assert "\n" not in str(err.value) and not (tmp_path / "cache2").exists()

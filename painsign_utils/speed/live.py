@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 
 #: The scenarios, in the order they are reported.
 SCENARIOS: tuple[str, ...] = ("single", "mc_dropout", "ensemble")
@@ -90,7 +90,7 @@ def live_session(
         classify_every=classify_every,
         history_s=60.0,
     )
-    assert mon.detector is not None  # load the face detector before the stream starts
+    _ = mon.detector  # load the face detector before the stream starts (not on frame 1)
     with MJPEGServer(frames, fps) as server:
         capture, _ = open_live(parse_source(server.url), queue_size=queue, stall_seconds=10.0)
         t0 = time.monotonic()
@@ -186,6 +186,9 @@ def cached_live_benchmark(
     from ..tasks import cached_result
     from .benchmark import machine_key
 
+    for path in [video, *(p for ps in checkpoints.values() for p in ps)]:
+        if not Path(path).is_file():
+            raise DataError(f"live stream benchmark: no such file: {path}")
     fps = float(kwargs.get("fps", 30.0))
     key = {
         "clip": file_key(video),
